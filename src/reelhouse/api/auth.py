@@ -1,0 +1,60 @@
+"""Login, logout, the caller's own account and tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.schemas import (
+    IssuedTokenOut,
+    LoginRequest,
+    NewTokenRequest,
+    RowIdPath,
+    TokenOut,
+    UserOut,
+)
+from reelhouse.users.service import IssuedToken
+
+public_router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(tags=["auth"])
+
+
+def issued(token: IssuedToken) -> IssuedTokenOut:
+    details = TokenOut.model_validate(token.info, from_attributes=True)
+    return IssuedTokenOut(token=token.secret, details=details)
+
+
+@public_router.post("/login", responses={401: {"description": "Wrong username or password."}})
+async def login(body: LoginRequest, wired: ServicesDep) -> IssuedTokenOut:
+    """Exchange a username and password for a login token."""
+    return issued(await wired.users.login(body.username, body.password))
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(caller: CallerDep, wired: ServicesDep) -> None:
+    """Revoke the token this request was made with."""
+    await wired.users.logout(caller)
+
+
+@router.get("/users/me")
+async def me(caller: CallerDep) -> UserOut:
+    return UserOut.model_validate(caller.user, from_attributes=True)
+
+
+@router.get("/tokens")
+async def list_tokens(caller: CallerDep, wired: ServicesDep) -> list[TokenOut]:
+    tokens = await wired.users.list_tokens(caller)
+    return [TokenOut.model_validate(token, from_attributes=True) for token in tokens]
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+async def create_token(
+    body: NewTokenRequest, caller: CallerDep, wired: ServicesDep
+) -> IssuedTokenOut:
+    """A long-lived API token for a script or an app; its secret is shown once."""
+    return issued(await wired.users.create_api_token(caller, body.name))
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_token(token_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> None:
+    await wired.users.revoke_token(caller, token_id)

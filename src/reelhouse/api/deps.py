@@ -1,0 +1,86 @@
+"""Request-scoped dependencies: the services of this process and who is calling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from reelhouse.config import Settings
+from reelhouse.errors import AuthenticationError, PermissionDeniedError
+from reelhouse.services import Services
+from reelhouse.users.service import Principal
+from reelhouse.web.session import SAFE_METHODS, session_secret
+
+_bearer = HTTPBearer(auto_error=False, description="A login or API token (`rh_...`).")
+
+
+# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` one in
+# its thread pool, a thread hop (and a GIL hand-over) per dependency per request.
+
+
+async def services(request: Request) -> Services:
+    wired: Services = request.app.state.services
+    return wired
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+async def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured
+
+
+SettingsDep = Annotated[Settings, Depends(settings)]
+
+
+async def current_principal(
+    request: Request,
+    wired: ServicesDep,
+    configured: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is not None:
+        return await wired.users.authenticate(credentials.credentials)
+    cookie = session_secret(request, configured.web)
+    if cookie is not None and request.method in SAFE_METHODS:
+        # The web page's own reads (its images, its job event streams) carry its login
+        # cookie; a change never goes by cookie alone, which another site's form could send.
+        return await wired.users.authenticate(cookie)
+    raise AuthenticationError("this request needs an `Authorization: Bearer` token")
+
+
+CallerDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def admin_principal(principal: CallerDep) -> Principal:
+    if not principal.user.is_admin:
+        raise PermissionDeniedError("only an admin may do this")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(admin_principal)]
+
+
+async def media_server_admin(
+    wired: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    emby_token: Annotated[str | None, Header(alias="X-Emby-Token")] = None,
+    media_browser_token: Annotated[str | None, Header(alias="X-MediaBrowser-Token")] = None,
+    api_key: Annotated[str | None, Query(description="An admin's API token.")] = None,
+) -> Principal:
+    """An admin, by a token sent the way Emby and Jellyfin clients send theirs (for routes that
+    stand in for an Emby server), or as a Bearer token."""
+    bearer_token = credentials.credentials if credentials is not None else None
+    token = emby_token or media_browser_token or api_key or bearer_token
+    if not token:
+        raise AuthenticationError(
+            "this request needs a token: `X-Emby-Token`, `X-MediaBrowser-Token`, `?api_key=` "
+            "or `Authorization: Bearer`"
+        )
+    return await admin_principal(await wired.users.authenticate(token))
+
+
+MediaServerAdminDep = Annotated[Principal, Depends(media_server_admin)]

@@ -1,0 +1,77 @@
+"""Artwork of any item, and people's photos, from the image store: the original or a resized
+copy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import FileResponse, Response
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.schemas import RowIdPath
+from reelhouse.content.shared.images import ServedImage
+from reelhouse.content.shared.models import ImageKind
+
+router = APIRouter(tags=["images"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}, "image/gif": {}},
+        "description": "The image.",
+    },
+    304: {"description": "The copy the client has (`If-None-Match`) is current."},
+    404: {"description": "No such item or person, or no image of this kind stored yet."},
+    422: {"description": "A width that is not offered."},
+}
+
+
+Width = Annotated[int | None, Query(ge=1, description="One of the offered widths.")]
+IfNoneMatch = Annotated[str | None, Header()]
+
+
+@router.get("/items/{item_id}/images/{kind}", response_class=FileResponse, responses=RESPONSES)
+async def get_image(
+    item_id: RowIdPath,
+    kind: ImageKind,
+    caller: CallerDep,
+    wired: ServicesDep,
+    width: Width = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The item's selected image of `kind`: the original, or resized to `width` pixels."""
+    served = await wired.images.image(item_id, kind, width, caller.visible_libraries)
+    return image_response(served, if_none_match)
+
+
+@router.get("/people/{person_id}/images/{kind}", response_class=FileResponse, responses=RESPONSES)
+async def get_person_image(
+    person_id: RowIdPath,
+    kind: ImageKind,
+    _caller: CallerDep,
+    wired: ServicesDep,
+    width: Width = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The person's selected image of `kind` (`profile`: their photo), as `get_image`."""
+    return image_response(await wired.images.person_image(person_id, kind, width), if_none_match)
+
+
+def image_response(served: ServedImage, if_none_match: str | None) -> Response:
+    headers = {
+        "ETag": served.etag,
+        # private: images are behind library access, so no shared cache may hand them out;
+        # not immutable: the URL names the item's chosen image, which a refresh may change.
+        "Cache-Control": f"private, max-age={served.max_age_s}",
+    }
+    if _matches(if_none_match, served.etag):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(served.path, media_type=served.content_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.2: `*`, or any listed tag equal by the weak comparison."""
+    if if_none_match is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags

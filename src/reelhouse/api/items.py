@@ -1,0 +1,237 @@
+"""What every content route shares: listing parameters and item payloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import msgspec
+from fastapi import Depends, Query, Response
+from pydantic import BaseModel, TypeAdapter
+
+from reelhouse.api.schemas import NO_NUL, RowId
+from reelhouse.content.shared.catalogue import ItemCatalogue
+from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.shared.people import PeopleCatalogue
+from reelhouse.content.shared.views import ItemDetailsView, ItemView, PageView
+
+MAX_PAGE_SIZE = 200
+T = TypeVar("T")
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int | None = None
+
+
+class ItemOut(BaseModel):
+    id: int
+    kind: str
+    library_id: int | None
+    title: str
+    original_title: str | None
+    year: int | None
+    release_date: date | None
+    community_rating: float | None
+    runtime_minutes: int | None
+    added_at: datetime
+    index_number: int | None
+    parent_index_number: int | None
+    provider_ids: dict[str, str]  # text: JSON numbers lose 64-bit ids in JavaScript clients
+
+
+class RatingOut(BaseModel):
+    source: str
+    value: float
+    max_value: float
+    votes: int | None
+
+
+class StudioOut(BaseModel):
+    name: str
+    kind: str
+
+
+class CastOut(BaseModel):
+    person_id: int
+    name: str
+    character: str
+    order: int
+
+
+class CrewOut(BaseModel):
+    person_id: int
+    name: str
+    department: str
+    job: str
+
+
+class ImageOut(BaseModel):
+    id: int
+    kind: str
+    language: str | None
+    width: int | None
+    height: int | None
+    blurhash: str | None
+
+
+class FileOut(BaseModel):
+    id: int
+    path: str
+    size: int
+    container: str | None
+    state: str
+    part: int | None
+    extra_type: str | None
+
+
+class ItemDetailOut(ItemOut):
+    overview: str | None
+    tagline: str | None
+    certification: str | None
+    edition: str | None
+    status: str | None
+    genres: list[str]
+    studios: list[StudioOut]
+    ratings: list[RatingOut]
+    cast: list[CastOut]
+    crew: list[CrewOut]
+    images: list[ImageOut]
+    files: list[FileOut]
+    extras: list[FileOut]
+
+
+async def listing(
+    library_id: Annotated[list[RowId] | None, Query(max_length=100)] = None,
+    genre: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_NUL)] = None,
+    year_min: Annotated[int | None, Query(ge=1800, le=3000)] = None,
+    year_max: Annotated[int | None, Query(ge=1800, le=3000)] = None,
+    rating_min: Annotated[float | None, Query(ge=0, le=10)] = None,
+    rating_max: Annotated[float | None, Query(ge=0, le=10)] = None,
+    has_file: bool | None = None,
+    matched: bool | None = None,
+    added_since: datetime | None = None,
+    person_id: Annotated[RowId | None, Query()] = None,
+    sort: SortField = SortField.TITLE,
+    order: Literal["asc", "desc"] = "asc",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+    include_total: bool = False,
+) -> tuple[ItemFilter, PageRequest]:
+    """Listing query parameters, validated here so services get typed values only (`async`,
+    though it awaits nothing, so FastAPI calls it in the event loop, not in a thread)."""
+    filters = ItemFilter(
+        library_ids=frozenset(library_id) if library_id else None,
+        genre=genre,
+        year_min=year_min,
+        year_max=year_max,
+        rating_min=rating_min,
+        rating_max=rating_max,
+        has_file=has_file,
+        matched=matched,
+        added_since=added_since,
+        person_id=person_id,
+    )
+    page = PageRequest(
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        after=Cursor.decode(cursor) if cursor else None,
+        include_total=include_total,
+    )
+    return filters, page
+
+
+ListingDep = Annotated[tuple[ItemFilter, PageRequest], Depends(listing)]
+
+
+def item_out(item: ItemView) -> ItemOut:
+    return ItemOut(**_item_fields(item))
+
+
+class JSONBody(Response):
+    """A JSON body encoded already: FastAPI neither validates nor encodes it again (the route's
+    `response_model` still documents it)."""
+
+    media_type = "application/json"
+
+
+_PAGE_JSON = TypeAdapter(PageOut[ItemOut])
+
+
+def page_json(page: PageView) -> bytes:
+    items = [item_out(item) for item in page.items]
+    return _PAGE_JSON.dump_json(
+        PageOut[ItemOut](items=items, next_cursor=page.next_cursor, total=page.total)
+    )
+
+
+async def listing_response(
+    catalogue: ItemCatalogue[Any],
+    params: tuple[ItemFilter, PageRequest],
+    visible: frozenset[int] | None,
+) -> JSONBody:
+    """A page of a listing as the API's JSON, cached in that form (a warm page costs a lookup)."""
+    filters, page = params
+    return JSONBody(await catalogue.list_rendered(filters, page, visible, "api-json", page_json))
+
+
+async def detail_response(details: ItemDetailsView, people: PeopleCatalogue) -> ItemDetailOut:
+    """The details with the credited people's current names (cached per person)."""
+    return detail_out(details, await people.names(c.person_id for c in details.credits))
+
+
+def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut:
+    """The API form of an item's details; `names` are the credited people's current names."""
+    files = [FileOut(**msgspec.structs.asdict(f)) for f in details.files]
+    return ItemDetailOut(
+        **_item_fields(details.item),
+        overview=details.overview,
+        tagline=details.tagline,
+        certification=details.certification,
+        edition=details.edition,
+        status=details.status,
+        genres=list(details.genres),
+        studios=[StudioOut(name=s.name, kind=s.kind) for s in details.studios],
+        ratings=[RatingOut(**msgspec.structs.asdict(r)) for r in details.ratings],
+        cast=[
+            CastOut(
+                person_id=c.person_id,
+                name=names.get(c.person_id, ""),
+                character=c.character,
+                order=c.order,
+            )
+            for c in details.cast
+        ],
+        crew=[
+            CrewOut(
+                person_id=c.person_id,
+                name=names.get(c.person_id, ""),
+                department=c.department,
+                job=c.job,
+            )
+            for c in details.crew
+        ],
+        images=[ImageOut(**msgspec.structs.asdict(i)) for i in details.images],
+        files=[f for f in files if f.extra_type is None],
+        extras=[f for f in files if f.extra_type is not None],
+    )
+
+
+def _item_fields(item: ItemView) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "library_id": item.library_id,
+        "title": item.title,
+        "original_title": item.original_title,
+        "year": item.year,
+        "release_date": item.release_date,
+        "community_rating": item.community_rating,
+        "runtime_minutes": item.runtime_minutes,
+        "added_at": item.added_at,
+        "index_number": item.index_number,
+        "parent_index_number": item.parent_index_number,
+        "provider_ids": dict(item.provider_ids),
+    }

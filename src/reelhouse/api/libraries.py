@@ -1,0 +1,49 @@
+"""Libraries: everyone sees those they may; admins add and remove them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from reelhouse.api.deps import AdminDep, CallerDep, ServicesDep
+from reelhouse.api.schemas import (
+    LibraryChangeRequest,
+    LibraryOut,
+    NewLibraryRequest,
+    RowIdPath,
+)
+
+router = APIRouter(prefix="/libraries", tags=["libraries"])
+
+
+@router.get("")
+async def list_libraries(caller: CallerDep, wired: ServicesDep) -> list[LibraryOut]:
+    libraries = await wired.libraries.list(caller.visible_libraries)
+    return [LibraryOut.model_validate(library, from_attributes=True) for library in libraries]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_library(
+    body: NewLibraryRequest, _admin: AdminDep, wired: ServicesDep
+) -> LibraryOut:
+    library = await wired.libraries.create(body.name, body.kind, body.paths)
+    return LibraryOut.model_validate(library, from_attributes=True)
+
+
+@router.get("/{library_id}", responses={404: {"description": "No such library."}})
+async def get_library(library_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> LibraryOut:
+    library = await wired.libraries.get(library_id, caller.visible_libraries)
+    return LibraryOut.model_validate(library, from_attributes=True)
+
+
+@router.patch("/{library_id}", responses={404: {"description": "No such library."}})
+async def change_library(
+    library_id: RowIdPath, body: LibraryChangeRequest, _admin: AdminDep, wired: ServicesDep
+) -> LibraryOut:
+    """Rename a library or replace its folders."""
+    library = await wired.libraries.update(library_id, name=body.name, paths=body.paths)
+    return LibraryOut.model_validate(library, from_attributes=True)
+
+
+@router.delete("/{library_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_library(library_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> None:
+    await wired.libraries.delete(library_id)

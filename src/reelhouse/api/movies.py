@@ -1,0 +1,30 @@
+"""Browse movies."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.items import (
+    ItemDetailOut,
+    ItemOut,
+    JSONBody,
+    ListingDep,
+    PageOut,
+    detail_response,
+    listing_response,
+)
+from reelhouse.api.schemas import RowIdPath
+
+router = APIRouter(prefix="/movies", tags=["movies"])
+
+
+@router.get("", response_model=PageOut[ItemOut])
+async def list_movies(params: ListingDep, caller: CallerDep, wired: ServicesDep) -> JSONBody:
+    return await listing_response(wired.movies, params, caller.visible_libraries)
+
+
+@router.get("/{movie_id}", responses={404: {"description": "No such movie."}})
+async def get_movie(movie_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
+    details = await wired.movies.details(movie_id, caller.visible_libraries)
+    return await detail_response(details, wired.people)

@@ -1,0 +1,71 @@
+"""People with their credits, and the genres in use."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.items import ItemOut, item_out
+from reelhouse.api.schemas import RowIdPath
+
+router = APIRouter(tags=["people"])
+
+
+class CreditOut(BaseModel):
+    role: str
+    character: str
+    department: str
+    job: str
+    item: ItemOut
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+    biography: str | None
+    birth_date: date | None
+    death_date: date | None
+    birthplace: str | None
+    provider_ids: dict[str, str]
+    credits: list[CreditOut]
+
+
+class GenreOut(BaseModel):
+    name: str
+    items: int
+
+
+@router.get("/people/{person_id}", responses={404: {"description": "No such person."}})
+async def get_person(person_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> PersonOut:
+    details = await wired.people.details(person_id, caller.visible_libraries)
+    person = details.person
+    ids = {"tmdb": person.tmdb_id, "tvdb": person.tvdb_id, "imdb": person.imdb_id}
+    return PersonOut(
+        id=person.id,
+        name=person.name,
+        biography=person.biography,
+        birth_date=person.birth_date,
+        death_date=person.death_date,
+        birthplace=person.birthplace,
+        provider_ids={name: str(value) for name, value in ids.items() if value is not None},
+        credits=[
+            CreditOut(
+                role=credit.role,
+                character=credit.character,
+                department=credit.department,
+                job=credit.job,
+                item=item_out(item),
+            )
+            for credit, item in details.credits
+        ],
+    )
+
+
+@router.get("/genres")
+async def list_genres(caller: CallerDep, wired: ServicesDep) -> list[GenreOut]:
+    """Genres of the items the caller may see, with how many items have each."""
+    counts = await wired.people.genres(caller.visible_libraries)
+    return [GenreOut(name=name, items=items) for name, items in counts]

@@ -1,0 +1,51 @@
+"""Search across the catalogue, grouped the way a search box shows it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.items import ItemOut, item_out
+from reelhouse.api.schemas import NO_NUL
+from reelhouse.content.shared.models import ItemKind
+from reelhouse.content.shared.search import MAX_QUERY_LENGTH
+
+router = APIRouter(tags=["search"])
+
+
+class PersonHitOut(BaseModel):
+    id: int
+    name: str
+
+
+class SearchOut(BaseModel):
+    movies: list[ItemOut]
+    series: list[ItemOut]
+    episodes: list[ItemOut]
+    collections: list[ItemOut]
+    people: list[PersonHitOut]
+
+
+@router.get("/search")
+async def search(
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=NO_NUL)],
+    caller: CallerDep,
+    wired: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> SearchOut:
+    """Titles (original too), overviews and people; accents, case and small typos forgiven."""
+    results = await wired.search.search(q, caller.visible_libraries, limit)
+
+    def group(kind: ItemKind) -> list[ItemOut]:
+        return [item_out(item) for item in results.items.get(kind, [])]
+
+    return SearchOut(
+        movies=group(ItemKind.MOVIE),
+        series=group(ItemKind.SERIES),
+        episodes=group(ItemKind.EPISODE),
+        collections=group(ItemKind.COLLECTION),
+        people=[PersonHitOut(id=p.id, name=p.name) for p in results.people],
+    )

@@ -1,0 +1,64 @@
+"""Browse series, their seasons and episodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.items import (
+    ItemDetailOut,
+    ItemOut,
+    JSONBody,
+    ListingDep,
+    PageOut,
+    detail_response,
+    item_out,
+    listing_response,
+)
+from reelhouse.api.schemas import RowIdPath
+
+router = APIRouter(tags=["tv"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}
+
+
+@router.get("/series", response_model=PageOut[ItemOut])
+async def list_series(params: ListingDep, caller: CallerDep, wired: ServicesDep) -> JSONBody:
+    return await listing_response(wired.series, params, caller.visible_libraries)
+
+
+@router.get("/series/{series_id}", responses=NOT_FOUND)
+async def get_series(series_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
+    details = await wired.series.details(series_id, caller.visible_libraries)
+    return await detail_response(details, wired.people)
+
+
+@router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
+async def list_seasons(
+    series_id: RowIdPath, caller: CallerDep, wired: ServicesDep
+) -> list[ItemOut]:
+    seasons = await wired.series.seasons(series_id, caller.visible_libraries)
+    return [item_out(season) for season in seasons]
+
+
+@router.get("/seasons/{season_id}", responses=NOT_FOUND)
+async def get_season(season_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
+    details = await wired.seasons.details(season_id, caller.visible_libraries)
+    return await detail_response(details, wired.people)
+
+
+@router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
+async def list_episodes(
+    season_id: RowIdPath, caller: CallerDep, wired: ServicesDep
+) -> list[ItemOut]:
+    episodes = await wired.seasons.episodes(season_id, caller.visible_libraries)
+    return [item_out(episode) for episode in episodes]
+
+
+@router.get("/episodes/{episode_id}", responses=NOT_FOUND)
+async def get_episode(
+    episode_id: RowIdPath, caller: CallerDep, wired: ServicesDep
+) -> ItemDetailOut:
+    details = await wired.episodes.details(episode_id, caller.visible_libraries)
+    return await detail_response(details, wired.people)

@@ -1,0 +1,40 @@
+"""Accounts, managed by admins."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from reelhouse.api.deps import AdminDep, ServicesDep
+from reelhouse.api.schemas import NewUserRequest, RowIdPath, UserLibrariesRequest, UserOut
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("")
+async def list_users(_admin: AdminDep, wired: ServicesDep) -> list[UserOut]:
+    return [UserOut.model_validate(u, from_attributes=True) for u in await wired.users.list_users()]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(body: NewUserRequest, _admin: AdminDep, wired: ServicesDep) -> UserOut:
+    user = await wired.users.create_user(body.username, body.password, is_admin=body.is_admin)
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.get("/{user_id}")
+async def get_user(user_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> UserOut:
+    return UserOut.model_validate(await wired.users.get_user(user_id), from_attributes=True)
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_user(user_id: RowIdPath, admin: AdminDep, wired: ServicesDep) -> None:
+    await wired.users.delete_user(admin, user_id)
+
+
+@router.put("/{user_id}/libraries")
+async def set_user_libraries(
+    user_id: RowIdPath, body: UserLibrariesRequest, _admin: AdminDep, wired: ServicesDep
+) -> UserOut:
+    """The libraries a plain user may see (admins see all)."""
+    user = await wired.users.set_user_libraries(user_id, body.library_ids)
+    return UserOut.model_validate(user, from_attributes=True)

@@ -1,0 +1,28 @@
+"""Movies and collections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from reelhouse.content.movies.models import Collection, Movie
+from reelhouse.content.shared.repository import ItemRepository
+
+
+class MovieRepository(ItemRepository[Movie]):
+    model = Movie
+
+
+class CollectionRepository(ItemRepository[Collection]):
+    model = Collection
+
+    async def movies(self, collection_id: int) -> Sequence[Movie]:
+        """The live movies of a collection, in release order."""
+        return (
+            await self.session.scalars(
+                select(Movie)
+                .where(Movie.collection_id == collection_id, Movie.deleted_at.is_(None))
+                .order_by(Movie.release_date, Movie.id)
+            )
+        ).all()

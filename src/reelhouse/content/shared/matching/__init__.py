@@ -1,0 +1,1 @@
+"""Matching parsed names to provider candidates, shared by movies and TV."""

@@ -1,0 +1,1 @@
+"""The metadata framework: provider protocol, shared provider client, merging, enrichment."""

@@ -1,0 +1,147 @@
+"""Search as users expect it: accents, case and leading articles ignored, small typos forgiven."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import msgspec
+from rapidfuzz import fuzz
+
+from reelhouse.content.shared.catalogue import CATALOGUE_NAMESPACE
+from reelhouse.content.shared.invalidation import PEOPLE_TAG, listing_tags
+from reelhouse.content.shared.models import Item, ItemKind
+from reelhouse.content.shared.search_repository import SearchRepository, words
+from reelhouse.content.shared.sorting import sort_title
+from reelhouse.content.shared.views import ItemView
+from reelhouse.errors import InvalidInputError
+from reelhouse.infra.cache import Cache, CacheNamespace
+from reelhouse.infra.db.engine import Database
+
+MAX_QUERY_LENGTH = 200
+# Candidates fetched per index before ranking: enough that the best few survive a typo.
+CANDIDATES = 200
+# Below this rapidfuzz score (0-100) a candidate is noise, unless its words matched exactly.
+MIN_SCORE = 70.0
+SEARCHED_KINDS = (ItemKind.MOVIE, ItemKind.SERIES, ItemKind.EPISODE, ItemKind.COLLECTION)
+
+
+class PersonHit(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+
+
+class _Hits(msgspec.Struct, frozen=True):
+    """`SearchResults` as the cache keeps them."""
+
+    items: tuple[tuple[str, tuple[ItemView, ...]], ...]
+    people: tuple[PersonHit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    items: dict[ItemKind, list[ItemView]] = field(default_factory=dict)
+    people: list[PersonHit] = field(default_factory=list)
+
+
+def normalize_query(query: str) -> str:
+    query = query.strip()
+    if not 1 <= len(query) <= MAX_QUERY_LENGTH:
+        raise InvalidInputError(f"a search has 1 to {MAX_QUERY_LENGTH} characters", field="q")
+    return sort_title(query)
+
+
+# Scores for a query whose every word starts a word of the title, or of the overview.
+TITLE_WORDS_SCORE = 100.0
+OVERVIEW_WORDS_SCORE = 85.0
+
+
+def _all_words_start(query_words: list[str], text_: str | None) -> bool:
+    found = words(text_ or "")
+    return bool(query_words) and all(any(w.startswith(q) for w in found) for q in query_words)
+
+
+def _score(
+    normalized: str, query_words: list[str], key: str, title: str, overview: str | None = None
+) -> float:
+    score = fuzz.WRatio(normalized, key)
+    if _all_words_start(query_words, title):
+        score = max(score, TITLE_WORDS_SCORE)
+    elif _all_words_start(query_words, overview):
+        score = max(score, OVERVIEW_WORDS_SCORE)
+    return score
+
+
+class SearchService:
+    def __init__(self, database: Database, cache: Cache | None = None) -> None:
+        """With a `cache`, results are kept per query, caller's libraries and limit, tagged
+        like the listings of those libraries (any change of their items drops them) and by
+        `PEOPLE_TAG` (any change of a person does)."""
+        self.database = database
+        self._hits: CacheNamespace[_Hits] | None = (
+            cache.namespace(CATALOGUE_NAMESPACE, _Hits) if cache is not None else None
+        )
+
+    async def search(
+        self, query: str, visible: frozenset[int] | None, limit: int = 20
+    ) -> SearchResults:
+        normalized = normalize_query(query)
+        if self._hits is None:
+            hits = await self._search(query, normalized, visible, limit)
+        else:
+            scope = "all" if visible is None else ",".join(str(i) for i in sorted(visible))
+            digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+            found = await self._hits.get_or_load(
+                f"search:{scope}:{limit}:{digest}",
+                lambda: self._search(query, normalized, visible, limit),
+                tags=(*listing_tags(visible), PEOPLE_TAG),
+            )
+            assert found is not None  # noqa: S101 - the loader never answers "not found"
+            hits = found
+        return SearchResults(
+            {ItemKind(kind): list(items) for kind, items in hits.items}, list(hits.people)
+        )
+
+    async def _search(
+        self, query: str, normalized: str, visible: frozenset[int] | None, limit: int
+    ) -> _Hits:
+        query_words = words(query)
+        async with self.database.read() as session:
+            repo = SearchRepository(session)
+            items = await repo.items(query, normalized, SEARCHED_KINDS, visible, CANDIDATES)
+            people = await repo.people(normalized, visible, CANDIDATES)
+        ranked = sorted(
+            (
+                (score, item)
+                for item in items
+                if (
+                    score := _score(
+                        normalized, query_words, item.sort_title, _titles(item), item.overview
+                    )
+                )
+                >= MIN_SCORE
+            ),
+            key=lambda pair: (-pair[0], pair[1].sort_title, pair[1].id),
+        )
+        grouped: dict[str, list[ItemView]] = {}
+        for _, item in ranked:
+            group = grouped.setdefault(str(item.kind), [])
+            if len(group) < limit:
+                group.append(ItemView.of(item))
+        scored_people = sorted(
+            (
+                (score, person)
+                for person in people
+                if (score := _score(normalized, query_words, person.sort_name, person.name))
+                >= MIN_SCORE
+            ),
+            key=lambda pair: (-pair[0], pair[1].sort_name, pair[1].id),
+        )
+        return _Hits(
+            tuple((kind, tuple(group)) for kind, group in grouped.items()),
+            tuple(PersonHit(person.id, person.name) for _, person in scored_people[:limit]),
+        )
+
+
+def _titles(item: Item) -> str:
+    return " ".join(filter(None, (item.title, item.original_title)))

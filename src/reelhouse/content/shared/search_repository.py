@@ -1,0 +1,154 @@
+"""Search candidates from the database's own text indexes (see migration 0003).
+
+This is the one repository with SQL per database: FTS5 on SQLite, tsvector and pg_trgm on
+PostgreSQL. Both answer the same question: which live rows might match, best first.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, exists, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelhouse.content.shared.models import Credit, Item, ItemKind, Person
+
+_WORD = re.compile(r"\w+")
+_TSVECTOR = (
+    "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(original_title, '') "
+    "|| ' ' || coalesce(overview, ''))"
+)
+
+
+PREFIX_LENGTH = 2
+# pg_trgm's default `%` threshold (0.3) misses one swapped pair of letters in a short word.
+TRIGRAM_THRESHOLD = 0.2
+
+
+def words(text_: str) -> list[str]:
+    return _WORD.findall(text_.casefold())
+
+
+def trigrams(normalized: str) -> list[str]:
+    return sorted({normalized[i : i + 3] for i in range(len(normalized) - 2)})
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+class SearchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    async def items(
+        self,
+        query: str,
+        normalized: str,
+        kinds: Sequence[ItemKind],
+        library_ids: frozenset[int] | None,
+        limit: int,
+    ) -> list[Item]:
+        """Live items whose words start with the query's words, or whose title is close to it."""
+        ids = await self._item_ids(query, normalized, limit)
+        if not ids:
+            return []
+        statement = select(Item).where(
+            Item.id.in_(ids), Item.deleted_at.is_(None), Item.kind.in_([k.value for k in kinds])
+        )
+        if library_ids is not None:
+            statement = statement.where(Item.library_id.in_(sorted(library_ids)))
+        return list((await self.session.scalars(statement)).all())
+
+    async def people(
+        self, normalized: str, library_ids: frozenset[int] | None, limit: int
+    ) -> list[Person]:
+        """People whose name is close to the query (and who appear in the given libraries)."""
+        condition: ColumnElement[bool]
+        if self._sqlite:
+            grams = trigrams(normalized)
+            if not grams:
+                return []
+            match = " OR ".join(_fts_quote(g) for g in grams)
+            condition = Person.id.in_(await self._fts("search_people_trigrams", match, limit))
+        else:
+            condition = or_(
+                Person.sort_name.op("%")(normalized), Person.sort_name.startswith(normalized)
+            )
+        statement = select(Person).where(condition)
+        if library_ids is not None:
+            statement = statement.where(
+                exists().where(
+                    Credit.person_id == Person.id,
+                    Credit.item_id == Item.id,
+                    Item.deleted_at.is_(None),
+                    Item.library_id.in_(sorted(library_ids)),
+                )
+            )
+        if not self._sqlite:
+            similarity = func.similarity(Person.sort_name, normalized)
+            statement = statement.order_by(similarity.desc(), Person.id).limit(limit)
+        return list((await self.session.scalars(statement)).all())
+
+    async def _item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
+        found = await self._indexed_item_ids(query, normalized, limit)
+        return list(dict.fromkeys([*found, *await self._same_start(normalized, limit)]))
+
+    async def _same_start(self, normalized: str, limit: int) -> list[int]:
+        """Titles that start like the query: trigrams miss typos in words of 4-6 letters."""
+        start = normalized[:PREFIX_LENGTH]
+        if len(start) < PREFIX_LENGTH or start[-1] == chr(sys.maxunicode):
+            return []
+        upper = start[:-1] + chr(ord(start[-1]) + 1)
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(Item.sort_title >= start, Item.sort_title < upper)
+            .order_by(Item.sort_title, Item.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def _indexed_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
+        tokens = words(query)
+        if self._sqlite:
+            found: list[int] = []
+            if tokens:
+                found += await self._fts(
+                    "search_items_words", " ".join(_fts_quote(t) + "*" for t in tokens), limit
+                )
+            grams = trigrams(normalized)
+            if grams:
+                found += await self._fts(
+                    "search_items_trigrams", " OR ".join(_fts_quote(g) for g in grams), limit
+                )
+            return list(dict.fromkeys(found))
+        await self.session.execute(
+            text(f"SET LOCAL pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
+        )
+        conditions = [Item.sort_title.op("%")(normalized), Item.sort_title.startswith(normalized)]
+        if tokens:
+            tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
+            conditions.append(literal_column(_TSVECTOR).op("@@")(tsquery))
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(or_(*conditions))
+            .order_by(func.similarity(Item.sort_title, normalized).desc(), Item.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def _fts(self, table: str, match: str, limit: int) -> list[int]:
+        rows = await self.session.execute(
+            text(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH :match "
+                f"ORDER BY bm25({table}) LIMIT :limit"
+            ),
+            {"match": match, "limit": limit},
+        )
+        return [int(row[0]) for row in rows]

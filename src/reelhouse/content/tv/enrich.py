@@ -1,0 +1,192 @@
+"""Series in the metadata pipeline: one unit is one series folder (every episode file below it),
+fetched as one series request plus one per season, stored with its seasons and episodes, each
+episode file linked to the episodes it holds.
+
+Files name their episodes in three ways: season and episode numbers, an absolute number (anime)
+or an air date (daily shows). Numbers the provider does not know still become episodes, from the
+file name, so nothing on disk is left out of the catalogue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelhouse.content.shared.enrichment import (
+    Fetched,
+    Stored,
+    by_ids_or_title,
+    episode_nfo_paths,
+    find_nfo,
+    nfo_candidates,
+    read_local,
+)
+from reelhouse.content.shared.invalidation import ItemRef
+from reelhouse.content.shared.matching.score import MatchQuery
+from reelhouse.content.shared.metadata.enrich import Enricher
+from reelhouse.content.shared.metadata.models import ContentKind, EpisodeRecord, SeasonRecord
+from reelhouse.content.shared.store import RecordWriter, target_item
+from reelhouse.content.shared.units import Unit, UnlinkedFile
+from reelhouse.content.tv.models import Episode, Season, Series
+from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
+from reelhouse.providers.nfo import NfoReader
+
+
+class SeriesEnrichment:
+    kind = ContentKind.SERIES
+
+    def __init__(self, enricher: Enricher, nfo: NfoReader) -> None:
+        self.enricher = enricher
+        self.nfo = nfo
+
+    async def fetch(self, unit: Unit, *, refresh: bool = False) -> Fetched:
+        local = await read_local(
+            self.nfo.series, await find_nfo(nfo_candidates(unit.folder, None, "tvshow.nfo"))
+        )
+        local_seasons = await self._local_seasons([f.path for f in unit.files])
+        query = MatchQuery(unit.title, ContentKind.SERIES, unit.year)
+        result = await by_ids_or_title(
+            lambda ids: self.enricher.series(
+                query, ids=ids, nfo=local, local_seasons=local_seasons, refresh=refresh
+            ),
+            unit.ids,
+        )
+        return Fetched(result, local, local_seasons)
+
+    async def _local_seasons(self, videos: Sequence[str]) -> tuple[SeasonRecord, ...]:
+        """Episode NFO files beside the videos, as seasons ranked where "nfo" is."""
+        by_season: dict[int, dict[int, EpisodeRecord]] = {}
+        for path in await asyncio.to_thread(episode_nfo_paths, videos):
+            for episode in await read_local(self.nfo.episodes, path) or []:
+                by_season.setdefault(episode.season_number, {})[episode.episode_number] = episode
+        return tuple(
+            SeasonRecord(
+                season_number=number,
+                episodes=tuple(episodes[n] for n in sorted(episodes)),
+                sources=("nfo",),
+            )
+            for number, episodes in sorted(by_season.items())
+        )
+
+    async def store(
+        self,
+        session: AsyncSession,
+        library_id: int,
+        unit: Unit,
+        fetched: Fetched,
+        *,
+        item_id: int | None = None,
+    ) -> Stored:
+        shows = SeriesRepository(session)
+        record = fetched.record
+        series = await target_item(
+            shows,
+            record,
+            item_id=item_id,
+            library_id=library_id,
+            folder=unit.folder,
+            title=unit.title,
+            year=unit.year,
+        )
+        stored = Stored(fetched.outcome)
+        tree = _Tree(session, series, await shows.episodes(series.id))
+        async with RecordWriter(session) as writer:
+            if record is not None:
+                await writer.write(shows, series, record)
+            for season_record in fetched.seasons:
+                season = await tree.season(season_record.season_number)
+                await writer.write(tree.seasons_repo, season, season_record)
+                for episode_record in season_record.episodes:
+                    episode = await tree.episode(
+                        episode_record.season_number,
+                        episode_record.episode_number,
+                        episode_record.title,
+                    )
+                    await writer.write(tree.episodes_repo, episode, episode_record)
+                    number = episode_record.absolute_number
+                    if number is not None and episode.absolute_number != number:
+                        episode.absolute_number = number
+        stored.people = writer.credited
+        await tree.episodes_repo.save()
+        for file in unit.files:
+            for season_number, number in tree.numbers_of(file):
+                title = file.identity.get("episode_title")
+                episode = await tree.episode(
+                    season_number, number, title if isinstance(title, str) else None
+                )
+                await shows.link_file(episode.id, file.id, part=file.number("part"))
+        for extra in unit.extras:
+            kind = extra.identity.get("extra_type")
+            await shows.link_file(series.id, extra.id, extra_type=str(kind or "other"))
+        stored.items += [ItemRef.of(series), *(ItemRef.of(s) for s in tree.touched_seasons)]
+        stored.items += [ItemRef.of(e) for e in tree.touched_episodes]
+        return stored
+
+
+class _Tree:
+    """A series' seasons and episodes as stored, created on demand, looked up by number."""
+
+    def __init__(self, session: AsyncSession, series: Series, episodes: Sequence[Episode]):
+        self.series = series
+        self.shows = SeriesRepository(session)
+        self.seasons_repo = SeasonRepository(session)
+        self.episodes_repo = EpisodeRepository(session)
+        self.episodes = {(e.parent_index_number or 0, e.index_number or 0): e for e in episodes}
+        self._seasons: dict[int, Season] = {}
+        self.touched_seasons: list[Season] = []
+        self.touched_episodes: list[Episode] = []
+
+    async def season(self, number: int) -> Season:
+        season = self._seasons.get(number)
+        if season is None:
+            season = self._seasons[number] = await self.shows.season(self.series, number)
+            self.touched_seasons.append(season)
+        return season
+
+    async def episode(self, season_number: int, number: int, title: str | None) -> Episode:
+        key = (season_number, number)
+        episode = self.episodes.get(key)
+        if episode is None:
+            season = await self.season(season_number)
+            episode = await self.episodes_repo.add_to_season(
+                season, number, title or f"Episode {number}"
+            )
+            self.episodes[key] = episode
+        self.touched_episodes.append(episode)
+        return episode
+
+    def numbers_of(self, file: UnlinkedFile) -> list[tuple[int, int]]:
+        """(season, episode) pairs a file holds, by the way its name numbers them."""
+        season = file.number("season")
+        numbers = file.identity.get("episodes") or [file.number("episode")]
+        if season is not None and all(isinstance(n, int) for n in numbers):
+            return [(season, n) for n in numbers]
+        absolute = file.number("absolute_episode")
+        if absolute is not None:
+            return [self._by_absolute(absolute)]
+        aired = file.identity.get("air_date")
+        if isinstance(aired, str):
+            return [self._by_air_date(date.fromisoformat(aired))]
+        return []
+
+    def _by_absolute(self, absolute: int) -> tuple[int, int]:
+        """The provider's absolute number, else the position among regular episodes in order
+        (TMDb has no absolute numbers), else season 1 with that number."""
+        regular = sorted(key for key in self.episodes if key[0] > 0)
+        for key in regular:
+            if self.episodes[key].absolute_number == absolute:
+                return key
+        if absolute <= len(regular):
+            return regular[absolute - 1]
+        return (1, absolute)
+
+    def _by_air_date(self, aired: date) -> tuple[int, int]:
+        """The episode first aired that day, else season = year and number = month and day,
+        the way Plex files daily shows."""
+        for key, episode in sorted(self.episodes.items()):
+            if episode.release_date == aired:
+                return key
+        return (aired.year, aired.month * 100 + aired.day)

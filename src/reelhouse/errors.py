@@ -1,0 +1,76 @@
+"""The one error model of reelhouse (house rule 4).
+
+Domain errors say *what* went wrong; `reelhouse.api.problems` alone decides how each one looks on
+the wire (RFC 9457 problem+json), so services and repositories never think in HTTP statuses.
+"""
+
+from __future__ import annotations
+
+
+class ReelhouseError(Exception):
+    """Base of every error reelhouse raises on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConfigError(ReelhouseError):
+    """A setting, the config file or the environment is wrong; the message says what to fix."""
+
+
+class DomainError(ReelhouseError):
+    """An error a caller of a service can act on."""
+
+
+class NotFoundError(DomainError):
+    """The entity asked for does not exist (or was deleted)."""
+
+
+class ConflictError(DomainError):
+    """The change collides with stored state, e.g. a provider id already used by another item."""
+
+
+class InvalidInputError(DomainError):
+    """Input from outside failed validation; `field` names the offending value when known."""
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class AuthenticationError(DomainError):
+    """The caller did not prove who they are (no, unknown, expired or revoked credentials)."""
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is known but may not do this."""
+
+
+class UpstreamUnavailableError(DomainError):
+    """A provider or backing service is down, timing out, or its circuit breaker is open;
+    `retry_after_s`, when known, says how long trying again is pointless."""
+
+    def __init__(self, detail: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class UpstreamResponseError(DomainError):
+    """A provider answered, but the answer is unusable: malformed, mistyped, too big, looping."""
+
+
+class RateLimitedError(DomainError):
+    """Too many requests; `retry_after_s` says when trying again makes sense."""
+
+    def __init__(self, detail: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class DatabaseUnavailableError(UpstreamUnavailableError):
+    """The database cannot be reached."""
+
+
+class SchemaMismatchError(ReelhouseError):
+    """The database schema is not the one this code expects (older, or newer than the code)."""

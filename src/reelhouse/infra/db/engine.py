@@ -1,0 +1,137 @@
+"""Engine and sessions: one code path for SQLite (the default) and PostgreSQL (the scale-out)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from reelhouse.config import DatabaseSettings, Settings, mask_url
+from reelhouse.errors import ConfigError, DatabaseUnavailableError
+
+SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+READ_ONLY_OPTION = "reelhouse_read_only"
+
+
+def parse_database_url(url: str) -> URL:
+    """Validate a database URL up front, so a typo is a config error and not a stack trace."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"setting database.url: cannot parse {mask_url(url)!r}") from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"setting database.url: driver {parsed.drivername!r} is not supported; "
+            f"use one of {', '.join(sorted(SUPPORTED_DRIVERS))}"
+        )
+    return parsed
+
+
+def create_engine(url: str, settings: DatabaseSettings, **connect_args: Any) -> AsyncEngine:
+    parsed = parse_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed, settings)
+    return create_async_engine(
+        parsed,
+        pool_size=settings.pool_size,
+        max_overflow=settings.max_overflow,
+        pool_timeout=settings.pool_timeout_s,
+        pool_pre_ping=True,
+        connect_args={"timeout": settings.connect_timeout_s, **connect_args},
+    )
+
+
+def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN skips DDL; we issue BEGIN ourselves (below) so that
+        # migrations and every other transaction are atomic on SQLite too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer committed in between (SQLite cannot wait on that
+        # conflict), so transactions take the write lock up front, waiting up to the busy
+        # timeout. Read-only work (`Database.read`) keeps a deferred snapshot beside writers.
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """The engine and session factory of one process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls.from_url(settings.database_url, settings.database)
+
+    @classmethod
+    def from_url(cls, url: str, settings: DatabaseSettings | None = None) -> Database:
+        return cls(create_engine(url, settings or DatabaseSettings()))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits on success and rolls back on any error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only: on SQLite it does not take the write lock."""
+        async with self._read_sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        """Raise `DatabaseUnavailableError` unless the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError, TimeoutError) as exc:
+            raise DatabaseUnavailableError(
+                f"database {mask_url(self.engine.url.render_as_string(hide_password=False))} "
+                f"is unreachable: {_first_line(exc)}"
+            ) from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+    return message.strip().splitlines()[0]

@@ -1,0 +1,82 @@
+"""Apply and check schema migrations (Alembic, driven through the async engine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection
+
+from reelhouse.errors import SchemaMismatchError
+from reelhouse.infra.db.engine import Database
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+SEARCH_PREFIX = "search_"
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the search indexes (database-specific, made by raw SQL) out of schema comparisons."""
+    return not (name or "").startswith(SEARCH_PREFIX)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise SchemaMismatchError("this reelhouse ships no migrations: the install is broken")
+    return head
+
+
+async def current_revision(database: Database) -> str | None:
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
+async def upgrade(database: Database, revision: str = "head") -> None:
+    """Apply pending migrations in one transaction: nothing is ever half-migrated."""
+    await check_not_newer(database)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+async def check_not_newer(database: Database) -> None:
+    current = await current_revision(database)
+    if current is not None and not _is_known(current):
+        raise SchemaMismatchError(
+            f"the database is at migration {current}, which this reelhouse does not know "
+            f"(its newest is {head_revision()}): run a newer reelhouse or restore a backup"
+        )
+
+
+def _is_known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+async def ensure_current(database: Database) -> None:
+    """Refuse to run on a schema that is older or newer than the code."""
+    await check_not_newer(database)
+    current = await current_revision(database)
+    if current != head_revision():
+        raise SchemaMismatchError(
+            f"the database is at migration {current or 'none'} but this reelhouse needs "
+            f"{head_revision()}: run `reelhouse db upgrade`"
+        )

@@ -1,0 +1,134 @@
+"""What a job handler sees: its arguments, its checkpoint, progress, cancellation, item failures."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.exc import DBAPIError
+
+from reelhouse.errors import RateLimitedError, UpstreamUnavailableError
+from reelhouse.infra.jobs.progress import FAILED, OK, Progress
+
+#: Errors that say "everything is failing now", not "this item is bad": they stop the job, which
+#: is retried later, instead of being recorded against every remaining item.
+JOB_LEVEL_ERRORS: tuple[type[BaseException], ...] = (
+    UpstreamUnavailableError,
+    RateLimitedError,
+    DBAPIError,
+)
+#: A full disk fails every item after it too (a missing file fails only its own item).
+_JOB_LEVEL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def is_job_level(exc: BaseException) -> bool:
+    if isinstance(exc, JOB_LEVEL_ERRORS):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _JOB_LEVEL_ERRNOS
+
+
+class JobInterrupted(BaseException):
+    """The handler must stop now. Not an error of the job, so `except Exception` lets it pass."""
+
+
+class JobCancelled(JobInterrupted):
+    """Someone cancelled the job; the worker records it as cancelled."""
+
+
+class WorkerStopping(JobInterrupted):
+    """The worker is shutting down; the job goes back to the queue and resumes elsewhere."""
+
+
+class LeaseLost(JobInterrupted):
+    """Another worker owns the job now (this one stalled past its lease); write nothing more."""
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    item: str
+    error: str
+
+
+class Checkpointer(Protocol):
+    async def save_checkpoint(self, data: Any) -> None: ...
+
+
+class ItemOutcome:
+    """Lets the body of `JobContext.item` say how the item ended (default `ok`)."""
+
+    def __init__(self) -> None:
+        self.outcome = OK
+
+
+class JobContext:
+    """Handed to a handler for one attempt of one job.
+
+    A handler resumes from `checkpoint` (None on a first run), reports progress, and calls
+    `save_checkpoint` after each unit of finished work; that is where it stops when the job is
+    cancelled or the worker shuts down.
+    """
+
+    def __init__(
+        self,
+        *,
+        job_id: int,
+        kind: str,
+        key: str | None,
+        args: Mapping[str, Any],
+        attempt: int,
+        checkpoint: Any,
+        progress: Progress,
+        checkpointer: Checkpointer,
+    ) -> None:
+        self.job_id = job_id
+        self.kind = kind
+        self.key = key
+        self.args = args
+        self.attempt = attempt
+        self.checkpoint = checkpoint
+        self.progress = progress
+        self.cancel_requested = False
+        self.stopping = False
+        self.lease_lost = False
+        self.pending_failures: list[ItemFailure] = []
+        self._checkpointer = checkpointer
+
+    def check_cancelled(self) -> None:
+        """Raise `JobCancelled` / `WorkerStopping` / `LeaseLost` if the job should stop here."""
+        if self.lease_lost:
+            raise LeaseLost(f"job {self.job_id} is leased by another worker now")
+        if self.cancel_requested:
+            raise JobCancelled(f"job {self.job_id} was cancelled")
+        if self.stopping:
+            raise WorkerStopping(f"worker stopping; job {self.job_id} goes back to the queue")
+
+    async def save_checkpoint(self, data: Any) -> None:
+        """Persist `data` (JSON), the progress and the item failures so far, atomically; then stop
+        here if the job was cancelled or the worker is shutting down."""
+        self.checkpoint = data
+        await self._checkpointer.save_checkpoint(data)
+        self.check_cancelled()
+
+    def item_failed(self, item: str, error: BaseException | str) -> None:
+        """Record that `item` failed; the batch goes on. Stored with the next checkpoint."""
+        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        self.pending_failures.append(ItemFailure(item, message))
+        self.progress.advance(outcome=FAILED, current=item)
+
+    @contextmanager
+    def item(self, label: str) -> Iterator[ItemOutcome]:
+        """Process one item: its error is recorded against it (unless the error is job-level,
+        see `is_job_level`) and counted, and the job goes on with the next one."""
+        self.progress.set_current(label)
+        outcome = ItemOutcome()
+        try:
+            yield outcome
+        except Exception as exc:
+            if is_job_level(exc):
+                raise
+            self.item_failed(label, exc)  # recorded against the item, not swallowed
+            return
+        self.progress.advance(outcome=outcome.outcome)

@@ -1,0 +1,235 @@
+"""One attempt of one claimed job: run the handler, keep the lease, write down how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from reelhouse.config import JobsSettings
+from reelhouse.errors import (
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    UpstreamUnavailableError,
+)
+from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.types import utcnow
+from reelhouse.infra.jobs.backoff import retry_delay_s
+from reelhouse.infra.jobs.context import (
+    JobCancelled,
+    JobContext,
+    LeaseLost,
+    WorkerStopping,
+)
+from reelhouse.infra.jobs.models import Job
+from reelhouse.infra.jobs.progress import Progress
+from reelhouse.infra.jobs.registry import Handler
+from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
+from reelhouse.infra.logging import get_logger
+
+log = get_logger(__name__)
+
+#: Errors a retry cannot fix: the job fails at once instead of using up its attempts.
+PERMANENT_ERRORS = (InvalidInputError, NotFoundError, PermissionDeniedError)
+
+
+class JobRun:
+    """Runs `handler` for `job`, which this worker (`owner`) has just claimed."""
+
+    def __init__(
+        self,
+        job: Job,
+        handler: Handler,
+        *,
+        database: Database,
+        settings: JobsSettings,
+        owner: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.job_id = job.id
+        self.kind = job.kind
+        self.attempt = job.attempts
+        self.max_attempts = job.max_attempts
+        self._handler = handler
+        self._database = database
+        self._settings = settings
+        self._owner = owner
+        self._clock = clock
+        saved = job.checkpoint or {}
+        # Progress restarts from the checkpoint's snapshot: work after it is done again.
+        self.progress = Progress(saved.get("progress"))
+        self.context = JobContext(
+            job_id=job.id,
+            kind=job.kind,
+            key=job.key,
+            args=job.args,
+            attempt=job.attempts,
+            checkpoint=saved.get("data"),
+            progress=self.progress,
+            checkpointer=self,
+        )
+        self._lock = asyncio.Lock()
+        self._flushed_version = -1
+        self._keeper_done = asyncio.Event()
+        self._log = log.bind(job_id=job.id, kind=job.kind, attempt=job.attempts)
+
+    def stop(self) -> None:
+        """Ask the handler to stop at its next checkpoint; the job goes back to the queue."""
+        self.context.stopping = True
+
+    async def run(self) -> None:
+        self._log.info("job started")
+        handler_task = asyncio.create_task(self._handler(self.context))
+        keeper = asyncio.create_task(self._keep_lease())
+        try:
+            try:
+                await handler_task
+            finally:
+                # Stopped by a flag, never cancelled: a task cancelled in the middle of a database
+                # call can leave its connection holding SQLite's write lock.
+                self._keeper_done.set()
+                await asyncio.wait([keeper])
+        except JobCancelled:
+            await self._end("cancelled", lambda repo, end: repo.mark_cancelled(self.job_id, end))
+        except WorkerStopping:
+            await self._end("released", lambda repo, end: repo.release(self.job_id, end))
+        except LeaseLost:
+            self._log.warning("job lease lost to another worker; this attempt stops")
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                # The worker is being torn down: hand the job back, then keep cancelling.
+                await asyncio.shield(
+                    self._end("released", lambda repo, end: repo.release(self.job_id, end))
+                )
+                raise
+            # Nothing here cancels handlers, so the handler cancelled itself (a timeout, say).
+            await self._failed(RuntimeError("the handler was cancelled from inside"))
+        except Exception as exc:  # noqa: BLE001 - every handler error is recorded on the job
+            await self._failed(exc)
+        else:
+            await self._end("succeeded", lambda repo, end: repo.succeed(self.job_id, end))
+
+    # -- the Checkpointer protocol of JobContext --------------------------------------------
+
+    async def save_checkpoint(self, data: Any) -> None:
+        async with self._lock:
+            failures = list(self.context.pending_failures)
+            version = self.progress.version
+            async with self._database.transaction() as session:
+                now = self._clock()
+                flag = await JobRepository(session).save_checkpoint(
+                    self.job_id,
+                    owner=self._owner,
+                    attempt=self.attempt,
+                    data=data,
+                    progress=self.progress.snapshot(now),
+                    failures=failures,
+                    lease_s=self._settings.lease_s,
+                    now=now,
+                )
+            if flag is None:
+                self.context.lease_lost = True
+                raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
+            del self.context.pending_failures[: len(failures)]
+            self._flushed_version = version
+            self.context.cancel_requested = self.context.cancel_requested or flag
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease and write progress at their own rates; notice cancel requests."""
+        settings = self._settings
+        tick = min(settings.heartbeat_interval_s, settings.progress_flush_interval_s)
+        last_beat = time.monotonic()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._keeper_done.wait(), tick)
+            if self._keeper_done.is_set():
+                return
+            progress_due = self.progress.version != self._flushed_version
+            beat_due = time.monotonic() - last_beat >= settings.heartbeat_interval_s
+            if not (progress_due or beat_due):
+                continue
+            try:
+                flag = await self._heartbeat(with_progress=progress_due)
+            except (SQLAlchemyError, OSError):
+                # The lease may still be ours when the database is back; the next beat tells.
+                self._log.exception("job heartbeat failed")
+                continue
+            last_beat = time.monotonic()
+            if flag is None:
+                # Stop at the next checkpoint rather than cancel mid-query (see `run`); the work
+                # is idempotent, so the overlap with the new owner is harmless.
+                self.context.lease_lost = True
+                return
+            self.context.cancel_requested = self.context.cancel_requested or flag
+
+    async def _heartbeat(self, *, with_progress: bool) -> bool | None:
+        async with self._lock:
+            version = self.progress.version
+            async with self._database.transaction() as session:
+                now = self._clock()
+                flag = await JobRepository(session).heartbeat(
+                    self.job_id,
+                    owner=self._owner,
+                    lease_s=self._settings.lease_s,
+                    progress=self.progress.snapshot(now) if with_progress else None,
+                    now=now,
+                )
+            if with_progress:
+                self._flushed_version = version
+            return flag
+
+    async def _failed(self, exc: Exception) -> None:
+        error = "".join(traceback.format_exception(exc)).strip()
+        now = self._clock()
+        if isinstance(exc, PERMANENT_ERRORS) or self.attempt >= self.max_attempts:
+            self._log.error("job failed", error=str(exc), exc_info=exc)
+            await self._end("failed", lambda repo, end: repo.fail(self.job_id, end, error=error))
+            return
+        if isinstance(exc, RateLimitedError) and exc.retry_after_s is not None:
+            delay = exc.retry_after_s
+        else:
+            delay = retry_delay_s(self.attempt, self._settings)
+            if isinstance(exc, UpstreamUnavailableError) and exc.retry_after_s is not None:
+                # An open circuit breaker: an attempt before it half-opens would fail at once.
+                delay = max(delay, exc.retry_after_s)
+        self._log.warning("job attempt failed; retrying", error=str(exc), retry_in_s=delay)
+        run_at = now + timedelta(seconds=delay)
+        await self._end(
+            "retrying", lambda repo, end: repo.retry(self.job_id, end, error=error, run_at=run_at)
+        )
+
+    async def _end(
+        self,
+        outcome: str,
+        write: Callable[[JobRepository, AttemptEnd], Awaitable[bool]],
+    ) -> None:
+        try:
+            async with self._lock, self._database.transaction() as session:
+                now = self._clock()
+                end = AttemptEnd(
+                    owner=self._owner,
+                    attempt=self.attempt,
+                    progress=self.progress.snapshot(now),
+                    failures=list(self.context.pending_failures),
+                    now=now,
+                )
+                recorded = await write(JobRepository(session), end)
+        except (SQLAlchemyError, OSError):
+            # Nothing is lost: the lease runs out and another attempt resumes from the checkpoint.
+            self._log.exception("job outcome could not be recorded", outcome=outcome)
+            return
+        if recorded:
+            self._log.info("job ended", outcome=outcome, progress=self.progress.done)
+        else:
+            self._log.warning("job lease lost before its outcome was recorded", outcome=outcome)

@@ -1,0 +1,129 @@
+"""How `reelhouse jobs` shows jobs on a terminal (rich tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from reelhouse.infra.jobs.models import Job, JobItemFailure, JobState
+from reelhouse.infra.jobs.progress import ProgressView
+
+_STATE_STYLE = {
+    JobState.QUEUED: "cyan",
+    JobState.RUNNING: "yellow",
+    JobState.SUCCEEDED: "green",
+    JobState.FAILED: "red",
+    JobState.CANCELLED: "magenta",
+}
+
+
+def jobs_table(jobs: list[Job]) -> Table:
+    table = Table(title="jobs", title_justify="left")
+    # Every column may wrap, so nothing vanishes on a narrow terminal.
+    for column in ("id", "kind", "key", "state", "tries", "done", "items/s", "eta", "created"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        progress = ProgressView.from_json(job.progress)
+        table.add_row(
+            str(job.id),
+            job.kind,
+            job.key or "",
+            _state(job),
+            f"{job.attempts}/{job.max_attempts}",
+            _done(progress),
+            "" if progress.rate_per_s is None else f"{progress.rate_per_s:g}",
+            _duration(progress.eta_s),
+            _when(job.created_at),
+        )
+    return table
+
+
+def job_details(job: Job, failures: list[JobItemFailure], failure_count: int) -> RenderableType:
+    progress = ProgressView.from_json(job.progress)
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold")
+    fields.add_column()
+    rows = {
+        "id": str(job.id),
+        "kind": job.kind,
+        "key": job.key or "",
+        "state": _state(job),
+        "attempts": f"{job.attempts}/{job.max_attempts}",
+        "args": str(job.args),
+        "progress": _done(progress),
+        "current": progress.current or "",
+        "rate/s": "" if progress.rate_per_s is None else f"{progress.rate_per_s:g}",
+        "eta": _duration(progress.eta_s),
+        "outcomes": ", ".join(f"{k}={v}" for k, v in sorted(progress.counters.items())),
+        "worker": job.lease_owner or "",
+        "created": _when(job.created_at),
+        "next run": _when(job.run_at) if job.state == JobState.QUEUED else "",
+        "started": _when(job.started_at),
+        "finished": _when(job.finished_at),
+    }
+    for name, value in rows.items():
+        fields.add_row(name, value)
+    parts: list[RenderableType] = [fields]
+    if job.error:
+        parts += [Text("error", style="bold red"), Text(job.error)]
+    if failure_count:
+        table = Table(title=f"failed items ({len(failures)} of {failure_count})")
+        table.add_column("item")
+        table.add_column("attempt")
+        table.add_column("error")
+        for failure in failures:
+            table.add_row(failure.item, str(failure.attempt), failure.error)
+        parts.append(table)
+    return Group(*parts)
+
+
+def pipeline_summary(steps: list[tuple[str, Job]]) -> Table:
+    """One row per step of a scan and what followed it: how it ended, counts and time."""
+    table = Table(title="summary", title_justify="left")
+    for column in ("step", "job", "state", "done", "outcomes", "took"):
+        table.add_column(column, overflow="fold")
+    for step, job in steps:
+        progress = ProgressView.from_json(job.progress)
+        took = None
+        if job.started_at and job.finished_at:
+            took = (job.finished_at - job.started_at).total_seconds()
+        table.add_row(
+            step,
+            str(job.id),
+            _state(job),
+            _done(progress),
+            ", ".join(f"{k}={v}" for k, v in sorted(progress.counters.items())),
+            _duration(took),
+        )
+    return table
+
+
+def _state(job: Job) -> str:
+    state = JobState(job.state)
+    label = f"[{_STATE_STYLE[state]}]{state.value}[/]"
+    if job.cancel_requested and state == JobState.RUNNING:
+        label += " (cancelling)"
+    return label
+
+
+def _done(progress: ProgressView) -> str:
+    if progress.total is None:
+        return str(progress.done) if progress.done else ""
+    fraction = progress.fraction
+    percent = "" if fraction is None else f" ({fraction:.0%})"
+    return f"{progress.done}/{progress.total}{percent}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,1 @@
+"""Metadata providers: TMDb, TheTVDB and local Kodi NFO files, behind the metadata protocol."""

@@ -1,0 +1,278 @@
+"""Kodi NFO files: `movie.nfo` / `<file>.nfo`, `tvshow.nfo`, `season.nfo`, `<episode>.nfo`.
+
+NFO files come from anywhere, so they are parsed with defusedxml: a DTD, entity expansion (the
+"billion laughs") or an external entity is refused, not evaluated. An NFO that is only a link to a
+TMDb, IMDb or TheTVDB page (Kodi's "parsing NFO") yields the id; one with XML and a trailing link
+yields both. Whatever is read becomes a record whose fields win over remote data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from pydantic import ValidationError
+
+from reelhouse.content.shared.metadata import models as rec
+from reelhouse.content.shared.metadata.client import describe
+from reelhouse.errors import InvalidInputError
+from reelhouse.infra.logging import get_logger
+
+log = get_logger(__name__)
+T = TypeVar("T")
+
+SOURCE = "nfo"
+_URL_IDS = (
+    (re.compile(r"themoviedb\.org/(?:movie|tv)/(\d+)"), "tmdb"),
+    (re.compile(r"imdb\.com/title/(tt\d{7,12})"), "imdb"),
+    (re.compile(r"thetvdb\.com/(?:\?tab=series&id=|dereferrer/series/|series/)(\d+)\b"), "tvdb"),
+    (re.compile(r"thetvdb\.com/\?.*?\bid=(\d+)"), "tvdb"),
+)
+_ID_TAGS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb", "imdb_id": "imdb"}
+_DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None or element.text is None:
+        return None
+    value = element.text.strip()
+    return value or None
+
+
+def _int(element: Element | None) -> int | None:
+    value = _text(element)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _ids(root: Element | None, url_text: str) -> rec.ExternalIds:
+    found: dict[str, Any] = {}
+    if root is not None:
+        for unique in root.findall("uniqueid"):
+            kind, value = (unique.get("type") or "").lower(), _text(unique)
+            if kind in ("tmdb", "tvdb", "imdb") and value:
+                found.setdefault(kind, value)
+        for tag, kind in _ID_TAGS.items():
+            value = _text(root.find(tag))
+            if value:
+                found.setdefault(kind, value)
+        legacy = _text(root.find("id"))
+        if legacy and legacy.startswith("tt"):
+            found.setdefault("imdb", legacy)
+    for pattern, kind in _URL_IDS:
+        match = pattern.search(url_text)
+        if match:
+            found.setdefault(kind, match.group(1))
+    return rec.ExternalIds.model_validate(found)
+
+
+def _ratings(root: Element) -> dict[str, rec.Rating]:
+    found: dict[str, rec.Rating] = {}
+    for rating in root.findall("ratings/rating"):
+        name, value = rating.get("name") or "default", _text(rating.find("value"))
+        scale = float(rating.get("max") or 10)
+        if value is not None and scale > 0:
+            found[name] = rec.Rating(
+                value=round(float(value) * 10 / scale, 3), votes=_int(rating.find("votes")) or 0
+            )
+    return found
+
+
+def _credits(root: Element) -> tuple[rec.Credit, ...]:
+    actors = tuple(
+        rec.Credit(
+            name=name,
+            role="actor",
+            character=_text(actor.find("role")) or "",
+            order=_int(actor.find("order")) or index,
+            image=_text(actor.find("thumb")),
+        )
+        for index, actor in enumerate(root.findall("actor"))
+        if (name := _text(actor.find("name")))
+    )
+    crew = tuple(
+        rec.Credit(name=name, role=role)
+        for tag, role in (("director", "director"), ("credits", "writer"))
+        for element in root.findall(tag)
+        if (name := _text(element))
+    )
+    return actors + crew
+
+
+def _artwork(root: Element) -> tuple[rec.Artwork, ...]:
+    thumbs = tuple(
+        rec.Artwork(kind=thumb.get("aspect") or "poster", url=url)
+        for thumb in root.findall("thumb")
+        if (url := _text(thumb))
+    )
+    fanart = tuple(
+        rec.Artwork(kind="backdrop", url=url)
+        for thumb in root.findall("fanart/thumb")
+        if (url := _text(thumb))
+    )
+    return thumbs + fanart
+
+
+def _common(root: Element, url_text: str) -> dict[str, Any]:
+    runtime = _int(root.find("runtime"))
+    return {
+        "ids": _ids(root, url_text),
+        "title": _text(root.find("title")),
+        "original_title": _text(root.find("originaltitle")),
+        "overview": _text(root.find("plot")) or _text(root.find("outline")),
+        "tagline": _text(root.find("tagline")),
+        "release_date": _text(root.find("premiered")) or _text(root.find("aired")),
+        "runtime_minutes": runtime or None,
+        "genres": tuple(g for e in root.findall("genre") if (g := _text(e))),
+        "keywords": tuple(t for e in root.findall("tag") if (t := _text(e))),
+        "studios": tuple(s for e in root.findall("studio") if (s := _text(e))),
+        "countries": tuple(c for e in root.findall("country") if (c := _text(e))),
+        "certification": _text(root.find("mpaa")),
+        "ratings": _ratings(root),
+        "credits": _credits(root),
+        "artwork": _artwork(root),
+        "sources": (SOURCE,),
+    }
+
+
+def _parse(data: bytes, source: str) -> tuple[list[Element], str]:
+    """The root elements and the text outside them (where a trailing link may be)."""
+    stripped = data.strip()
+    if not stripped.startswith(b"<"):
+        return [], stripped.decode("utf-8", "replace")
+    body = _DECLARATION.sub(b"", stripped)
+    last_close = body.rfind(b">")
+    trailing = body[last_close + 1 :].decode("utf-8", "replace")
+    try:
+        # Several roots (a multi-episode file) are valid Kodi NFO but not valid XML: wrap them.
+        wrapper = fromstring(
+            b"<nfo>" + body[: last_close + 1] + b"</nfo>",
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+        )
+    except (ParseError, DefusedXmlException) as exc:
+        raise InvalidInputError(f"{source}: not a readable NFO ({exc})", field=source) from None
+    return list(wrapper), trailing
+
+
+def _records(data: bytes, source: str, tag: str) -> tuple[list[Element], str]:
+    roots, url_text = _parse(data, source)
+    mismatched = [r.tag for r in roots if r.tag != tag]
+    if mismatched:
+        raise InvalidInputError(
+            f"{source}: expected <{tag}>, found <{mismatched[0]}>", field=source
+        )
+    return roots, url_text
+
+
+def parse_movie(data: bytes, source: str) -> rec.MovieRecord:
+    roots, url_text = _records(data, source, "movie")
+    try:
+        if not roots:
+            return rec.MovieRecord(ids=_ids(None, url_text), sources=(SOURCE,))
+        root = roots[0]
+        collection = root.find("set")
+        name = _text(collection.find("name")) if collection is not None else None
+        name = name or (_text(collection) if collection is not None else None)
+        return rec.MovieRecord(
+            collection=rec.CollectionRef(name=name) if name else None, **_common(root, url_text)
+        )
+    except (ValidationError, ValueError) as exc:
+        raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
+
+
+def parse_series(data: bytes, source: str) -> rec.SeriesRecord:
+    roots, url_text = _records(data, source, "tvshow")
+    try:
+        if not roots:
+            return rec.SeriesRecord(ids=_ids(None, url_text), sources=(SOURCE,))
+        root = roots[0]
+        return rec.SeriesRecord(status=_text(root.find("status")), **_common(root, url_text))
+    except (ValidationError, ValueError) as exc:
+        raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
+
+
+def parse_season(data: bytes, source: str) -> rec.SeasonRecord:
+    roots, _ = _records(data, source, "season")
+    if not roots:
+        raise InvalidInputError(f"{source}: a season NFO needs <season>", field=source)
+    root = roots[0]
+    try:
+        return rec.SeasonRecord(
+            season_number=_int(root.find("seasonnumber")) or 0,
+            title=_text(root.find("title")),
+            overview=_text(root.find("plot")),
+            release_date=_text(root.find("premiered")),
+            sources=(SOURCE,),
+        )
+    except (ValidationError, ValueError) as exc:
+        raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
+
+
+def parse_episodes(data: bytes, source: str) -> list[rec.EpisodeRecord]:
+    """One record per `<episodedetails>`: a file holding two episodes has two."""
+    roots, url_text = _records(data, source, "episodedetails")
+    try:
+        return [
+            rec.EpisodeRecord(
+                season_number=_int(root.find("season")) or 0,
+                episode_number=_int(root.find("episode")) or 0,
+                **_common(root, url_text),
+            )
+            for root in roots
+        ]
+    except (ValidationError, ValueError) as exc:
+        raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
+
+
+def _reason(exc: Exception) -> str:
+    return describe(exc) if isinstance(exc, ValidationError) else str(exc)
+
+
+class NfoReader:
+    """Reads NFO files off the event loop, refusing files larger than `max_bytes`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+
+    async def read(self, path: Path) -> bytes:
+        return await asyncio.to_thread(self._read, path)
+
+    async def _parsed(self, path: Path, parse: Callable[[bytes, str], T]) -> T:
+        try:
+            return parse(await self.read(path), str(path))
+        except InvalidInputError as exc:
+            log.warning("NFO skipped", path=str(path), error=exc.detail)
+            raise
+
+    def _read(self, path: Path) -> bytes:
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(self._max_bytes + 1)
+        except OSError as exc:
+            raise InvalidInputError(
+                f"{path}: cannot be read ({exc.strerror})", field=str(path)
+            ) from None
+        if len(data) > self._max_bytes:
+            raise InvalidInputError(
+                f"{path}: NFO larger than {self._max_bytes} bytes", field=str(path)
+            )
+        return data
+
+    async def movie(self, path: Path) -> rec.MovieRecord:
+        return await self._parsed(path, parse_movie)
+
+    async def series(self, path: Path) -> rec.SeriesRecord:
+        return await self._parsed(path, parse_series)
+
+    async def season(self, path: Path) -> rec.SeasonRecord:
+        return await self._parsed(path, parse_season)
+
+    async def episodes(self, path: Path) -> list[rec.EpisodeRecord]:
+        return await self._parsed(path, parse_episodes)

@@ -1,0 +1,107 @@
+"""Builds the provider clients from the settings: one pooled client and limiter per provider."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from reelhouse.config import ProviderSettings, Settings
+from reelhouse.content.shared.metadata.cache import ResponseCache
+from reelhouse.content.shared.metadata.client import ProviderClient
+from reelhouse.content.shared.metadata.enrich import Enricher
+from reelhouse.content.shared.metadata.metrics import ProviderMetrics
+from reelhouse.content.shared.metadata.protocol import MovieProvider, SeriesProvider
+from reelhouse.content.shared.metadata.ratelimit import (
+    LocalRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+)
+from reelhouse.providers.tmdb import TmdbCredentials, TmdbProvider
+from reelhouse.providers.tvdb import TvdbCredentials, TvdbProvider
+
+
+@dataclass
+class Providers:
+    tmdb: TmdbProvider
+    tvdb: TvdbProvider
+    clients: tuple[ProviderClient, ...]
+
+    def enricher(self, settings: Settings) -> Enricher:
+        """Providers without an API key are left out rather than failing every item."""
+        movie: dict[str, MovieProvider] = {}
+        series: dict[str, SeriesProvider] = {}
+        if settings.tmdb.api_key is not None:
+            movie["tmdb"] = series["tmdb"] = self.tmdb
+        if settings.tvdb.api_key is not None:
+            series["tvdb"] = self.tvdb
+        return Enricher(settings.metadata, movie, series)
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+def rate_limiter(
+    name: str, provider: ProviderSettings, settings: Settings, redis: Redis | None
+) -> RateLimiter:
+    """Shared across processes through Redis when it is configured, else per process."""
+    if redis is None:
+        return LocalRateLimiter(provider.rate_limit_per_s)
+    key = f"{settings.metadata.rate_limit_key_prefix}{name}"
+    return RedisRateLimiter(redis, key, provider.rate_limit_per_s)
+
+
+def build_providers(
+    settings: Settings,
+    cache: ResponseCache,
+    redis: Redis | None,
+    metrics: ProviderMetrics | None = None,
+) -> Providers:
+    metrics = metrics or ProviderMetrics()
+    tmdb_client = ProviderClient(
+        "tmdb",
+        settings.tmdb,
+        cache=cache,
+        limiter=rate_limiter("tmdb", settings.tmdb, settings, redis),
+        credentials=TmdbCredentials(settings.tmdb.api_key),
+        metrics=metrics,
+    )
+    tvdb_client = ProviderClient(
+        "tvdb",
+        settings.tvdb,
+        cache=cache,
+        limiter=rate_limiter("tvdb", settings.tvdb, settings, redis),
+        metrics=metrics,
+    )
+    tvdb_client.credentials = TvdbCredentials(tvdb_client, settings.tvdb.api_key, settings.tvdb.pin)
+    return Providers(
+        tmdb=TmdbProvider(tmdb_client, settings.metadata),
+        tvdb=TvdbProvider(tvdb_client, settings.tvdb),
+        clients=(tmdb_client, tvdb_client),
+    )
+
+
+@asynccontextmanager
+async def open_providers(
+    settings: Settings, cache: ResponseCache, metrics: ProviderMetrics | None = None
+) -> AsyncIterator[Providers]:
+    """The providers for one process; with `redis.url` set their rate limits are shared."""
+    redis = (
+        Redis.from_url(
+            settings.redis.url,
+            socket_timeout=settings.redis.timeout_s,
+            socket_connect_timeout=settings.redis.timeout_s,
+        )
+        if settings.redis.url
+        else None
+    )
+    providers = build_providers(settings, cache, redis, metrics)
+    try:
+        yield providers
+    finally:
+        await providers.aclose()
+        if redis is not None:
+            await redis.aclose()

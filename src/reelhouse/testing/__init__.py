@@ -1,0 +1,2 @@
+"""Test and benchmark helpers that ship with reelhouse: real processes, synthetic libraries and
+fake providers, never mocks."""

@@ -1,0 +1,1 @@
+"""Fake TMDb v3 and TheTVDB v4 servers for tests, benchmarks and trying reelhouse offline."""

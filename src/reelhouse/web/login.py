@@ -1,0 +1,66 @@
+"""Logging in and out of the page, with the API's users and login tokens."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from http import HTTPStatus
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from reelhouse.api.deps import ServicesDep, SettingsDep
+from reelhouse.api.problems import status_for
+from reelhouse.errors import AuthenticationError, DomainError
+from reelhouse.web.render import PageRoute, local_path, render
+from reelhouse.web.session import end_session, session_secret, start_session
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+EXPIRED = "Your session has expired. Log in again to go on."
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str = "/", expired: bool = False) -> HTMLResponse:
+    return render(
+        request,
+        "login.html",
+        {"next": local_path(next), "username": "", "message": EXPIRED if expired else None},
+    )
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request,
+    wired: ServicesDep,
+    configured: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2048)] = "/",
+) -> Response:
+    """A login cookie and back to where the user was going; a wrong password keeps the name."""
+    try:
+        issued = await wired.users.login(username, password)
+    except DomainError as exc:
+        return render(
+            request,
+            "login.html",
+            {"next": local_path(next), "username": username, "error": exc.detail},
+            status=status_for(exc).value,
+        )
+    response = RedirectResponse(local_path(next), HTTPStatus.SEE_OTHER)
+    start_session(response, request, configured, issued.secret)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, wired: ServicesDep, configured: SettingsDep) -> RedirectResponse:
+    """Revoke the login token (when it is still valid) and forget the cookie."""
+    secret = session_secret(request, configured.web)
+    if secret is not None:
+        # Expired or revoked already: then there is nothing left to revoke.
+        with suppress(AuthenticationError):
+            await wired.users.logout(await wired.users.authenticate(secret))
+    response = RedirectResponse("/login", HTTPStatus.SEE_OTHER)
+    end_session(response, request, configured.web)
+    return response

@@ -1,0 +1,345 @@
+"""The pages everyone sees: home, library grids, details, people and search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field, field_validator
+
+from reelhouse.api.deps import ServicesDep, SettingsDep
+from reelhouse.api.schemas import RowIdPath
+from reelhouse.content.shared.catalogue import ItemCatalogue
+from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.shared.models import ImageKind, ItemKind
+from reelhouse.content.shared.search import MAX_QUERY_LENGTH
+from reelhouse.content.shared.views import ItemDetailsView, ItemView
+from reelhouse.errors import NotFoundError
+from reelhouse.libraries.models import LibraryKind
+from reelhouse.libraries.service import LibraryInfo
+from reelhouse.services import Services
+from reelhouse.users.service import Principal
+from reelhouse.web.deps import ViewerDep
+from reelhouse.web.render import PageRoute, is_fragment, render
+from reelhouse.web.session import recent_items, remember
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+#: The sorts a grid offers, as the issue names them.
+GRID_SORTS = (SortField.TITLE, SortField.YEAR, SortField.ADDED, SortField.RATING)
+
+
+def catalogue_for(wired: Services, kind: LibraryKind) -> ItemCatalogue[Any]:
+    """What a library lists in its grid: its movies, or its series."""
+    return wired.movies if kind == LibraryKind.MOVIES else wired.series
+
+
+class GridQuery(BaseModel):
+    """A grid's filters and sort, as its URL carries them (so a view can be bookmarked).
+    An empty form field means "any", as a browser sends it."""
+
+    genre: str | None = Field(None, max_length=100)
+    year_min: int | None = Field(None, ge=1800, le=3000)
+    year_max: int | None = Field(None, ge=1800, le=3000)
+    rating_min: float | None = Field(None, ge=0, le=10)
+    unmatched: bool = False
+    sort: SortField = SortField.TITLE
+    order: Literal["asc", "desc"] = "asc"
+    cursor: str | None = Field(None, max_length=1024)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("unmatched", mode="before")
+    @classmethod
+    def _unset_is_false(cls, value: Any) -> Any:
+        return False if value is None else value
+
+    @field_validator("sort")
+    @classmethod
+    def _offered_sort(cls, value: SortField) -> SortField:
+        if value not in GRID_SORTS:
+            raise ValueError(f"sort by one of {', '.join(GRID_SORTS)}")
+        return value
+
+    def listing(self, library_id: int, limit: int) -> tuple[ItemFilter, PageRequest]:
+        filters = ItemFilter(
+            library_ids=frozenset({library_id}),
+            genre=self.genre,
+            year_min=self.year_min,
+            year_max=self.year_max,
+            rating_min=self.rating_min,
+            matched=False if self.unmatched else None,
+        )
+        page = PageRequest(
+            sort=self.sort,
+            descending=self.order == "desc",
+            limit=limit,
+            after=Cursor.decode(self.cursor) if self.cursor else None,
+        )
+        return filters, page
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this view (with `changes`), without what is unset."""
+        values = self.model_dump(mode="json") | changes
+        return {k: v for k, v in values.items() if v not in (None, False, "")}
+
+
+GridDep = Annotated[GridQuery, Query()]
+
+
+async def tiles(wired: Services, items: Iterable[ItemView], viewer: Principal) -> dict[int, str]:
+    """Blurhashes of the posters stored for these items (see `ImagesService.placeholders`)."""
+    return await wired.images.placeholders(
+        (i.id for i in items), ImageKind.POSTER, viewer.visible_libraries
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(
+    request: Request, viewer: ViewerDep, wired: ServicesDep, configured: SettingsDep
+) -> HTMLResponse:
+    """Per library, what was added last and what this browser opened last."""
+    web = configured.web
+    visible = viewer.visible_libraries
+    opened = await _opened(wired, recent_items(request, web), visible)
+    rows = []
+    for library in await wired.libraries.list(visible):
+        newest = await catalogue_for(wired, library.kind).list(
+            ItemFilter(library_ids=frozenset({library.id})),
+            PageRequest(sort=SortField.ADDED, descending=True, limit=web.row_size),
+            visible,
+        )
+        mine = [item for item in opened if item.library_id == library.id][: web.row_size]
+        rows.append((library, newest.items, mine))
+    shown = [item for _, newest, mine in rows for item in (*newest, *mine)]
+    return render(
+        request,
+        "home.html",
+        {"rows": rows, "posters": await tiles(wired, shown, viewer)},
+        principal=viewer,
+    )
+
+
+async def _opened(
+    wired: Services, entries: list[tuple[str, int]], visible: frozenset[int] | None
+) -> list[ItemView]:
+    """The items behind the "continue exploring" cookie that still exist and may be seen."""
+    found = []
+    for kind, item_id in entries:
+        catalogue = wired.movies if kind == ItemKind.MOVIE else wired.series
+        try:
+            found.append((await catalogue.details(item_id, visible)).item)
+        except NotFoundError:
+            continue  # deleted since, or no longer visible: nothing to show
+    return found
+
+
+async def _grid_page(
+    wired: Services, viewer: Principal, library: LibraryInfo, query: GridQuery, limit: int
+) -> dict[str, Any]:
+    filters, page = query.listing(library.id, limit)
+    listed = await catalogue_for(wired, library.kind).list(filters, page, viewer.visible_libraries)
+    return {
+        "library": library,
+        "query": query,
+        "items": listed.items,
+        "next_cursor": listed.next_cursor,
+        "posters": await tiles(wired, listed.items, viewer),
+    }
+
+
+@router.get("/libraries/{library_id}", response_class=HTMLResponse)
+async def library_grid(
+    request: Request,
+    library_id: RowIdPath,
+    query: GridDep,
+    viewer: ViewerDep,
+    wired: ServicesDep,
+    configured: SettingsDep,
+) -> HTMLResponse:
+    """A library's posters, filtered and sorted as the URL says; scrolling loads more."""
+    library = await wired.libraries.get(library_id, viewer.visible_libraries)
+    context = await _grid_page(wired, viewer, library, query, configured.web.page_size)
+    if is_fragment(request):
+        return render(request, "_tiles.html", context, principal=viewer)
+    genres = await wired.people.genres(frozenset({library.id}))
+    return render(
+        request,
+        "library.html",
+        context | {"genres": genres, "sorts": GRID_SORTS},
+        principal=viewer,
+    )
+
+
+async def _details_context(
+    wired: Services, details: ItemDetailsView, viewer: Principal
+) -> dict[str, Any]:
+    """What every detail page shows: the item, its people with their photos, its artwork."""
+    item = details.item
+    names = await wired.people.names(c.person_id for c in details.credits)
+    artwork = {
+        kind: await wired.images.placeholders([item.id], kind, viewer.visible_libraries)
+        for kind in (ImageKind.POSTER, ImageKind.BACKDROP, ImageKind.STILL)
+    }
+    files = [f for f in details.files if f.extra_type is None]
+    return {
+        "details": details,
+        "item": item,
+        "names": names,
+        "photos": await wired.images.person_placeholders(c.person_id for c in details.cast),
+        "artwork": {kind.value: found.get(item.id) for kind, found in artwork.items()},
+        "files": files,
+        # Several main files without part numbers are versions (cuts, qualities) of one item.
+        "versions": len(files) > 1 and all(f.part is None for f in files),
+        "extras": [f for f in details.files if f.extra_type is not None],
+    }
+
+
+@router.get("/movies/{movie_id}", response_class=HTMLResponse)
+async def movie_page(
+    request: Request,
+    movie_id: RowIdPath,
+    viewer: ViewerDep,
+    wired: ServicesDep,
+    configured: SettingsDep,
+) -> HTMLResponse:
+    details = await wired.movies.details(movie_id, viewer.visible_libraries)
+    context = await _details_context(wired, details, viewer)
+    collection: ItemView | None = None
+    siblings: tuple[ItemView, ...] = ()
+    if details.item.collection_id is not None:
+        collection_id = details.item.collection_id
+        collection = (await wired.collections.details(collection_id, None)).item
+        movies = await wired.collections.movies(collection_id, viewer.visible_libraries)
+        siblings = tuple(movie for movie in movies if movie.id != movie_id)
+    context |= {
+        "collection": collection,
+        "siblings": siblings,
+        "posters": await tiles(wired, siblings, viewer),
+    }
+    response = render(request, "movie.html", context, principal=viewer)
+    remember(response, request, configured, ItemKind.MOVIE, movie_id)
+    return response
+
+
+@router.get("/series/{series_id}", response_class=HTMLResponse)
+async def series_page(
+    request: Request,
+    series_id: RowIdPath,
+    viewer: ViewerDep,
+    wired: ServicesDep,
+    configured: SettingsDep,
+) -> HTMLResponse:
+    visible = viewer.visible_libraries
+    details = await wired.series.details(series_id, visible)
+    seasons = await wired.series.seasons(series_id, visible)
+    context = await _details_context(wired, details, viewer)
+    context |= {"seasons": seasons, "posters": await tiles(wired, seasons, viewer)}
+    response = render(request, "series.html", context, principal=viewer)
+    remember(response, request, configured, ItemKind.SERIES, series_id)
+    return response
+
+
+@router.get("/seasons/{season_id}", response_class=HTMLResponse)
+async def season_page(
+    request: Request, season_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+) -> HTMLResponse:
+    visible = viewer.visible_libraries
+    details = await wired.seasons.details(season_id, visible)
+    episodes = await wired.seasons.episodes(season_id, visible)
+    series = await _series(wired, details.item.parent_id, visible)
+    context = await _details_context(wired, details, viewer)
+    context |= {
+        "series": series,
+        "episodes": episodes,
+        "stills": await wired.images.placeholders(
+            (e.id for e in episodes), ImageKind.STILL, visible
+        ),
+    }
+    return render(request, "season.html", context, principal=viewer)
+
+
+@router.get("/episodes/{episode_id}", response_class=HTMLResponse)
+async def episode_page(
+    request: Request, episode_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+) -> HTMLResponse:
+    visible = viewer.visible_libraries
+    details = await wired.episodes.details(episode_id, visible)
+    season = await wired.seasons.details(_parent_id(details.item.parent_id), visible)
+    series = await _series(wired, details.item.series_id, visible)
+    context = await _details_context(wired, details, viewer)
+    context |= {"season": season.item, "series": series}
+    return render(request, "episode.html", context, principal=viewer)
+
+
+def _parent_id(parent_id: int | None) -> int:
+    if parent_id is None:  # seasons and episodes always have one: the schema's rows do
+        raise NotFoundError("this item belongs to nothing")
+    return parent_id
+
+
+async def _series(
+    wired: Services, series_id: int | None, visible: frozenset[int] | None
+) -> ItemView:
+    return (await wired.series.details(_parent_id(series_id), visible)).item
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+async def person_page(
+    request: Request, person_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+) -> HTMLResponse:
+    """A person, with what they did in the libraries the viewer may see."""
+    details = await wired.people.details(person_id, viewer.visible_libraries)
+    items = [item for _, item in details.credits]
+    return render(
+        request,
+        "person.html",
+        {
+            "person": details.person,
+            "credits": details.credits,
+            "posters": await tiles(wired, items, viewer),
+            "photo": (await wired.images.person_placeholders([person_id])).get(person_id),
+        },
+        principal=viewer,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(
+    request: Request,
+    viewer: ViewerDep,
+    wired: ServicesDep,
+    configured: SettingsDep,
+    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+) -> HTMLResponse:
+    """Search: the whole page, or (for the search box as one types) its results alone."""
+    groups: list[tuple[str, list[ItemView]]] = []
+    people: list[Any] = []
+    if q.strip():
+        found = await wired.search.search(
+            q, viewer.visible_libraries, configured.web.search_results
+        )
+        groups = [
+            (label, found.items.get(kind, []))
+            for label, kind in (
+                ("Movies", ItemKind.MOVIE),
+                ("Series", ItemKind.SERIES),
+                ("Episodes", ItemKind.EPISODE),
+            )
+        ]
+        people = found.people
+    items = [item for _, group in groups for item in group]
+    context = {
+        "q": q,
+        "groups": groups,
+        "people": people,
+        "posters": await tiles(wired, items, viewer),
+        "photos": await wired.images.person_placeholders(p.id for p in people),
+    }
+    template = "_search_results.html" if is_fragment(request) else "search.html"
+    return render(request, template, context, principal=viewer)

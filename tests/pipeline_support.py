@@ -1,0 +1,70 @@
+"""Running the whole server against the fake providers, for the pipeline tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from reelhouse.config import AuthSettings, DatabaseSettings, Settings
+from reelhouse.infra.jobs.models import ACTIVE_STATES
+from tests.jobs_support import eventually, fast_settings
+from tests.support import FAST_HASHING, NO_PERIODIC_SCAN, Api, bearer, running_api
+
+
+def pipeline_settings(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    data_dir: Path,
+    *,
+    providers: dict[str, Any] | None = None,
+    **sections: Any,
+) -> Settings:
+    """The fakes' provider settings (with `providers` overrides), with this test's database,
+    data and quick job polling."""
+    return provider_settings(**(providers or {})).model_copy(
+        update={
+            "data_dir": data_dir,
+            "database": DatabaseSettings(url=database_url),
+            "auth": AuthSettings(**FAST_HASHING),  # type: ignore[arg-type]
+            "jobs": fast_settings(),
+            "scan": NO_PERIODIC_SCAN,
+            **sections,
+        }
+    )
+
+
+@asynccontextmanager
+async def running_server(settings: Settings) -> AsyncIterator[tuple[Api, dict[str, str]]]:
+    """The app with its workers, and an admin's authorization header."""
+    async with running_api(settings) as api:
+        yield api, bearer(await api.token_for("admin", is_admin=True))
+
+
+async def add_library(api: Api, token: dict[str, str], name: str, kind: str, *roots: Path) -> int:
+    response = await api.client.post(
+        "/api/libraries",
+        json={"name": name, "kind": kind, "paths": [str(r) for r in roots]},
+        headers=token,
+    )
+    assert response.status_code == 201, response.text
+    library_id: int = response.json()["id"]
+    return library_id
+
+
+async def settled(api: Api, within_s: float = 120.0) -> list[Any]:
+    """Wait until no job is queued or running; the jobs, newest first."""
+
+    async def idle() -> list[Any] | None:
+        jobs = await api.services.jobs.list_jobs(limit=200)
+        return None if any(j.state in ACTIVE_STATES for j in jobs) else jobs
+
+    jobs: list[Any] = await eventually(idle, within_s=within_s, what="the pipeline to settle")
+    return jobs
+
+
+def touch(path: Path, content: bytes = b"") -> None:
+    """A file (empty unless said), with its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)

@@ -1,0 +1,274 @@
+"""Who may call what: every route of the app, enumerated, on both databases."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.app import create_app
+from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer, settings_for
+
+PUBLIC = {
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+    ("POST", "/api/auth/login"),
+}
+ADMIN_ONLY = {
+    ("GET", "/api/items/{item_id}/match-candidates"),
+    ("POST", "/api/items/{item_id}/match"),
+    ("POST", "/api/items/{item_id}/refresh"),
+    ("PUT", "/api/items/{item_id}/locked-fields"),
+    ("GET", "/api/users"),
+    ("POST", "/api/users"),
+    ("GET", "/api/users/{user_id}"),
+    ("DELETE", "/api/users/{user_id}"),
+    ("PUT", "/api/users/{user_id}/libraries"),
+    ("POST", "/api/libraries"),
+    ("PATCH", "/api/libraries/{library_id}"),
+    ("DELETE", "/api/libraries/{library_id}"),
+    ("POST", "/api/libraries/{library_id}/scan"),
+    ("GET", "/api/jobs"),
+    ("GET", "/api/jobs/{job_id}"),
+    ("GET", "/api/jobs/{job_id}/events"),
+    ("POST", "/api/jobs/{job_id}/cancel"),
+    ("GET", "/metrics"),
+    # Emby / Jellyfin's "media updated": an admin's token, also in their own headers.
+    ("POST", "/Library/Media/Updated"),
+}
+#: No token: the shared secret of `webhooks.secret`.
+WEBHOOK_SECRET_ONLY = {
+    ("POST", "/api/webhooks/arr"),
+}
+ANY_USER = {
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/users/me"),
+    ("GET", "/api/tokens"),
+    ("POST", "/api/tokens"),
+    ("DELETE", "/api/tokens/{token_id}"),
+    ("GET", "/api/libraries"),
+    ("GET", "/api/libraries/{library_id}"),
+    ("GET", "/api/movies"),
+    ("GET", "/api/movies/{movie_id}"),
+    ("GET", "/api/series"),
+    ("GET", "/api/series/{series_id}"),
+    ("GET", "/api/series/{series_id}/seasons"),
+    ("GET", "/api/seasons/{season_id}"),
+    ("GET", "/api/seasons/{season_id}/episodes"),
+    ("GET", "/api/episodes/{episode_id}"),
+    ("GET", "/api/people/{person_id}"),
+    ("GET", "/api/genres"),
+    ("GET", "/api/search"),
+    ("GET", "/api/items/{item_id}/images/{kind}"),
+    ("GET", "/api/people/{person_id}/images/{kind}"),
+}
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every operation the app serves, as its OpenAPI document lists them."""
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+async def test_every_route_is_classified(api: Api) -> None:
+    assert app_routes(api.app) == PUBLIC | ADMIN_ONLY | ANY_USER | WEBHOOK_SECRET_ONLY
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(WEBHOOK_SECRET_ONLY))
+async def test_webhooks_are_off_without_a_secret(api: Api, method: str, path: str) -> None:
+    admin = await api.token_for("root", is_admin=True)
+    for params, headers in (({"secret": WEBHOOK_SECRET}, {}), ({}, bearer(admin))):
+        response = await api.client.request(
+            method, path, params=params, headers=headers, json={"eventType": "Test"}
+        )
+        assert response.status_code == 403, (method, path)
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert "webhooks.secret" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(WEBHOOK_SECRET_ONLY))
+async def test_webhooks_need_their_secret(ops_api: Api, method: str, path: str) -> None:
+    admin = await ops_api.token_for("root", is_admin=True)
+    wrong = WEBHOOK_SECRET[:-1] + "x"
+    refused = (
+        ({}, {}),
+        ({"secret": wrong}, {}),
+        ({}, {"X-Webhook-Secret": wrong}),
+        ({"secret": "é" * 30}, {}),
+        ({"secret": WEBHOOK_SECRET}, {"X-Webhook-Secret": wrong}),  # the header wins
+        ({}, bearer(admin)),  # a token is not the secret
+    )
+    for params, headers in refused:
+        response = await ops_api.client.request(
+            method, path, params=params, headers=headers, json={"eventType": "Test"}
+        )
+        assert response.status_code == 401, (params, headers)
+        assert response.headers["content-type"] == PROBLEM_JSON
+    for params, headers in (
+        ({"secret": WEBHOOK_SECRET}, {}),
+        ({}, {"X-Webhook-Secret": WEBHOOK_SECRET}),
+    ):
+        response = await ops_api.client.request(
+            method, path, params=params, headers=headers, json={"eventType": "Test"}
+        )
+        assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN_ONLY | ANY_USER))
+async def test_no_token_no_entry(api: Api, method: str, path: str) -> None:
+    for headers in ({}, bearer("rh_not-a-real-token"), {"Authorization": "Basic Zm9vOmJhcg=="}):
+        response = await api.client.request(method, concrete(path), headers=headers)
+        assert response.status_code == 401, (method, path, headers)
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN_ONLY))
+async def test_plain_users_are_refused_admin_routes(api: Api, method: str, path: str) -> None:
+    token = await api.token_for("plain")
+    response = await api.client.request(method, concrete(path), headers=bearer(token), json={})
+    assert response.status_code == 403, (method, path)
+    assert response.headers["content-type"] == PROBLEM_JSON
+
+
+async def test_login_logout_and_wrong_passwords(api: Api) -> None:
+    await api.services.users.create_user("Alice", PASSWORD)
+    wrong = await api.client.post("/api/auth/login", json={"username": "alice", "password": "nope"})
+    unknown = await api.client.post(
+        "/api/auth/login", json={"username": "bob", "password": PASSWORD}
+    )
+    assert (wrong.status_code, unknown.status_code) == (401, 401)
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    login = await api.client.post(
+        "/api/auth/login", json={"username": "ALICE", "password": PASSWORD}
+    )
+    assert login.status_code == 200
+    token = login.json()["token"]
+    assert login.json()["details"]["kind"] == "session"
+    me = await api.client.get("/api/users/me", headers=bearer(token))
+    assert me.json() == {"id": me.json()["id"], "username": "Alice", "is_admin": False,
+                         "library_ids": []}  # fmt: skip
+    assert (await api.client.post("/api/auth/logout", headers=bearer(token))).status_code == 204
+    assert (await api.client.get("/api/users/me", headers=bearer(token))).status_code == 401
+
+
+async def test_api_tokens_are_shown_once_and_revocable(api: Api) -> None:
+    login_token = await api.token_for("carol")
+    created = await api.client.post(
+        "/api/tokens", json={"name": "kodi"}, headers=bearer(login_token)
+    )
+    assert created.status_code == 201
+    secret, token_id = created.json()["token"], created.json()["details"]["id"]
+    listed = await api.client.get("/api/tokens", headers=bearer(secret))
+    assert {t["name"] for t in listed.json()} == {"login", "kodi"}
+    assert secret not in listed.text
+    revoked = await api.client.delete(f"/api/tokens/{token_id}", headers=bearer(login_token))
+    assert revoked.status_code == 204
+    assert (await api.client.get("/api/tokens", headers=bearer(secret))).status_code == 401
+    again = await api.client.delete(f"/api/tokens/{token_id}", headers=bearer(login_token))
+    assert again.status_code == 404
+
+
+async def test_plain_users_see_only_their_libraries(api: Api) -> None:
+    admin = await api.token_for("root", is_admin=True)
+    made = [
+        await api.client.post(
+            "/api/libraries",
+            json={"name": name, "kind": kind, "paths": [f"/media/{name}/"]},
+            headers=bearer(admin),
+        )
+        for name, kind in (("Movies", "movies"), ("Shows", "tv"))
+    ]
+    assert [m.status_code for m in made] == [201, 201]
+    movies, shows = (m.json()["id"] for m in made)
+    assert made[0].json()["paths"] == ["/media/Movies"]
+    user = await api.token_for("kid")
+    kid_id = (await api.client.get("/api/users/me", headers=bearer(user))).json()["id"]
+    grant = await api.client.put(
+        f"/api/users/{kid_id}/libraries", json={"library_ids": [shows]}, headers=bearer(admin)
+    )
+    assert grant.json()["library_ids"] == [shows]
+    listed = await api.client.get("/api/libraries", headers=bearer(user))
+    assert [lib["name"] for lib in listed.json()] == ["Shows"]
+    hidden = await api.client.get(f"/api/libraries/{movies}", headers=bearer(user))
+    absent = await api.client.get("/api/libraries/999999", headers=bearer(user))
+    assert (hidden.status_code, absent.status_code) == (404, 404)
+    assert hidden.json()["detail"].replace(str(movies), "N") == absent.json()["detail"].replace(
+        "999999", "N"
+    )
+    all_libraries = await api.client.get("/api/libraries", headers=bearer(admin))
+    assert len(all_libraries.json()) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"name": "X", "kind": "movies", "paths": ["relative/path"]}, 422, "paths"),
+        ({"name": "X", "kind": "movies", "paths": ["/a/../etc"]}, 422, "paths"),
+        ({"name": "X", "kind": "music", "paths": ["/a"]}, 422, "body.kind"),
+        ({"name": "X", "kind": "movies", "paths": []}, 422, "body.paths"),
+        ({"name": "X", "kind": "movies", "paths": ["/a"], "extra": 1}, 422, "body.extra"),
+    ],
+)
+async def test_library_input_is_validated(
+    api: Api, body: dict[str, object], status: int, field: str
+) -> None:
+    admin = await api.token_for("root", is_admin=True)
+    response = await api.client.post("/api/libraries", json=body, headers=bearer(admin))
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert field in [error["field"] for error in response.json()["errors"]]
+
+
+async def test_duplicate_names_conflict(api: Api) -> None:
+    admin = await api.token_for("root", is_admin=True)
+    body = {"name": "Movies", "kind": "movies", "paths": ["/m"]}
+    assert (await api.client.post("/api/libraries", json=body, headers=bearer(admin))).is_success
+    again = await api.client.post("/api/libraries", json=body, headers=bearer(admin))
+    assert again.status_code == 409
+    user = await api.client.post(
+        "/api/users", json={"username": "root", "password": PASSWORD}, headers=bearer(admin)
+    )
+    assert user.status_code == 409
+
+
+async def test_admins_manage_accounts(api: Api) -> None:
+    admin = await api.token_for("root", is_admin=True)
+    short = await api.client.post(
+        "/api/users", json={"username": "dave", "password": "short"}, headers=bearer(admin)
+    )
+    assert short.status_code == 422
+    assert short.json()["errors"] == [{"field": "password", "message": short.json()["detail"]}]
+    created = await api.client.post(
+        "/api/users", json={"username": "dave", "password": PASSWORD}, headers=bearer(admin)
+    )
+    dave = created.json()["id"]
+    me = (await api.client.get("/api/users/me", headers=bearer(admin))).json()["id"]
+    assert (await api.client.delete(f"/api/users/{me}", headers=bearer(admin))).status_code == 422
+    assert (await api.client.delete(f"/api/users/{dave}", headers=bearer(admin))).status_code == 204
+    assert (await api.client.get(f"/api/users/{dave}", headers=bearer(admin))).status_code == 404
+
+
+async def test_initial_admin_from_settings(database_url: str, tmp_path: Path) -> None:
+    settings = settings_for(
+        database_url,
+        tmp_path,
+        initial_admin_username="owner",
+        initial_admin_password=SecretStr(PASSWORD),
+    )
+    for _ in range(2):  # the second start finds an account and creates nothing
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            users = await app.state.services.users.list_users()
+    assert [(u.username, u.is_admin) for u in users] == [("owner", True)]

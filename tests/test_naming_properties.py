@@ -1,0 +1,202 @@
+"""Property tests: no input crashes identification, no path is lost or altered, and the fields
+of well-formed names come back exactly."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from reelhouse.content.shared.naming import Kind, LibraryHint, group, identify
+from reelhouse.content.shared.naming.titles import is_release_token
+from reelhouse.content.shared.naming.vocabulary import LANGUAGE_WORDS
+
+_FOLD = re.compile(r"[\W_]+")
+_RISKY = re.compile(r"sample|trailer|theme|backdrop|^\.|^[\W_]+$", re.IGNORECASE)
+
+hints = st.sampled_from(list(LibraryHint))
+component = st.text(st.characters(blacklist_characters="/\x00"), min_size=1, max_size=30)
+paths = st.builds(
+    lambda parts, folder: "/".join(parts) + ("/" if folder else ""),
+    st.lists(component, min_size=1, max_size=5),
+    st.booleans(),
+)
+words = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéøß0123456789 '&!,"),
+    min_size=1,
+    max_size=40,
+)
+
+
+def fold(text: str | None) -> str:
+    return _FOLD.sub("", text or "").casefold()
+
+
+@given(st.text(), hints)
+def test_any_text_is_identified_without_error_and_the_path_kept(
+    path: str, hint: LibraryHint
+) -> None:
+    identity = identify(path, library=hint, fallback=False)
+    assert identity.path == path
+    assert json.loads(json.dumps(identity.to_json()))["path"] == path
+
+
+@settings(max_examples=40, deadline=None)
+@given(paths, hints)
+def test_structured_paths_survive_the_fallback_too(path: str, hint: LibraryHint) -> None:
+    identity = identify(path, library=hint)
+    assert identity.path == path
+    assert isinstance(identity.kind, Kind)
+
+
+@given(paths, hints)
+def test_fast_titles_come_from_the_path(path: str, hint: LibraryHint) -> None:
+    identity = identify(path, library=hint, fallback=False)
+    for text in (identity.title, identity.series, identity.episode_title):
+        assert fold(text) in fold(path)
+
+
+@given(st.lists(paths, max_size=30), hints)
+def test_grouping_loses_no_path(batch: list[str], hint: LibraryHint) -> None:
+    items = group(identify(p, library=hint, fallback=False) for p in batch)
+    seen: list[str] = []
+    for item in items:
+        if "versions" in item:
+            seen += [p for version in item["versions"] for p in version["parts"]]
+            seen += [e["path"] for e in item.get("extras", [])]
+            seen += [s["path"] for s in item.get("subtitles", [])]
+        else:
+            seen.append(item["path"])
+    assert sorted(seen) == sorted(batch)
+
+
+@given(words, st.integers(1890, 2099), st.sampled_from(["mkv", "mp4", "avi"]))
+def test_title_and_year_come_back_exactly(title: str, year: int, ext: str) -> None:
+    assume(not _RISKY.search(title.strip()) and fold(title))
+    identity = identify(f"{title} ({year}).{ext}", library=LibraryHint.MOVIES, fallback=False)
+    assert identity.kind is Kind.MOVIE
+    assert identity.year == year
+    assert fold(identity.title) == fold(title)
+
+
+@given(words, st.integers(0, 99), st.integers(1, 999), st.sampled_from([".", " ", "_"]))
+def test_season_and_episode_come_back_exactly(
+    series: str, season: int, episode: int, sep: str
+) -> None:
+    assume(not _RISKY.search(series.strip()) and fold(series))
+    assume(not re.search(r"(?i)s\d|\dx\d|season|\d{4}", series))
+    name = f"{series}{sep}S{season:02d}E{episode:02d}.mkv"
+    identity = identify(name, fallback=False)
+    assert identity.kind is Kind.EPISODE
+    assert (identity.season, identity.episode, identity.episodes) == (season, episode, (episode,))
+
+
+@given(st.integers(1, 500), st.integers(1, 20))
+def test_ranges_expand_to_every_episode(first: int, length: int) -> None:
+    last = first + length
+    identity = identify(f"Show.S01E{first:02d}-E{last:02d}.mkv", fallback=False)
+    assert identity.episodes == tuple(range(first, last + 1))
+    assert identity.end_episode == last
+
+
+title_words = st.lists(
+    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2,
+            max_size=9).filter(lambda w: not is_release_token(w)),
+    min_size=1,
+    max_size=5,
+)  # fmt: skip
+release_parts = st.lists(
+    st.sampled_from(["1080p", "720p", "2160p", "BluRay", "WEB-DL", "x264", "x265", "HEVC",
+                     "DDP5.1", "AAC", "REPACK", "PROPER", "HDR", "10bit", "AMZN", "NF"]),
+    min_size=1,
+    max_size=6,
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(
+    title_words,
+    st.integers(1900, 2099),
+    release_parts,
+    st.sampled_from(["", "-GRP", "-NTb", "-EVO[EtHD]", " [rarbg]", "[YTS.MX]"]),
+    st.sampled_from([".", " ", "_"]),
+)
+def test_release_names_give_back_title_and_year(
+    words: list[str], year: int, parts: list[str], group: str, sep: str
+) -> None:
+    assume(not _RISKY.search(" ".join(words)))
+    name = sep.join([*words, str(year), *parts]) + group + ".mkv"
+    identity = identify(name, library=LibraryHint.MOVIES, fallback=False)
+    assert (fold(identity.title), identity.year) == (fold("".join(words)), year), name
+
+
+@settings(max_examples=300)
+@given(title_words, st.integers(1, 30), st.integers(1, 99), release_parts, st.sampled_from(". _"))
+def test_release_episode_names_give_back_series_season_and_episode(
+    words: list[str], season: int, episode: int, parts: list[str], sep: str
+) -> None:
+    assume(not _RISKY.search(" ".join(words)))
+    assume(not re.search(r"(?i)^(s\d|e\d)", "".join(words)))
+    name = sep.join([*words, f"S{season:02d}E{episode:02d}", *parts]) + "-GRP.mkv"
+    identity = identify(name, fallback=False)
+    assert (fold(identity.series), identity.season, identity.episode) == (
+        fold("".join(words)),
+        season,
+        episode,
+    ), name
+    assert identity.episode_title is None, name
+
+
+@settings(max_examples=200)
+@given(title_words, st.integers(1900, 2099), st.integers(0, 40), st.integers(1, 300), title_words)
+def test_plex_episode_paths_give_back_every_field(
+    words: list[str], year: int, season: int, episode: int, episode_words: list[str]
+) -> None:
+    series, title = " ".join(words), " ".join(episode_words)
+    assume(not _RISKY.search(series) and not _RISKY.search(title))
+    # "Pilot GERMAN" is a title with a language tag: a capitalised language word after others.
+    last = episode_words[-1]
+    assume(not (len(episode_words) > 1 and last.isupper() and last.lower() in LANGUAGE_WORDS))
+    path = (
+        f"{series} ({year})/Season {season}/"
+        f"{series} ({year}) - S{season:02d}E{episode:02d} - {title}.mkv"
+    )
+    identity = identify(path, library=LibraryHint.TV, fallback=False)
+    got = (identity.series, identity.year, identity.season, identity.episodes)
+    assert got == (series, year, season, (episode,)), path
+    assert identity.episode_title == title, path
+
+
+@settings(max_examples=200)
+@given(title_words, st.integers(1, 2000), st.sampled_from(["SubsPlease", "Erai-raws", "Judas"]))
+def test_anime_paths_give_back_the_absolute_number(
+    words: list[str], number: int, release_group: str
+) -> None:
+    series = " ".join(words)
+    assume(not _RISKY.search(series))
+    assume(not re.search(r"(?i)(^| )(s|season ?)\d+$", series))
+    identity = identify(f"[{release_group}] {series} - {number:02d} [1080p].mkv", fallback=False)
+    assert (identity.series, identity.absolute_episode) == (series, number)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Show" + " - " * 80 + "12.mkv",
+        "Show S01E01" + " ._" * 78 + "-x.mkv",
+        "Season 1 Episode 1" + " - " * 75 + ".mkv",
+        " " * 250 + "x.mkv",
+    ],
+)
+def test_long_hostile_names_are_still_identified(name: str) -> None:
+    assert len(name) <= 255
+    assert identify(name, fallback=False).path == name
+
+
+def test_names_longer_than_any_file_system_allows_are_refused() -> None:
+    path = "Movies/" + "a" * 256 + ".mkv"
+    identity = identify(path)
+    assert (identity.kind, identity.reason, identity.path) == (Kind.UNKNOWN, "name_too_long", path)

@@ -1,0 +1,242 @@
+"""The pipeline survives kill -9: a `reelhouse worker` process killed while it scans and while it
+enriches, then started again, leaves the same catalogue as a run that was never interrupted."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from reelhouse.config import DatabaseSettings
+from reelhouse.content.shared.models import (
+    Credit,
+    Genre,
+    Image,
+    Item,
+    ItemGenre,
+    MediaFileItem,
+    Person,
+)
+from reelhouse.content.shared.pipeline import ENRICH_KIND
+from reelhouse.infra.db.engine import Database, create_engine
+from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
+from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
+from reelhouse.libraries.models import LibraryKind, MediaFile
+from reelhouse.libraries.repository import LibraryRepository
+from reelhouse.testing.fake_providers.app import FakeProviders
+from reelhouse.testing.fake_providers.server import FakeServer
+from reelhouse.testing.library import generate_library, write_library
+from tests.conftest import PostgresServer, unique_name
+from tests.jobs_support import WorkerProcess, eventually, fast_settings
+
+ROOTS = {"Movies": LibraryKind.MOVIES, "TV": LibraryKind.TV}
+
+
+@pytest.fixture
+async def second_database_url(
+    backend: str,
+    tmp_path: Path,
+    postgres: PostgresServer,
+    sqlite_template: Path,
+    postgres_template: str,
+) -> AsyncIterator[str]:
+    """Another migrated database of the same backend, for the uninterrupted run."""
+    if backend == "sqlite":
+        path = tmp_path / "uninterrupted.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = unique_name("reelhouse_test")
+    yield await postgres.create(name, template=postgres_template)
+    await postgres.drop(name)
+
+
+def worker(url: str, directory: Path, name: str, fake_server: FakeServer) -> WorkerProcess:
+    process = WorkerProcess(url, directory, name, lease_s=2.0, heartbeat_interval_s=0.3)
+    process.env.update(
+        {
+            "REELHOUSE_DATABASE_URL": url,
+            "REELHOUSE_DATA_DIR": str(directory / "data"),
+            "REELHOUSE_TMDB_BASE_URL": f"{fake_server.url}/3",
+            "REELHOUSE_TMDB_API_KEY": "test-tmdb-key",
+            "REELHOUSE_TMDB_RATE_LIMIT_PER_S": "1000",
+            "REELHOUSE_TVDB_BASE_URL": f"{fake_server.url}/v4",
+            "REELHOUSE_TVDB_API_KEY": "test-tvdb-key",
+            "REELHOUSE_TVDB_RATE_LIMIT_PER_S": "1000",
+            "REELHOUSE_SCAN_WATCH": "false",
+            "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
+            "REELHOUSE_SCAN_WRITE_BATCH": "20",
+            "REELHOUSE_ENRICHMENT_CONCURRENCY": "2",
+            "REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY": "2",
+            "REELHOUSE_ENRICHMENT_REFRESH_INTERVAL_S": "0",
+        }
+    )
+    return process
+
+
+async def start_worker(process: WorkerProcess) -> WorkerProcess:
+    return await process.start([sys.executable, "-m", "reelhouse", "worker"])
+
+
+async def queue_scans(database: Database, roots: dict[str, Path]) -> None:
+    async with database.transaction() as session:
+        libraries = [
+            await LibraryRepository(session).add(name, ROOTS[name], [str(root)])
+            for name, root in roots.items()
+        ]
+    queue = JobQueue(database, fast_settings())
+    for library in libraries:
+        await enqueue_scan(queue, library.id)
+
+
+async def attempts(database: Database, kind: str) -> int:
+    """The most attempts any job of `kind` took."""
+    jobs = await JobQueue(database, fast_settings()).list_jobs(kind=kind)
+    return max((j.attempts for j in jobs), default=0)
+
+
+async def running(database: Database, kind: str, at_least: int) -> bool:
+    """A job of `kind` is running and has done `at_least` items."""
+    jobs = await JobQueue(database, fast_settings()).list_jobs(kind=kind)
+    return any(j.state == JobState.RUNNING and j.progress.get("done", 0) >= at_least for j in jobs)
+
+
+async def settled(database: Database) -> None:
+    queue = JobQueue(database, fast_settings())
+
+    async def idle() -> bool:
+        jobs = await queue.list_jobs(limit=200)
+        return bool(jobs) and not any(j.state in ACTIVE_STATES for j in jobs)
+
+    await eventually(idle, within_s=240, what="every job to end")
+    failed = [j for j in await queue.list_jobs(limit=200) if j.state != JobState.SUCCEEDED]
+    assert not failed, [(j.kind, j.error) for j in failed]
+
+
+def ordered(rows: Iterable[Any]) -> list[Any]:
+    """Rows in a stable order, None and numbers side by side (their text decides)."""
+    return sorted(rows, key=repr)
+
+
+async def catalogue(database: Database, root: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The whole catalogue by natural keys (row ids differ between runs)."""
+    parent = aliased(Item)
+
+    def key(item: Item, up: Item | None) -> tuple[Any, ...]:
+        return (item.kind, item.title, item.tmdb_id, up.index_number if up else None,
+                item.index_number)  # fmt: skip
+
+    async with database.read() as session:
+        items = {
+            i.id: (i, up)
+            for i, up in await session.execute(
+                select(Item, parent).outerjoin(parent, parent.id == Item.parent_id)
+            )
+        }
+        keys = {item_id: key(*pair) for item_id, pair in items.items()}
+        fields = ordered(
+            (*keys[i.id], i.overview, i.year, i.tvdb_id, i.imdb_id, i.community_rating,
+             i.collection_id and keys[i.collection_id])
+            for i, _ in items.values()
+        )  # fmt: skip
+        links = ordered(
+            (path.removeprefix(str(root)), keys[item_id], extra, part)
+            for path, item_id, extra, part in await session.execute(
+                select(MediaFile.path, MediaFileItem.item_id, MediaFileItem.extra_type,
+                       MediaFileItem.part).join(MediaFile)
+            )
+        )  # fmt: skip
+        credits = ordered(
+            (keys[c.item_id], name, c.role, c.character, c.job, c.sort_order)
+            for c, name in await session.execute(select(Credit, Person.name).join(Person))
+        )
+        genres = ordered(
+            (keys[item_id], name)
+            for item_id, name in await session.execute(
+                select(ItemGenre.item_id, Genre.name).join(Genre)
+            )
+        )
+        images = ordered(
+            (keys.get(i.item_id or 0), i.kind, i.provider_path, i.selected, i.local_path)
+            for i in await session.scalars(select(Image).where(Image.item_id.is_not(None)))
+        )
+        people = ordered(await session.scalars(select(Person.name)))
+    return {"items": fields, "links": links, "credits": credits, "genres": genres,
+            "images": images, "people": people}  # fmt: skip
+
+
+async def run(
+    url: str,
+    directory: Path,
+    fake_server: FakeServer,
+    roots: dict[str, Path],
+    interrupt: tuple[str, int] | None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """One run of the pipeline; with `interrupt` (a job kind and a count of items done), the
+    worker is killed once a job of that kind has done that many, and another started."""
+    database = Database(create_engine(url, DatabaseSettings()))
+    try:
+        await queue_scans(database, roots)
+        processes = [await start_worker(worker(url, directory, "first", fake_server))]
+        try:
+            if interrupt is not None:
+                kind, done = interrupt
+                await eventually(
+                    lambda: running(database, kind, done), within_s=120, what=f"{kind} under way"
+                )
+                await processes[0].kill()
+                processes.append(await start_worker(worker(url, directory, "second", fake_server)))
+            await settled(database)
+            if interrupt is not None:  # the killed job was taken up again (a busy machine may
+                # make a lease of 2 s run out once more), not started anew
+                assert await attempts(database, interrupt[0]) >= 2
+        finally:
+            for process in processes:
+                await process.close()
+        return await catalogue(database, directory.parent)
+    finally:
+        await database.close()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param((SCAN_KIND, 60), id="mid-scan"),
+        pytest.param((ENRICH_KIND, 3), id="mid-enrichment"),
+    ],
+)
+async def test_kill_9_then_restart_ends_like_an_uninterrupted_run(
+    database_url: str,
+    second_database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+    fake_server: FakeServer,
+    moment: tuple[str, int],
+) -> None:
+    fake.control.configure(latency_ms=15.0)
+    library = tmp_path / "library"
+    generated = [
+        g
+        # Many files (a scan long enough to be killed in), few items: titles repeat.
+        for g in generate_library(400, seed=11, titles=fake.catalogue.library_titles())
+        if g.path.split("/", 1)[0] in ROOTS
+    ]
+    write_library(library, generated)
+    roots = {name: library / name for name in ROOTS}
+    for root in roots.values():
+        root.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "whole").mkdir()
+
+    killed = await run(database_url, tmp_path / "killed", fake_server, roots, moment)
+    whole = await run(second_database_url, tmp_path / "whole", fake_server, roots, None)
+    assert killed["items"], "the run stored nothing"
+    for table in whole:
+        assert killed[table] == whole[table], table

@@ -1,0 +1,188 @@
+"""Search on both databases: accents, articles, typos, overviews, people, updates, visibility."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reelhouse.config import CacheSettings
+from reelhouse.content.movies.models import Movie
+from reelhouse.content.movies.repository import MovieRepository
+from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
+from reelhouse.content.shared.models import CreditRole, ItemKind
+from reelhouse.content.shared.repository import CreditInput, PeopleRepository
+from reelhouse.content.shared.search import SearchService, normalize_query
+from reelhouse.content.shared.search_repository import trigrams, words
+from reelhouse.content.tv.models import Series
+from reelhouse.content.tv.repository import SeriesRepository
+from reelhouse.errors import InvalidInputError
+from reelhouse.infra.cache import Cache
+from reelhouse.infra.db.engine import Database
+from reelhouse.libraries.models import LibraryKind
+from reelhouse.libraries.repository import LibraryRepository
+from tests.support import Api, bearer
+
+
+async def seed(database: Database) -> dict[str, int]:
+    async with database.transaction() as session:
+        movies_lib = await LibraryRepository(session).add("Movies", LibraryKind.MOVIES, ["/m"])
+        tv_lib = await LibraryRepository(session).add("TV", LibraryKind.TV, ["/tv"])
+        movies = MovieRepository(session)
+        ids = {}
+        for title, original, overview in [
+            ("The Matrix", None, "A hacker learns the truth about his reality."),
+            ("Amélie", "Le Fabuleux Destin d'Amélie Poulain", "A shy waitress in Paris."),
+            ("Heat", None, "A group of professional bank robbers start to feel the heat."),
+            ("Alien", None, "The crew of a commercial spacecraft encounter a deadly lifeform."),
+        ]:
+            movie = await movies.add(
+                Movie(
+                    library_id=movies_lib.id,
+                    title=title,
+                    original_title=original,
+                    overview=overview,
+                )
+            )
+            ids[title] = movie.id
+        dark = await SeriesRepository(session).add(Series(library_id=tv_lib.id, title="Dark"))
+        ids["Dark"] = dark.id
+        pacino = await PeopleRepository(session).upsert_by_tmdb_id(1158, "Al Pacino")
+        await PeopleRepository(session).set_credits(
+            ids["Heat"], [CreditInput(pacino.id, CreditRole.CAST, character="Hanna")]
+        )
+        ids["pacino"] = pacino.id
+        ids["movies_lib"], ids["tv_lib"] = movies_lib.id, tv_lib.id
+    return ids
+
+
+async def titles(
+    service: SearchService, query: str, visible: frozenset[int] | None = None
+) -> list[str]:
+    results = await service.search(query, visible)
+    return [item.title for group in results.items.values() for item in group]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("matrix", "The Matrix"),
+        ("The Matrix", "The Matrix"),
+        ("matirx", "The Matrix"),
+        ("amelie", "Amélie"),
+        ("AMÉLIE", "Amélie"),
+        ("fabuleux destin", "Amélie"),
+        ("bank robbers", "Heat"),
+        ("alein", "Alien"),
+        ("dark", "Dark"),
+    ],
+)
+async def test_finds_what_people_type(database: Database, query: str, expected: str) -> None:
+    await seed(database)
+    found = await titles(SearchService(database), query)
+    assert found[:1] == [expected], found
+
+
+async def test_unrelated_queries_find_nothing(database: Database) -> None:
+    await seed(database)
+    assert await titles(SearchService(database), "zzyzx") == []
+
+
+async def test_people_and_grouping(database: Database) -> None:
+    ids = await seed(database)
+    results = await SearchService(database).search("pacino", None)
+    assert [p.id for p in results.people] == [ids["pacino"]]
+    results = await SearchService(database).search("dark", None)
+    assert [i.title for i in results.items[ItemKind.SERIES]] == ["Dark"]
+
+
+async def test_results_follow_changes(database: Database) -> None:
+    ids = await seed(database)
+    service = SearchService(database)
+    async with database.transaction() as session:
+        movie = await MovieRepository(session).get(ids["Alien"])
+        movie.title = "Aliens"
+        await MovieRepository(session).save()
+        await MovieRepository(session).soft_delete(ids["Heat"])
+    assert await titles(service, "aliens") == ["Aliens"]
+    assert await titles(service, "bank robbers") == []
+    async with database.transaction() as session:
+        await session.delete(await MovieRepository(session).get(ids["The Matrix"]))
+    assert await titles(service, "matrix") == []
+
+
+async def test_only_visible_libraries(database: Database) -> None:
+    ids = await seed(database)
+    service = SearchService(database)
+    tv_only = frozenset({ids["tv_lib"]})
+    assert await titles(service, "heat", tv_only) == []
+    assert (await service.search("pacino", tv_only)).people == []
+    assert await titles(service, "dark", tv_only) == ["Dark"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "'", "*", "NEAR(a b)", "a OR", "-x", "col:val", "^", "((", "\\", "%", "_", "a&b|c", "!"],
+)
+async def test_query_syntax_is_never_an_error(database: Database, query: str) -> None:
+    await seed(database)
+    await SearchService(database).search(query, None)
+
+
+def test_empty_or_huge_queries_are_invalid() -> None:
+    for query in ("", "   ", "x" * 201):
+        with pytest.raises(InvalidInputError):
+            normalize_query(query)
+
+
+@given(st.text(max_size=300))
+def test_query_helpers_never_crash(text: str) -> None:
+    assert all(len(gram) == 3 for gram in trigrams(text))
+    assert all(word for word in words(text))
+
+
+async def test_search_endpoint(api: Api) -> None:
+    await seed(api.services.users.database)
+    token = bearer(await api.token_for("root", is_admin=True))
+    response = await api.client.get("/api/search", params={"q": "pacino"}, headers=token)
+    assert [p["name"] for p in response.json()["people"]] == ["Al Pacino"]
+    response = await api.client.get("/api/search", params={"q": "matirx"}, headers=token)
+    assert [m["title"] for m in response.json()["movies"]] == ["The Matrix"]
+    too_long = await api.client.get("/api/search", params={"q": "x" * 201}, headers=token)
+    assert too_long.status_code == 422
+
+
+async def test_cached_results_follow_invalidated_changes(database: Database) -> None:
+    ids = await seed(database)
+    cache = Cache(CacheSettings())
+    invalidation = CatalogueInvalidation(cache)
+    service = SearchService(database, cache)
+    movies_only = frozenset({ids["movies_lib"]})
+    assert (await titles(service, "alien"))[:1] == ["Alien"]
+    assert (await titles(service, "alien", movies_only))[:1] == ["Alien"]
+    assert [p.name for p in (await service.search("pacino", None)).people] == ["Al Pacino"]
+    async with database.transaction() as session:
+        movie = await MovieRepository(session).get(ids["Alien"])
+        movie.title = "Aliens"
+        await MovieRepository(session).save()
+        ref = ItemRef.of(movie)
+    assert (await titles(service, "alien"))[:1] == ["Alien"]  # the cached answer, until told
+    await invalidation.items_changed([ref])
+    assert (await titles(service, "alien"))[:1] == ["Aliens"]
+    assert (await titles(service, "alien", movies_only))[:1] == ["Aliens"]
+    async with database.transaction() as session:
+        await PeopleRepository(session).upsert_by_tmdb_id(1158, "Alfredo Pacino")
+    await invalidation.people_changed([ids["pacino"]])
+    assert [p.name for p in (await service.search("pacino", None)).people] == ["Alfredo Pacino"]
+
+
+async def test_a_library_change_drops_only_its_cached_results(database: Database) -> None:
+    ids = await seed(database)
+    cache = Cache(CacheSettings())
+    service = SearchService(database, cache)
+    tv_only = frozenset({ids["tv_lib"]})
+    assert await titles(service, "dark", tv_only) == ["Dark"]
+    async with database.transaction() as session:
+        await SeriesRepository(session).soft_delete(ids["Dark"])
+    await CatalogueInvalidation(cache).items_changed([ItemRef(ids["Dark"], ids["tv_lib"])])
+    assert await titles(service, "dark", tv_only) == []
