@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
 from reelhouse.infra.cache import MISS, Cache
@@ -54,8 +55,8 @@ async def test_the_cache_keeps_answering_while_redis_is_down_and_recovers(
         assert await nb.get("kept") == "x"
 
         private_redis.stop()
-        # Everything keeps answering, from the L1 or the loader, without errors and quickly.
-        started = time.monotonic()
+        # Everything keeps answering, from the L1 or the loader, without errors, and Redis is
+        # skipped rather than tried on each call.
         assert await na.get_or_load("k", load) == "v1"  # L1 hit
         assert await na.get_or_load("new", load) == "v2"  # loader, Redis skipped
         assert await na.get_or_load("new", load) == "v2"
@@ -65,13 +66,12 @@ async def test_the_cache_keeps_answering_while_redis_is_down_and_recovers(
         assert await na.get("written") == "during outage"
         for i in range(50):
             await na.get_or_load(f"burst{i}", load)
-        assert time.monotonic() - started < 3.0
         assert not a._l2.up  # type: ignore[union-attr]
         detail = await a.check_redis()
         assert detail is not None
         assert "degraded" in detail
         errors_in_outage = a.metrics.l2_errors
-        assert errors_in_outage >= 1
+        assert 1 <= errors_in_outage < 50
 
         private_redis.start()  # same port, empty: it kept nothing
         await _wait(lambda: a._l2.up and b._l2.up, timeout_s=10)  # type: ignore[union-attr]
@@ -117,6 +117,35 @@ async def test_invalidations_made_during_an_outage_are_sent_at_recovery(
         await b.close()
 
 
+async def test_an_invalidation_that_timed_out_is_sent_again_without_another_call(
+    private_redis: PrivateRedis,
+) -> None:
+    """Redis too slow for one invalidation (its writes paused past the timeout) while the
+    channel stays up: the invalidation goes again on its own once Redis answers, though this
+    process makes no other call, so another process does not keep reading the old value."""
+    settings = cache_settings("retry")
+    a = Cache(settings, redis_settings(private_redis.url))
+    b = Cache(settings, redis_settings(private_redis.url))
+    raw = aioredis.Redis.from_url(private_redis.url)
+    for cache in (a, b):
+        await cache.start()
+        assert await cache.wait_subscribed(5)
+    nb = b.namespace("test")
+    try:
+        await a.namespace("test").set("k", "old", tags=["movie:7"])
+        assert await nb.get("k") == "old"
+        await raw.execute_command("CLIENT", "PAUSE", 1000, "WRITE")
+        await a.invalidate(tags=["movie:7"])
+        assert a._pending_tags
+        await _wait(lambda: not a._pending_tags, timeout_s=10)
+        await _wait(lambda: nb.get_local("k") is MISS, timeout_s=5)
+        assert await nb.get("k") is MISS
+    finally:
+        await raw.aclose()
+        await a.close()
+        await b.close()
+
+
 async def test_a_frozen_redis_is_skipped_after_one_timeout_and_logged_once(
     private_redis: PrivateRedis,
 ) -> None:
@@ -137,17 +166,16 @@ async def test_a_frozen_redis_is_skipped_after_one_timeout_and_logged_once(
         await ns.get_or_load("warm", load)
         private_redis.pause()
         with capture_logs() as logs:
-            started = time.monotonic()
             for i in range(300):
                 await ns.get_or_load(f"k{i}", load)
-            elapsed = time.monotonic() - started
+            errors = a.metrics.l2_errors
             private_redis.resume()
             deadline = time.monotonic() + 10
             while await a.check_redis() is not None:  # the next call after the pause succeeds
                 assert time.monotonic() < deadline, "Redis never came back"
                 await asyncio.sleep(0.05)
-        # At most a few timeouts of 0.25 s (one per retry window), not one per call.
-        assert elapsed < 2.0
+        # A few timeouts (one per retry window), not one per call.
+        assert 1 <= errors < 30
         assert calls == 301
         down = [entry for entry in logs if entry["event"].startswith("cache L2 unavailable")]
         up = [entry for entry in logs if entry["event"] == "cache L2 available again"]

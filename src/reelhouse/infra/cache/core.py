@@ -128,7 +128,7 @@ class Cache:
         self._listener: Listener | None = None
         if redis is not None and redis.url:
             self._l2 = RedisTier(redis.url, redis, settings, self.metrics)
-            self._l2.on_recovery = self._on_l2_recovery
+            self._l2.on_recovery = self._flush_soon
             self._listener = Listener(
                 self._l2, settings.pubsub_ping_s, self._on_message, self._on_subscribed
             )
@@ -603,11 +603,12 @@ class Cache:
         self.clear_l1()
         if reconnected:
             log.info("cache invalidation channel reconnected; L1 cleared")
-        self._on_l2_recovery()
+        self._flush_soon()
 
     # -- invalidations that could not be sent ----------------------------------------------
 
     def _remember_pending(self, keys: Iterable[tuple[str, str]], tags: Iterable[str]) -> None:
+        self._flush_soon()  # runs once this returns, with what is added here
         limit = self.settings.pending_invalidations
         for key in keys:
             if len(self._pending_keys) + len(self._pending_tags) >= limit:
@@ -637,9 +638,8 @@ class Cache:
             return True
         return any(tag in self._pending_tags for tag in tags)
 
-    def _on_l2_recovery(self) -> None:
-        if not (self._pending_keys or self._pending_tags or self._pending_lost):
-            return
+    def _flush_soon(self) -> None:
+        """Start sending the pending invalidations (if any), unless that is under way."""
         if any(task.get_name() == "reelhouse-cache-flush" for task in self._background):
             return
         task = asyncio.get_running_loop().create_task(
@@ -649,26 +649,31 @@ class Cache:
         task.add_done_callback(self._background.discard)
 
     async def _flush_pending(self) -> None:
-        l2 = self._l2
-        if l2 is None:
-            return
-        keys = list(self._pending_keys)
-        tags = list(self._pending_tags)
-        lost = self._pending_lost
-        try:
-            if keys or tags:
-                await self._send(l2, keys, tags, clear=False)
+        """Send what could not be sent, trying again every `retry_after_s` until it goes: a
+        process that makes no other Redis call must not leave other processes' reads stale."""
+        while (l2 := self._l2) is not None and (
+            self._pending_keys or self._pending_tags or self._pending_lost
+        ):
+            keys = list(self._pending_keys)
+            tags = list(self._pending_tags)
+            lost = self._pending_lost
+            try:
+                if keys or tags:
+                    await self._send(l2, keys, tags, clear=False)
+                if lost:
+                    await self._send(l2, [], [], clear=True)
+            except L2Unavailable:
+                await asyncio.sleep(l2.retry_after_s)
+                continue
+            for key in keys:
+                self._pending_keys.pop(key, None)
+            for tag in tags:
+                self._pending_tags.pop(tag, None)
             if lost:
-                await self._send(l2, [], [], clear=True)
-        except L2Unavailable:
-            return  # still down: the next recovery tries again
-        for key in keys:
-            self._pending_keys.pop(key, None)
-        for tag in tags:
-            self._pending_tags.pop(tag, None)
-        if lost:
-            self._pending_lost = False
-        log.info("cache invalidations made during the outage sent", keys=len(keys), tags=len(tags))
+                self._pending_lost = False
+            log.info(
+                "cache invalidations made during the outage sent", keys=len(keys), tags=len(tags)
+            )
 
 
 class CacheNamespace(Generic[T]):

@@ -140,6 +140,10 @@ class RedisTier:
     def up(self) -> bool:
         return self._down_since is None
 
+    @property
+    def retry_after_s(self) -> float:
+        return self._retry_after_s
+
     def available(self) -> bool:
         return self._down_since is None or time.monotonic() >= self._retry_at
 
@@ -406,7 +410,7 @@ class Listener:
                 log.exception("cache invalidation listener failed; resubscribing")
             finally:
                 await _close_quietly(pubsub, tier._timeout_s)
-            await asyncio.sleep(tier._retry_after_s)
+            await asyncio.sleep(tier.retry_after_s)
 
     async def _subscribe(self, pubsub: Any) -> None:
         tier = self._tier
