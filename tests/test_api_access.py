@@ -37,8 +37,12 @@ ADMIN_ONLY = {
     ("GET", "/api/jobs/{job_id}/events"),
     ("POST", "/api/jobs/{job_id}/cancel"),
     ("GET", "/metrics"),
-    # Emby / Jellyfin's "media updated": an admin's token, also in their own headers.
+    # What Sonarr and Radarr ask of an Emby / Jellyfin server: an admin's token, also in their
+    # own headers.
     ("POST", "/Library/Media/Updated"),
+    ("GET", "/Items"),
+    ("GET", "/System/Configuration"),
+    ("POST", "/Notifications/Admin"),
 }
 #: No token: the shared secret of `webhooks.secret`.
 WEBHOOK_SECRET_ONLY = {

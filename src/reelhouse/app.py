@@ -17,6 +17,7 @@ from reelhouse.api import health as health_routes
 from reelhouse.api import images as image_routes
 from reelhouse.api import jobs as job_routes
 from reelhouse.api import libraries as library_routes
+from reelhouse.api import media_server as media_server_routes
 from reelhouse.api import metrics as metrics_routes
 from reelhouse.api import movies as movie_routes
 from reelhouse.api import people as people_routes
@@ -256,6 +257,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health_routes.router)
     app.include_router(metrics_routes.router)
     app.include_router(webhook_routes.media_server_router)
+    app.include_router(media_server_routes.router)
     app.include_router(api_router())
     install_web(app)
     return app

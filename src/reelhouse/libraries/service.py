@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
 from reelhouse.content.shared.invalidation import CatalogueInvalidation
+from reelhouse.content.shared.models import ItemKind
 from reelhouse.content.shared.naming import is_media_name
-from reelhouse.content.shared.repository import LibraryItemsRepository
+from reelhouse.content.shared.repository import (
+    LibraryItemsRepository,
+    LocatedItem,
+    LocatedItemsRepository,
+)
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
@@ -34,6 +39,24 @@ class LibraryInfo:
     def of(cls, library: Library) -> LibraryInfo:
         paths = tuple(p.path for p in library.paths)
         return cls(library.id, library.name, library.kind, paths, library.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFolder:
+    """A movie or a series and the folder it lies in (None while no file is linked to it)."""
+
+    item: LocatedItem
+    folder: str | None
+
+
+def item_folder(file_path: str, roots: Collection[str]) -> str:
+    """The folder of the item a main file belongs to: the top folder below its library root
+    (`/tv/Show` for `/tv/Show/Season 1/x.mkv`); a file right in a root stands for itself."""
+    root = owning_root(file_path, roots)
+    if root is None:
+        return str(PurePosixPath(file_path).parent)
+    relative = PurePosixPath(file_path).relative_to(root).parts
+    return str(PurePosixPath(root, relative[0])) if len(relative) > 1 else file_path
 
 
 def normalize_root(path: str, *, field: str = "paths") -> str:
@@ -141,6 +164,19 @@ class LibrariesService:
             log.info("no library holds this path; nothing to scan", path=target)
             return None
         return await enqueue_scan(self.jobs, owners[root], target, follow_up=True)
+
+    async def item_folders(
+        self, kinds: Collection[ItemKind], years: Collection[int], offset: int, limit: int
+    ) -> tuple[Sequence[ItemFolder], int]:
+        """Movies and series (by sort title) with their folders, and how many there are."""
+        async with self.database.read() as session:
+            items, total = await LocatedItemsRepository(session).page(kinds, years, offset, limit)
+            libraries = await LibraryRepository(session).list()
+        roots = [root.path for library in libraries for root in library.paths]
+        return [
+            ItemFolder(item, item.file_path and item_folder(item.file_path, roots))
+            for item in items
+        ], total
 
     async def delete(self, library_id: int) -> None:
         """Delete a library with its files and items, and drop every cached read of them."""
