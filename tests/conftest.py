@@ -6,6 +6,7 @@ for PostgreSQL); each test gets its own copy, so tests are isolated and cheap.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -63,7 +64,7 @@ class PostgresServer:
     async def create(self, name: str, template: str | None = None) -> str:
         connection = await self._admin()
         try:
-            clause = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+            clause = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
             await connection.execute(f'CREATE DATABASE "{name}"{clause}')
         finally:
             await connection.close()
@@ -79,6 +80,39 @@ class PostgresServer:
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+class TemplateCopies:
+    """Migrated databases for the tests, each made while the test before runs and dropped while
+    the test after runs: a copy of the template takes PostgreSQL about half a second."""
+
+    def __init__(self, server: PostgresServer, template: str) -> None:
+        self.server = server
+        self.template = template
+        self._next: asyncio.Task[str] | None = None
+        self._drops: set[asyncio.Task[None]] = set()
+
+    def _make(self) -> asyncio.Task[str]:
+        name = unique_name("reelhouse_test")
+        return asyncio.get_running_loop().create_task(self.server.create(name, self.template))
+
+    async def take(self) -> str:
+        """The URL of a new copy, and the next one started."""
+        made = self._next or self._make()
+        self._next = self._make()
+        return await made
+
+    def give_back(self, url: str) -> None:
+        name = make_url(url).database
+        assert name is not None
+        task = asyncio.get_running_loop().create_task(self.server.drop(name))
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
+
+    async def close(self) -> None:
+        if self._next is not None:
+            self.give_back(await self._next)
+        await asyncio.gather(*self._drops)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +140,15 @@ async def postgres_template(postgres: PostgresServer) -> AsyncIterator[str]:
     await postgres.drop(name)
 
 
+@pytest.fixture(scope="session")
+async def postgres_copies(
+    postgres: PostgresServer, postgres_template: str
+) -> AsyncIterator[TemplateCopies]:
+    copies = TemplateCopies(postgres, postgres_template)
+    yield copies
+    await copies.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -127,11 +170,7 @@ async def empty_database_url(
 
 @pytest.fixture
 async def database_url(
-    backend: str,
-    tmp_path: Path,
-    postgres: PostgresServer,
-    sqlite_template: Path,
-    postgres_template: str,
+    backend: str, tmp_path: Path, sqlite_template: Path, postgres_copies: TemplateCopies
 ) -> AsyncIterator[str]:
     """A URL to a new database migrated to the newest schema."""
     if backend == "sqlite":
@@ -139,10 +178,9 @@ async def database_url(
         shutil.copyfile(sqlite_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    name = unique_name("reelhouse_test")
-    url = await postgres.create(name, template=postgres_template)
+    url = await postgres_copies.take()
     yield url
-    await postgres.drop(name)
+    postgres_copies.give_back(url)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import lru_cache
 
 from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import CollectorRegistry
@@ -59,7 +60,7 @@ from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.providers.registry import Providers, open_providers
 from reelhouse.services import Services
-from reelhouse.web.routes import install_web
+from reelhouse.web.routes import mount_static, web_router
 
 log = get_logger(__name__)
 
@@ -95,6 +96,21 @@ def api_router() -> APIRouter:
         protected.include_router(routes)
     api.include_router(protected)
     return api
+
+
+@lru_cache(maxsize=1)
+def app_routes() -> APIRouter:
+    """Every route of the app, worked out once per process and shared by its apps (the tests
+    make hundreds): their dependency trees and models take half a second to build, and they
+    hold nothing of one app."""
+    routes = APIRouter()
+    routes.include_router(health_routes.router)
+    routes.include_router(metrics_routes.router)
+    routes.include_router(webhook_routes.media_server_router)
+    routes.include_router(media_server_routes.router)
+    routes.include_router(api_router())
+    routes.include_router(web_router())
+    return routes
 
 
 def job_registry(
@@ -254,10 +270,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics_registry = metrics_registry
     install_problem_handlers(app)
     install_http_middleware(app, settings.http)
-    app.include_router(health_routes.router)
-    app.include_router(metrics_routes.router)
-    app.include_router(webhook_routes.media_server_router)
-    app.include_router(media_server_routes.router)
-    app.include_router(api_router())
-    install_web(app)
+    # The shared routes themselves, not an include of them: an include would work each one out
+    # again for this app.
+    app.router.routes.extend(app_routes().routes)
+    mount_static(app)
     return app

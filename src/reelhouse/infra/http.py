@@ -1,13 +1,23 @@
-"""What every outbound HTTP caller shares: a body read that stops at a cap, and `Retry-After`."""
+"""What every outbound HTTP caller shares: the TLS set-up, a body read that stops at a cap, and
+`Retry-After`."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import httpx
 
 from reelhouse.errors import UpstreamResponseError
+
+
+@lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """The certificate store every outbound client verifies against, loaded once per process
+    (a tenth of a second each time) and shared, as an `SSLContext` may be."""
+    return httpx.create_ssl_context()
 
 
 async def read_capped(response: httpx.Response, limit: int, label: str) -> bytes:

@@ -9,10 +9,14 @@ from reelhouse.web import admin, login, pages
 from reelhouse.web.render import STATIC_DIR
 
 
-def install_web(app: FastAPI) -> None:
-    """Serve the page under `/` and its static files under `/static` (none in the API docs)."""
+def web_router() -> APIRouter:
+    """The page under `/` (none of it in the API docs)."""
     router = APIRouter(include_in_schema=False)
     for routes in (login.router, pages.router, admin.router):
         router.include_router(routes)
-    app.include_router(router)
+    return router
+
+
+def mount_static(app: FastAPI) -> None:
+    """The page's static files under `/static`."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

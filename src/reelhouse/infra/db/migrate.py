@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -34,8 +35,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
+def _scripts() -> ScriptDirectory:
+    """The migrations this reelhouse ships, read once per process."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     if head is None:
         raise SchemaMismatchError("this reelhouse ships no migrations: the install is broken")
     return head
@@ -50,31 +57,34 @@ async def current_revision(database: Database) -> str | None:
 
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Apply pending migrations in one transaction: nothing is ever half-migrated."""
-    await check_not_newer(database)
+    current = await check_not_newer(database)
+    if revision == "head" and current == head_revision():
+        return
     async with database.engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
-async def check_not_newer(database: Database) -> None:
+async def check_not_newer(database: Database) -> str | None:
+    """The database's migration, refused when this reelhouse does not know it."""
     current = await current_revision(database)
     if current is not None and not _is_known(current):
         raise SchemaMismatchError(
             f"the database is at migration {current}, which this reelhouse does not know "
             f"(its newest is {head_revision()}): run a newer reelhouse or restore a backup"
         )
+    return current
 
 
 def _is_known(revision: str) -> bool:
     try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except CommandError:
         return False
 
 
 async def ensure_current(database: Database) -> None:
     """Refuse to run on a schema that is older or newer than the code."""
-    await check_not_newer(database)
-    current = await current_revision(database)
+    current = await check_not_newer(database)
     if current != head_revision():
         raise SchemaMismatchError(
             f"the database is at migration {current or 'none'} but this reelhouse needs "

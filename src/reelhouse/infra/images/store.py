@@ -39,7 +39,7 @@ from reelhouse.errors import (
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
-from reelhouse.infra.http import read_capped, retry_after_seconds
+from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
 
 #: Pillow format -> (file extension, content type): the formats browsers show, and the only
 #: decoders ever run on a download (Pillow's other plugins are attack surface we do not need).
@@ -129,6 +129,7 @@ class ImageStore:
             ),
             follow_redirects=settings.max_redirects > 0,
             max_redirects=settings.max_redirects,
+            verify=tls_context(),
             headers={"Accept": ", ".join(CONTENT_TYPES.values())},
         )
 

@@ -37,7 +37,7 @@ from reelhouse.errors import (
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
-from reelhouse.infra.http import read_capped, retry_after_seconds
+from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
 from reelhouse.infra.logging import get_logger
 
 log = get_logger(__name__)
@@ -151,6 +151,7 @@ class ProviderClient:
             ),
             follow_redirects=settings.max_redirects > 0,
             max_redirects=settings.max_redirects,
+            verify=tls_context(),
             headers={"Accept": "application/json"},
         )
 
