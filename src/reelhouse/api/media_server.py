@@ -11,10 +11,10 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_pascal
+from pydantic import Field
 
 from reelhouse.api.deps import MediaServerAdminDep, ServicesDep
+from reelhouse.api.webhooks import MediaServerModel
 from reelhouse.content.shared.models import ItemKind
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.logging import get_logger
@@ -30,16 +30,12 @@ MAX_LIST_TEXT = 1000
 YEAR = re.compile(r"[0-9]{1,4}")
 
 
-class EmbyModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore")
-
-
-class AdminNotice(EmbyModel):
+class AdminNotice(MediaServerModel):
     name: str = Field(max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
 
 
-class ProviderIdsOut(EmbyModel):
+class ProviderIdsOut(MediaServerModel):
     # Emby sends ids as text; an id the item lacks is left out (Sonarr reads them as numbers,
     # and a null would fail there).
     tmdb: str | None = None
@@ -47,7 +43,7 @@ class ProviderIdsOut(EmbyModel):
     imdb: str | None = None
 
 
-class EmbyItemOut(EmbyModel):
+class EmbyItemOut(MediaServerModel):
     id: str
     name: str
     type: str
@@ -56,7 +52,7 @@ class EmbyItemOut(EmbyModel):
     provider_ids: ProviderIdsOut
 
 
-class EmbyItemsOut(EmbyModel):
+class EmbyItemsOut(MediaServerModel):
     items: list[EmbyItemOut]
     total_record_count: int
     start_index: int
