@@ -120,6 +120,10 @@ _SNAPSHOT = text(
 _FILE_STATES = {state.value: state for state in FileState}
 
 _UPSERT_COLUMNS = ("path", "size", "mtime_ns", "inode", "device", "container", "identity")
+#: What a file seen again takes from its new row; the SET has no parameters of its own, so that
+#: SQLAlchemy sends each chunk as one multi-row INSERT (its "insertmanyvalues") rather than one
+#: statement per file.
+_REFRESHED_COLUMNS = (*_UPSERT_COLUMNS, "state", "missing_since", "updated_at")
 
 
 class MediaFileRepository:
@@ -159,18 +163,14 @@ class MediaFileRepository:
             insert = upsert(self.session, table)  # type: ignore[arg-type]
             statement = insert.on_conflict_do_update(
                 index_elements=["library_id", "path_bytes"],
-                set_={
-                    **{column: insert.excluded[column] for column in _UPSERT_COLUMNS},
-                    "state": FileState.PRESENT.value,
-                    "missing_since": None,
-                    "updated_at": now,
-                },
+                set_={column: insert.excluded[column] for column in _REFRESHED_COLUMNS},
             ).returning(table.c.id, table.c.path_bytes)
             rows = [
                 {
                     "library_id": library_id,
                     "path_bytes": record.path_bytes,
                     "state": FileState.PRESENT.value,
+                    "missing_since": None,
                     "first_seen_at": now,
                     "updated_at": now,
                     **{column: getattr(record, column) for column in _UPSERT_COLUMNS},
