@@ -126,7 +126,7 @@ def find_marker(stem: str, *, in_season: bool, tv: bool) -> EpisodeMarker | None
 def _numbered(match: re.Match[str]) -> EpisodeMarker:
     first = int(match["episode"])
     more = match["more"] or ""
-    numbers = [int(n) for n in _NUMBER.findall(_strip_seasons(more))]
+    numbers = [int(n) for n in _NUMBER.findall(_strip_seasons(more))] if more else []
     if not numbers:
         episodes: tuple[int, ...] = (first,)
     elif "-" in more or " to " in more.lower():
@@ -136,9 +136,12 @@ def _numbered(match: re.Match[str]) -> EpisodeMarker:
     return EpisodeMarker(match.start(), match.end(), season=int(match["season"]), episodes=episodes)
 
 
+_REPEATED_SEASON = re.compile(r"s\d{1,4}|\d{1,2}x(?=\d)", re.IGNORECASE)
+
+
 def _strip_seasons(more: str) -> str:
     """Drop the repeated season of ``S01E01-S01E03`` and the words of "Episode 1 to 3"."""
-    return re.sub(r"s\d{1,4}|\d{1,2}x(?=\d)", " ", more, flags=re.IGNORECASE)
+    return _REPEATED_SEASON.sub(" ", more)
 
 
 def _span(first: int, last: int, single_ok: bool) -> tuple[int, ...]:

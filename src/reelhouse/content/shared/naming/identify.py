@@ -54,16 +54,17 @@ _FOLDED = re.compile(r"[\W_]+")
 _NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows; characters here
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
-#: A folder's name is parsed for every file below it (each episode of a season, each part and
-#: extra of a movie): parsed once, while a scan walks that part of the tree. Cached parts are
-#: shared, so their `provider_ids` are copied before an identity gets them.
-_folder_name = lru_cache(maxsize=4096)(parse_name)
+#: Names repeat: a folder's for every file below it (each episode of a season, each part and
+#: extra of a movie), a series' in each of its episodes' file names. Each is parsed once, while
+#: a scan walks that part of the tree. Cached parts are shared, so their `provider_ids` are
+#: copied before an identity gets them.
+_parse_repeated = lru_cache(maxsize=4096)(parse_name)
 _folder_season = lru_cache(maxsize=4096)(season_of_folder)
 
 
 def clear_caches() -> None:
-    """Forget the parsed folder names (a measurement of cold identification starts here)."""
-    _folder_name.cache_clear()
+    """Forget the parsed names (a measurement of cold identification starts here)."""
+    _parse_repeated.cache_clear()
     _folder_season.cache_clear()
 
 
@@ -200,9 +201,9 @@ def _episode(
     folder_season: int | None,
     ext: str,
 ) -> Identity:
-    from_file = parse_name(stem[: marker.series_until])
+    from_file = _parse_repeated(stem[: marker.series_until])
     series_dir = len(dirs) - (2 if folder_season is not None else 1)
-    from_folder = _folder_name(dirs[series_dir]) if series_dir >= 0 else None
+    from_folder = _parse_repeated(dirs[series_dir]) if series_dir >= 0 else None
     use_folder = from_folder is not None and (
         folder_season is not None
         or from_file.title is None
@@ -258,7 +259,7 @@ def _movie(
     if dirs and (stacked := _STACK_NAME.match(dirs[-1])) is not None:
         part = part or _stack_number(stacked)
         folder_dirs = dirs[:-1]
-    folder = _folder_name(folder_dirs[-1]) if folder_dirs else None
+    folder = _parse_repeated(folder_dirs[-1]) if folder_dirs else None
     use_folder = folder is not None and (
         is_generic(parsed.title)
         or (
@@ -311,7 +312,7 @@ def _folder(path: str, parts: list[str], library: LibraryHint) -> Identity:
         return Identity(path=path, kind=kind, extra_type=extra_type, owner=owner)
     if lower in _DISC_FOLDERS:
         return _movie(path, "", dirs, "", fallback=False, disc=_DISC_FOLDERS[lower])
-    parent = _folder_name(dirs[-1]) if dirs else None
+    parent = _parse_repeated(dirs[-1]) if dirs else None
     if library is not LibraryHint.MOVIES and (season := _folder_season(name)) is not None:
         return Identity(
             path=path,
@@ -333,7 +334,7 @@ def _folder(path: str, parts: list[str], library: LibraryHint) -> Identity:
             provider_ids=dict(parent.provider_ids),
             owner=owner,
         )
-    parsed = _folder_name(name)
+    parsed = _parse_repeated(name)
     if library is LibraryHint.TV:
         kind = Kind.SERIES_FOLDER
     elif library is LibraryHint.MOVIES:
