@@ -8,6 +8,7 @@ is not an extras folder.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from reelhouse.content.shared.naming.episodes import (
@@ -62,10 +63,39 @@ _parse_repeated = lru_cache(maxsize=4096)(parse_name)
 _folder_season = lru_cache(maxsize=4096)(season_of_folder)
 
 
+@dataclass(frozen=True, slots=True)
+class _Folders:
+    """What the folders above a file say, worked out once for all the files below them."""
+
+    too_long: bool
+    junk: bool
+    disc_at: int | None  # the first disc structure folder (VIDEO_TS...)
+    extras_at: int | None  # the innermost extras folder
+    season: int | None  # of the innermost folder
+    has_year: bool  # the innermost folder's name holds a year
+
+
+@lru_cache(maxsize=4096)
+def _folders(joined: str) -> _Folders:
+    dirs = joined.split("/") if joined else []
+    lowered = [d.lower() for d in dirs]
+    return _Folders(
+        too_long=any(len(d) > _NAME_MAX for d in dirs),
+        junk=any(is_junk(d) for d in dirs if d != ".."),
+        disc_at=next((i for i, d in enumerate(lowered) if d in _DISC_FOLDERS), None),
+        extras_at=next(
+            (i for i in range(len(dirs) - 1, -1, -1) if lowered[i] in EXTRA_FOLDERS), None
+        ),
+        season=_folder_season(dirs[-1]) if dirs else None,
+        has_year=bool(dirs) and _YEAR.search(dirs[-1]) is not None,
+    )
+
+
 def clear_caches() -> None:
     """Forget the parsed names (a measurement of cold identification starts here)."""
     _parse_repeated.cache_clear()
     _folder_season.cache_clear()
+    _folders.cache_clear()
 
 
 def identify(
@@ -82,16 +112,18 @@ def identify(
     parts = [p for p in relative.split("/") if p not in ("", ".")]
     if not parts:
         return Identity(path=path, kind=Kind.UNKNOWN, reason="library_root")
-    if any(len(p) > _NAME_MAX for p in parts):
+    name = parts[-1]
+    folders = _folders("/".join(parts[:-1]))
+    if folders.too_long or len(name) > _NAME_MAX:
         # No file system has such names; refusing them also bounds the work per name.
         return Identity(path=path, kind=Kind.UNKNOWN, reason="name_too_long")
-    if any(is_junk(p) for p in parts if p != ".."):
+    if folders.junk or (name != ".." and is_junk(name)):
         return Identity(path=path, kind=Kind.IGNORED, reason="junk")
     if ignore is not None and ignore.ignores("/".join(parts), is_dir=is_dir):
         return Identity(path=path, kind=Kind.IGNORED, reason="ignore_file")
     if is_dir:
         return _folder(path, parts, library)
-    return _file(path, parts, library, fallback)
+    return _file(path, parts, folders, library, fallback)
 
 
 def _below(path: str, root: str) -> str:
@@ -111,14 +143,9 @@ def _fold(text: str | None) -> str:
     return _FOLDED.sub("", text or "").casefold()
 
 
-def _extras_folder(dirs: list[str]) -> int | None:
-    for i in range(len(dirs) - 1, -1, -1):
-        if dirs[i].lower() in EXTRA_FOLDERS:
-            return i
-    return None
-
-
-def _file(path: str, parts: list[str], library: LibraryHint, fallback: bool) -> Identity:
+def _file(
+    path: str, parts: list[str], folders: _Folders, library: LibraryHint, fallback: bool
+) -> Identity:
     name, dirs = parts[-1], parts[:-1]
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
@@ -138,7 +165,7 @@ def _file(path: str, parts: list[str], library: LibraryHint, fallback: bool) -> 
             owner=owner,
             container=ext,
         )
-    disc_at = next((i for i, d in enumerate(dirs) if d.lower() in _DISC_FOLDERS), None)
+    disc_at = folders.disc_at
     if disc_at is not None:
         if not is_media_name(name):
             return Identity(path=path, kind=Kind.IGNORED, reason="disc_structure", container=ext)
@@ -153,7 +180,7 @@ def _file(path: str, parts: list[str], library: LibraryHint, fallback: bool) -> 
         return _extra(path, "", ExtraType.THEME_SONG, owner, ext)
     elif ext not in VIDEO_EXTENSIONS:
         return Identity(path=path, kind=Kind.IGNORED, reason="not_media", container=ext or None)
-    at = _extras_folder(dirs)
+    at = folders.extras_at
     if at is not None:
         return _extra(path, stem, EXTRA_FOLDERS[dirs[at].lower()], _owner(dirs[:at]), ext)
     if stem.lower() in EXTRA_STEMS:
@@ -166,10 +193,10 @@ def _file(path: str, parts: list[str], library: LibraryHint, fallback: bool) -> 
         return _extra(path, stem, ExtraType.SAMPLE, owner, ext)
     disc = "iso" if ext in DISC_IMAGE_EXTENSIONS else None
     if library is not LibraryHint.MOVIES and stub_type is None:
-        season = _folder_season(dirs[-1]) if dirs else None
+        season = folders.season
         # Bare "- 12" and "E12" are episodes in a TV library, and in a mixed one unless the name
         # or its folder carries a year (a movie, such as "Episode 1 - ... (1999)").
-        tv = library is LibraryHint.TV or not any(_YEAR.search(n) for n in (stem, *dirs[-1:]))
+        tv = library is LibraryHint.TV or not (folders.has_year or _YEAR.search(stem))
         marker = find_marker(stem, in_season=season is not None, tv=tv)
         if marker is not None:
             return _episode(path, stem, marker, dirs, season, ext)
