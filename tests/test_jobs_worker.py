@@ -375,7 +375,9 @@ async def test_a_schedule_fires_once_across_two_workers(database_url: str) -> No
             register_test_handlers(registry, db, f"w{n}")
             registry.schedule(Schedule("hourly", RECORD, interval_s=3600))
             registries.append(registry)
-        settings = fast_settings()
+        # Two slots per worker and jobs that last: one worker cannot drain the queue alone
+        # before the other's first polls, so both claim (a claim proves the scheduler ticked).
+        settings = fast_settings(concurrency=2)
         queue = JobQueue(databases[0], settings, clock=clock)
 
         async def both_worked() -> bool:
@@ -389,9 +391,8 @@ async def test_a_schedule_fires_once_across_two_workers(database_url: str) -> No
             worker(databases[0], registries[0], settings, clock, "w0"),
             worker(databases[1], registries[1], settings, clock, "w1"),
         ):
-            # Each worker ticks its scheduler before its first claim; claims prove both ran.
-            for _ in range(40):
-                await queue.enqueue(RECORD, {"delay_s": 0.01})
+            for _ in range(8):
+                await queue.enqueue(RECORD, {"delay_s": 0.25})
             await eventually(both_worked, what="both workers polling")
             keyed = [job for job in await scheduled() if job.key == "schedule:hourly"]
             assert len(keyed) == 1
