@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import lru_cache
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
 from reelhouse import __version__
 from reelhouse.api import auth as auth_routes
@@ -26,7 +27,6 @@ from reelhouse.api import search as search_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
 from reelhouse.api import webhooks as webhook_routes
-from reelhouse.api.deps import current_principal
 from reelhouse.api.middleware import (
     HttpMetrics,
     HttpMetricsMiddleware,
@@ -60,7 +60,7 @@ from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.providers.registry import Providers, open_providers
 from reelhouse.services import Services
-from reelhouse.web.routes import mount_static, web_router
+from reelhouse.web.routes import mount_static, web_routers
 
 log = get_logger(__name__)
 
@@ -74,14 +74,19 @@ async def prepare_database(database: Database, settings: Settings) -> None:
         await migrate.ensure_current(database)
 
 
-def api_router() -> APIRouter:
-    """Everything under /api; all of it needs a token except logging in and the webhook (which
-    needs its shared secret)."""
-    api = APIRouter(prefix="/api")
-    api.include_router(auth_routes.public_router)
-    api.include_router(webhook_routes.router)
-    protected = APIRouter(dependencies=[Depends(current_principal)])
-    for routes in (
+@lru_cache(maxsize=1)
+def app_routes() -> tuple[BaseRoute, ...]:
+    """Every route of the app, flat, worked out once per process and shared by its apps (the
+    tests make hundreds): their dependency trees and models take half a second to build, and
+    they hold nothing of one app. Each `/api` router says itself whether it needs a token
+    (`token_router`, `open_router`)."""
+    routers = (
+        health_routes.router,
+        metrics_routes.router,
+        webhook_routes.media_server_router,
+        media_server_routes.router,
+        auth_routes.public_router,
+        webhook_routes.router,
         auth_routes.router,
         user_routes.router,
         library_routes.router,
@@ -92,25 +97,9 @@ def api_router() -> APIRouter:
         image_routes.router,
         job_routes.router,
         control_routes.router,
-    ):
-        protected.include_router(routes)
-    api.include_router(protected)
-    return api
-
-
-@lru_cache(maxsize=1)
-def app_routes() -> APIRouter:
-    """Every route of the app, worked out once per process and shared by its apps (the tests
-    make hundreds): their dependency trees and models take half a second to build, and they
-    hold nothing of one app."""
-    routes = APIRouter()
-    routes.include_router(health_routes.router)
-    routes.include_router(metrics_routes.router)
-    routes.include_router(webhook_routes.media_server_router)
-    routes.include_router(media_server_routes.router)
-    routes.include_router(api_router())
-    routes.include_router(web_router())
-    return routes
+        *web_routers(),
+    )
+    return tuple(route for router in routers for route in router.routes)
 
 
 def job_registry(
@@ -271,7 +260,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_problem_handlers(app)
     install_http_middleware(app, settings.http)
     # The shared routes themselves, not an include of them: an include would work each one out
-    # again for this app.
-    app.router.routes.extend(app_routes().routes)
+    # again for this app, and match every request through one more router.
+    app.router.routes.extend(app_routes())
     mount_static(app)
     return app

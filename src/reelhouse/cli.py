@@ -106,6 +106,9 @@ def serve(
         port=port or settings.server.port,
         log_config=None,
         http=bounded_httptools(settings.http.max_header_bytes),
+        # Not uvloop: saturated, it runs new requests before finishing started ones, and a few
+        # connections wait seconds (MagicStack/uvloop#123); asyncio's loop serves them in turn.
+        loop="asyncio",
     )
 
 

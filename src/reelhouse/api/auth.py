@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, open_router, token_router
 from reelhouse.api.schemas import (
     IssuedTokenOut,
     LoginRequest,
@@ -15,8 +15,8 @@ from reelhouse.api.schemas import (
 )
 from reelhouse.users.service import IssuedToken
 
-public_router = APIRouter(prefix="/auth", tags=["auth"])
-router = APIRouter(tags=["auth"])
+public_router = open_router("/auth", tags=["auth"])
+router = token_router(tags=["auth"])
 
 
 def issued(token: IssuedToken) -> IssuedTokenOut:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from reelhouse.api.deps import AdminDep, ServicesDep
+from reelhouse.api.deps import AdminDep, ServicesDep, token_router
 from reelhouse.api.jobs import JobOut, accepted
 from reelhouse.api.schemas import NO_NUL, RowIdPath
 from reelhouse.content.shared.metadata.models import INT64_MAX
 
-router = APIRouter(prefix="/items/{item_id}", tags=["control"])
+router = token_router("/items/{item_id}", tags=["control"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}
 QUEUED: dict[int | str, dict[str, Any]] = {

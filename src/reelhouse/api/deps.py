@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelhouse.config import Settings
@@ -84,3 +84,22 @@ async def media_server_admin(
 
 
 MediaServerAdminDep = Annotated[Principal, Depends(media_server_admin)]
+
+
+API_PREFIX = "/api"
+
+
+def token_router(prefix: str = "", **options: Any) -> APIRouter:
+    """A router under `/api` whose every route needs a token.
+
+    Its routes carry the full path and the check themselves, so the app holds them as they are:
+    FastAPI matches the routes of an included router again at every level of inclusion, a cost
+    every request pays."""
+    return APIRouter(
+        prefix=API_PREFIX + prefix, dependencies=[Depends(current_principal)], **options
+    )
+
+
+def open_router(prefix: str = "", **options: Any) -> APIRouter:
+    """A router under `/api` that needs no token (logging in; the webhook checks its secret)."""
+    return APIRouter(prefix=API_PREFIX + prefix, **options)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 from fastapi.responses import FileResponse, Response
 
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.schemas import RowIdPath
 from reelhouse.content.shared.images import ServedImage
 from reelhouse.content.shared.models import ImageKind
 
-router = APIRouter(tags=["images"])
+router = token_router(tags=["images"])
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

@@ -8,17 +8,17 @@ from contextlib import aclosing
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from reelhouse.api.deps import AdminDep, ServicesDep, SettingsDep
+from reelhouse.api.deps import AdminDep, ServicesDep, SettingsDep, token_router
 from reelhouse.api.schemas import NO_NUL, PATH_MAX, RowIdPath
 from reelhouse.config import HttpSettings
 from reelhouse.infra.jobs.models import ACTIVE_STATES, Job, JobState
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 
-router = APIRouter(tags=["jobs"])
+router = token_router(tags=["jobs"])
 
 
 class JobOut(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
-from reelhouse.api.deps import AdminDep, CallerDep, ServicesDep
+from reelhouse.api.deps import AdminDep, CallerDep, ServicesDep, token_router
 from reelhouse.api.schemas import (
     LibraryChangeRequest,
     LibraryOut,
@@ -12,7 +12,7 @@ from reelhouse.api.schemas import (
     RowIdPath,
 )
 
-router = APIRouter(prefix="/libraries", tags=["libraries"])
+router = token_router("/libraries", tags=["libraries"])
 
 
 @router.get("")

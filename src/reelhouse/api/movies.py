@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
     ItemDetailOut,
     ItemOut,
@@ -16,7 +14,7 @@ from reelhouse.api.items import (
 )
 from reelhouse.api.schemas import RowIdPath
 
-router = APIRouter(prefix="/movies", tags=["movies"])
+router = token_router("/movies", tags=["movies"])
 
 
 @router.get("", response_model=PageOut[ItemOut])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import ItemOut, item_out
 from reelhouse.api.schemas import RowIdPath
 
-router = APIRouter(tags=["people"])
+router = token_router(tags=["people"])
 
 
 class CreditOut(BaseModel):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import ItemOut, item_out
 from reelhouse.api.schemas import NO_NUL
 from reelhouse.content.shared.models import ItemKind
 from reelhouse.content.shared.search import MAX_QUERY_LENGTH
 
-router = APIRouter(tags=["search"])
+router = token_router(tags=["search"])
 
 
 class PersonHitOut(BaseModel):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
-from reelhouse.api.deps import CallerDep, ServicesDep
+from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
     ItemDetailOut,
     ItemOut,
@@ -19,7 +17,7 @@ from reelhouse.api.items import (
 )
 from reelhouse.api.schemas import RowIdPath
 
-router = APIRouter(tags=["tv"])
+router = token_router(tags=["tv"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}
 
 

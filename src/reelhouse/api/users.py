@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
-from reelhouse.api.deps import AdminDep, ServicesDep
+from reelhouse.api.deps import AdminDep, ServicesDep, token_router
 from reelhouse.api.schemas import NewUserRequest, RowIdPath, UserLibrariesRequest, UserOut
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = token_router("/users", tags=["users"])
 
 
 @router.get("")

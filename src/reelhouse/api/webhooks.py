@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel, to_pascal
 
-from reelhouse.api.deps import MediaServerAdminDep, ServicesDep, SettingsDep
+from reelhouse.api.deps import MediaServerAdminDep, ServicesDep, SettingsDep, open_router
 from reelhouse.api.schemas import PATH_MAX
 from reelhouse.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
 from reelhouse.infra.logging import get_logger
@@ -28,7 +28,7 @@ from reelhouse.libraries.service import normalize_root
 from reelhouse.services import Services
 
 log = get_logger(__name__)
-router = APIRouter(tags=["webhooks"])
+router = open_router(tags=["webhooks"])
 media_server_router = APIRouter(tags=["webhooks"])
 
 SECRET_HEADER = "X-Webhook-Secret"  # noqa: S105 - a header name, not a secret

@@ -9,12 +9,9 @@ from reelhouse.web import admin, login, pages
 from reelhouse.web.render import STATIC_DIR
 
 
-def web_router() -> APIRouter:
+def web_routers() -> tuple[APIRouter, ...]:
     """The page under `/` (none of it in the API docs)."""
-    router = APIRouter(include_in_schema=False)
-    for routes in (login.router, pages.router, admin.router):
-        router.include_router(routes)
-    return router
+    return (login.router, pages.router, admin.router)
 
 
 def mount_static(app: FastAPI) -> None:
