@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
@@ -173,3 +175,31 @@ async def test_people_and_genres_follow_visibility(api: Api) -> None:
     assert hidden["credits"] == []
     assert (await api.client.get("/api/genres", headers=kid)).json() == []
     assert (await api.client.get("/api/people/999999", headers=kid)).status_code == 404
+
+
+async def test_a_cached_page_goes_gzipped_or_plain_as_the_client_asks(api: Api) -> None:
+    ids = await seed(api)
+    async with api.services.users.database.transaction() as session:
+        for n in range(20):
+            await MovieRepository(session).add(
+                Movie(library_id=ids["movies"], title=f"Sequel {n}", year=2000 + n)
+            )
+    token = bearer(await api.token_for("root", is_admin=True))
+
+    async def page(encoding: str) -> httpx.Response:
+        response = await api.client.get(
+            "/api/movies", headers={**token, "Accept-Encoding": encoding}
+        )
+        assert response.status_code == 200
+        assert "accept-encoding" in response.headers["vary"].lower()
+        return response
+
+    plain = await page("identity")  # loads the page and caches both forms
+    assert "content-encoding" not in plain.headers
+    assert len(plain.json()["items"]) == 25
+    for _ in range(2):
+        packed = await page("gzip, deflate")
+        assert packed.headers["content-encoding"] == "gzip"
+        assert int(packed.headers["content-length"]) < len(plain.content) / 2
+        assert packed.json() == plain.json()
+    assert (await page("identity")).content == plain.content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -11,12 +12,14 @@ from hypothesis import strategies as st
 
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
+from reelhouse.content.shared.catalogue import listing_key
 from reelhouse.content.shared.listing import (
     Cursor,
     ItemFilter,
     PageRequest,
     SortField,
 )
+from reelhouse.content.shared.models import MAX_BIGINT
 from reelhouse.content.shared.repository import SORT_COLUMNS
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
@@ -140,12 +143,69 @@ def test_foreign_cursors_are_invalid_input_never_a_crash(text: str) -> None:
     assert field == "cursor"
 
 
-@given(
-    st.sampled_from(list(SortField)),
-    st.booleans(),
-    st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.text(), st.floats(allow_nan=False)),
-    st.integers(1, 2**63 - 1),
+#: Sort values a database row can hold: 64-bit integers (the bound of either sign), text
+#: without NUL (PostgreSQL's text cannot hold it, and the API refuses it), floats, NULL.
+SORT_VALUES = st.one_of(
+    st.none(),
+    st.integers(-MAX_BIGINT, MAX_BIGINT),
+    st.text().filter(lambda text: "\x00" not in text),
+    st.floats(allow_nan=False),
 )
+
+
+@given(st.sampled_from(list(SortField)), st.booleans(), SORT_VALUES, st.integers(1, MAX_BIGINT))
 def test_cursors_round_trip(sort: SortField, descending: bool, value: object, row_id: int) -> None:
     cursor = Cursor(sort, descending, value, row_id)  # type: ignore[arg-type]
     assert Cursor.decode(cursor.encode()) == cursor
+
+
+@given(
+    st.sampled_from(list(SortField)),
+    st.one_of(
+        st.integers(max_value=-MAX_BIGINT - 1),
+        st.integers(min_value=MAX_BIGINT + 1),
+        st.text().map(lambda text: text + "\x00"),
+    ),
+)
+def test_cursors_with_values_no_row_holds_are_refused(sort: SortField, value: object) -> None:
+    forged = Cursor(sort, False, value, 1).encode()  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError) as refused:
+        Cursor.decode(forged)
+    assert refused.value.field == "cursor"
+
+
+def few(*values: object) -> st.SearchStrategy[Any]:
+    """None or one of a few values: small domains, so that equal listings come up often."""
+    return st.one_of(st.none(), st.sampled_from(values))
+
+
+LISTING_FILTERS = st.builds(
+    ItemFilter,
+    library_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 3))),
+    genre=few("drama", "crime"),
+    year_min=few(1990, 1991),
+    year_max=few(1990, 2000),
+    rating_min=few(0.0, 7.5),
+    rating_max=few(7.5, 10.0),
+    has_file=few(True, False),
+    matched=few(True, False),
+    added_since=few(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)),
+    person_id=few(1, 2),
+)
+
+
+@st.composite
+def page_requests(draw: st.DrawFn) -> PageRequest:
+    sort, descending = draw(st.sampled_from([SortField.TITLE, SortField.YEAR])), draw(st.booleans())
+    after = draw(few(Cursor(sort, descending, "Heat", 7), Cursor(sort, descending, 1995, 7)))
+    return PageRequest(sort, descending, draw(st.integers(1, 2)), after, draw(st.booleans()))
+
+
+@given(LISTING_FILTERS, page_requests(), LISTING_FILTERS, page_requests())
+def test_listing_keys_are_equal_exactly_for_equal_listings(
+    filters: ItemFilter, page: PageRequest, other_filters: ItemFilter, other_page: PageRequest
+) -> None:
+    same_key = listing_key("movie", filters, page) == listing_key(
+        "movie", other_filters, other_page
+    )
+    assert same_key == ((filters, page) == (other_filters, other_page))

@@ -251,6 +251,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="reelhouse",
         version=__version__,
         lifespan=lifespan,
+        # `/metrics` is ours; FastAPI's OpenTelemetry hooks would ask for the global providers
+        # on every request to find that nobody configured them.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         outer_middleware=[
             Middleware(RequestIdMiddleware, max_length=settings.http.request_id_max_length),
             Middleware(HttpMetricsMiddleware, metrics=HttpMetrics(metrics_registry)),

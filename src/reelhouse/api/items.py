@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
 from reelhouse.api.schemas import NO_NUL, RowId
@@ -14,6 +14,7 @@ from reelhouse.content.shared.catalogue import ItemCatalogue
 from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.shared.people import PeopleCatalogue
 from reelhouse.content.shared.views import ItemDetailsView, ItemView, PageView
+from reelhouse.infra.encoded_body import EncodedBody
 
 MAX_PAGE_SIZE = 200
 T = TypeVar("T")
@@ -156,6 +157,18 @@ class JSONBody(Response):
 
     media_type = "application/json"
 
+    @classmethod
+    def encoded(cls, body: EncodedBody, request: Request) -> JSONBody:
+        """`body` in the form the client accepts; the gzip middleware passes a body that says
+        its encoding as it is."""
+        content, encoding = body.for_client(request.headers.get("accept-encoding", ""))
+        if body.gzipped is None:
+            return cls(content)
+        headers = {"Vary": "Accept-Encoding"}
+        if encoding is not None:
+            headers["Content-Encoding"] = encoding
+        return cls(content, headers=headers)
+
 
 _PAGE_JSON = TypeAdapter(PageOut[ItemOut])
 
@@ -171,10 +184,19 @@ async def listing_response(
     catalogue: ItemCatalogue[Any],
     params: tuple[ItemFilter, PageRequest],
     visible: frozenset[int] | None,
+    request: Request,
 ) -> JSONBody:
-    """A page of a listing as the API's JSON, cached in that form (a warm page costs a lookup)."""
+    """A page of a listing as the API's JSON, cached in that form and gzipped (a warm page costs
+    a lookup)."""
     filters, page = params
-    return JSONBody(await catalogue.list_rendered(filters, page, visible, "api-json", page_json))
+    gzip_min_bytes = request.app.state.settings.http.gzip_min_bytes
+
+    def render(found: PageView) -> EncodedBody:
+        return EncodedBody.of(page_json(found), gzip_min_bytes)
+
+    return JSONBody.encoded(
+        await catalogue.list_rendered(filters, page, visible, "api-json+gzip", render), request
+    )
 
 
 async def detail_response(details: ItemDetailsView, people: PeopleCatalogue) -> ItemDetailOut:

@@ -7,8 +7,8 @@ passes through as it is produced instead of being buffered.
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -86,7 +86,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = self._from_client(scope) or uuid.uuid4().hex
+        request_id = self._from_client(scope) or secrets.token_hex(16)
         header = (_REQUEST_ID_KEY, request_id.encode())
 
         async def send_with_id(message: Message) -> None:
@@ -117,6 +117,8 @@ class HttpMetrics:
         # the route's id (routes compare by value and are not hashable), learnt at the first
         # request, when every route is in place; the app keeps the routes, so ids stay unique.
         self._templates: dict[int, str] | None = None
+        # Each label set's two series, bounded as the labels are.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         labels = ["method", "route", "status"]
         self.requests = Counter(
             "reelhouse_http_requests_total", "HTTP requests answered.", labels, registry=registry
@@ -130,9 +132,16 @@ class HttpMetrics:
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "other"
-        labels = (method, self._template(scope), str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        labels = (method, self._template(scope), status)
+        series = self._series.get(labels)
+        if series is None:  # `labels()` checks and converts its arguments on every call
+            series = self._series[labels] = (
+                self.requests.labels(method, labels[1], str(status)),
+                self.latency.labels(method, labels[1], str(status)),
+            )
+        requests, latency = series
+        requests.inc()
+        latency.observe(seconds)
 
     def _template(self, scope: Scope) -> str:
         route = scope.get("route")  # the route that answered (without its routers' prefixes)

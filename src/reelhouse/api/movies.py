@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
     ItemDetailOut,
@@ -18,8 +20,10 @@ router = token_router("/movies", tags=["movies"])
 
 
 @router.get("", response_model=PageOut[ItemOut])
-async def list_movies(params: ListingDep, caller: CallerDep, wired: ServicesDep) -> JSONBody:
-    return await listing_response(wired.movies, params, caller.visible_libraries)
+async def list_movies(
+    params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await listing_response(wired.movies, params, caller.visible_libraries, request)
 
 
 @router.get("/{movie_id}", responses={404: {"description": "No such movie."}})

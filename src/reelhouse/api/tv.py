@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
     ItemDetailOut,
@@ -22,8 +24,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item
 
 
 @router.get("/series", response_model=PageOut[ItemOut])
-async def list_series(params: ListingDep, caller: CallerDep, wired: ServicesDep) -> JSONBody:
-    return await listing_response(wired.series, params, caller.visible_libraries)
+async def list_series(
+    params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await listing_response(wired.series, params, caller.visible_libraries, request)
 
 
 @router.get("/series/{series_id}", responses=NOT_FOUND)
