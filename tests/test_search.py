@@ -152,6 +152,28 @@ async def test_search_endpoint(api: Api) -> None:
     assert too_long.status_code == 422
 
 
+async def test_the_endpoint_answers_from_its_cache_until_the_item_changes(api: Api) -> None:
+    ids = await seed(api.services.users.database)
+    token = bearer(await api.token_for("root", is_admin=True))
+
+    async def titles_found(encoding: str) -> list[str]:
+        response = await api.client.get(
+            "/api/search", params={"q": "alien"}, headers={**token, "Accept-Encoding": encoding}
+        )
+        return [movie["title"] for movie in response.json()["movies"]]
+
+    assert (await titles_found("gzip"))[:1] == ["Alien"]
+    async with api.services.users.database.transaction() as session:
+        movie = await MovieRepository(session).get(ids["Alien"])
+        movie.title = "Aliens"
+        await MovieRepository(session).save()
+        ref = ItemRef.of(movie)
+    assert (await titles_found("identity"))[:1] == ["Alien"]  # the cached answer, until told
+    await CatalogueInvalidation(api.app.state.cache).items_changed([ref])
+    assert (await titles_found("identity"))[:1] == ["Aliens"]
+    assert (await titles_found("gzip"))[:1] == ["Aliens"]
+
+
 async def test_cached_results_follow_invalidated_changes(database: Database) -> None:
     ids = await seed(database)
     cache = Cache(CacheSettings())

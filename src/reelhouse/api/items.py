@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -189,14 +190,17 @@ async def listing_response(
     """A page of a listing as the API's JSON, cached in that form and gzipped (a warm page costs
     a lookup)."""
     filters, page = params
-    gzip_min_bytes = request.app.state.settings.http.gzip_min_bytes
-
-    def render(found: PageView) -> EncodedBody:
-        return EncodedBody.of(page_json(found), gzip_min_bytes)
-
+    render = encoder(request, page_json)
     return JSONBody.encoded(
         await catalogue.list_rendered(filters, page, visible, "api-json+gzip", render), request
     )
+
+
+def encoder(request: Request, to_json: Callable[[T], bytes]) -> Callable[[T], EncodedBody]:
+    """`to_json`, its output kept gzipped too by the server's gzip rule: a cached answer's
+    rendering."""
+    gzip_min_bytes: int = request.app.state.settings.http.gzip_min_bytes
+    return lambda value: EncodedBody.of(to_json(value), gzip_min_bytes)
 
 
 async def detail_response(details: ItemDetailsView, people: PeopleCatalogue) -> ItemDetailOut:

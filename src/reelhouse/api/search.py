@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
-from pydantic import BaseModel
+from fastapi import Query, Request
+from pydantic import BaseModel, TypeAdapter
 
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
-from reelhouse.api.items import ItemOut, item_out
+from reelhouse.api.items import ItemOut, JSONBody, encoder, item_out
 from reelhouse.api.schemas import NO_NUL
 from reelhouse.content.shared.models import ItemKind
-from reelhouse.content.shared.search import MAX_QUERY_LENGTH
+from reelhouse.content.shared.search import MAX_QUERY_LENGTH, SearchResults
 
 router = token_router(tags=["search"])
 
@@ -29,23 +29,35 @@ class SearchOut(BaseModel):
     people: list[PersonHitOut]
 
 
-@router.get("/search")
+_SEARCH_JSON = TypeAdapter(SearchOut)
+
+
+def search_json(results: SearchResults) -> bytes:
+    def group(kind: ItemKind) -> list[ItemOut]:
+        return [item_out(item) for item in results.items.get(kind, [])]
+
+    return _SEARCH_JSON.dump_json(
+        SearchOut(
+            movies=group(ItemKind.MOVIE),
+            series=group(ItemKind.SERIES),
+            episodes=group(ItemKind.EPISODE),
+            collections=group(ItemKind.COLLECTION),
+            people=[PersonHitOut(id=p.id, name=p.name) for p in results.people],
+        )
+    )
+
+
+@router.get("/search", response_model=SearchOut)
 async def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=NO_NUL)],
     caller: CallerDep,
     wired: ServicesDep,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> SearchOut:
+) -> JSONBody:
     """Titles (original too), overviews and people; accents, case and small typos forgiven."""
-    results = await wired.search.search(q, caller.visible_libraries, limit)
-
-    def group(kind: ItemKind) -> list[ItemOut]:
-        return [item_out(item) for item in results.items.get(kind, [])]
-
-    return SearchOut(
-        movies=group(ItemKind.MOVIE),
-        series=group(ItemKind.SERIES),
-        episodes=group(ItemKind.EPISODE),
-        collections=group(ItemKind.COLLECTION),
-        people=[PersonHitOut(id=p.id, name=p.name) for p in results.people],
+    render = encoder(request, search_json)
+    body = await wired.search.search_rendered(
+        q, caller.visible_libraries, limit, "api-json+gzip", render
     )
+    return JSONBody.encoded(body, request)

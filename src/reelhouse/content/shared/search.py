@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
@@ -17,6 +18,7 @@ from reelhouse.content.shared.views import ItemView
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.encoded_body import EncodedBody
 
 MAX_QUERY_LENGTH = 200
 # Candidates fetched per index before ranking: enough that the best few survive a typo.
@@ -72,15 +74,27 @@ def _score(
     return score
 
 
+def _results_key(query: str, visible: frozenset[int] | None, limit: int) -> str:
+    scope = "all" if visible is None else ",".join(str(i) for i in sorted(visible))
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"search:{scope}:{limit}:{digest}"
+
+
+def _results_tags(visible: frozenset[int] | None) -> tuple[str, ...]:
+    return (*listing_tags(visible), PEOPLE_TAG)
+
+
 class SearchService:
     def __init__(self, database: Database, cache: Cache | None = None) -> None:
         """With a `cache`, results are kept per query, caller's libraries and limit, tagged
         like the listings of those libraries (any change of their items drops them) and by
         `PEOPLE_TAG` (any change of a person does)."""
         self.database = database
-        self._hits: CacheNamespace[_Hits] | None = (
-            cache.namespace(CATALOGUE_NAMESPACE, _Hits) if cache is not None else None
-        )
+        self._hits: CacheNamespace[_Hits] | None = None
+        self._rendered: CacheNamespace[EncodedBody] | None = None
+        if cache is not None:
+            self._hits = cache.namespace(CATALOGUE_NAMESPACE, _Hits)
+            self._rendered = cache.namespace(CATALOGUE_NAMESPACE, EncodedBody)
 
     async def search(
         self, query: str, visible: frozenset[int] | None, limit: int = 20
@@ -89,18 +103,38 @@ class SearchService:
         if self._hits is None:
             hits = await self._search(query, normalized, visible, limit)
         else:
-            scope = "all" if visible is None else ",".join(str(i) for i in sorted(visible))
-            digest = hashlib.sha256(query.encode()).hexdigest()[:32]
             found = await self._hits.get_or_load(
-                f"search:{scope}:{limit}:{digest}",
+                _results_key(query, visible, limit),
                 lambda: self._search(query, normalized, visible, limit),
-                tags=(*listing_tags(visible), PEOPLE_TAG),
+                tags=_results_tags(visible),
             )
             assert found is not None  # noqa: S101 - the loader never answers "not found"
             hits = found
         return SearchResults(
             {ItemKind(kind): list(items) for kind, items in hits.items}, list(hits.people)
         )
+
+    async def search_rendered(
+        self,
+        query: str,
+        visible: frozenset[int] | None,
+        limit: int,
+        form: str,
+        render: Callable[[SearchResults], EncodedBody],
+    ) -> EncodedBody:
+        """The results as `render` writes them (`form` names the rendering), cached in that
+        form beside the results themselves and dropped with them."""
+        if self._rendered is None:
+            return render(await self.search(query, visible, limit))
+
+        async def load() -> EncodedBody:
+            return render(await self.search(query, visible, limit))
+
+        value = await self._rendered.get_or_load(
+            f"{_results_key(query, visible, limit)}:{form}", load, tags=_results_tags(visible)
+        )
+        assert value is not None  # noqa: S101 - the loader never answers "not found"
+        return value
 
     async def _search(
         self, query: str, normalized: str, visible: frozenset[int] | None, limit: int
