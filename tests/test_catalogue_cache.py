@@ -83,26 +83,36 @@ async def test_reads_are_cached_and_invalidation_refreshes_them(
             answer = await client.get(f"/api/movies?library_id={library_id}", headers=token)
             return [item["title"] for item in answer.json()["items"]]
 
+        async def api_detail() -> tuple[str, list[str]]:
+            # Cached as encoded JSON too, with the names of the people it credits.
+            movie = (await client.get(f"/api/movies/{movie_id}", headers=token)).json()
+            return movie["title"], [credit["name"] for credit in movie["cast"]]
+
         listing = (ItemFilter(library_ids=frozenset({library_id})), PageRequest())
         assert (await services.movies.details(movie_id, None)).item.title == "Alien"
         assert [i.title for i in (await services.movies.list(*listing, None)).items] == ["Alien"]
         assert await api_titles() == ["Alien"]
+        assert await api_detail() == ("Alien", ["Sigourney Weaver"])
         assert await services.people.names([person_id]) == {person_id: "Sigourney Weaver"}
 
         ref = await rename_movie(services, movie_id, "Aliens")
         # Without the invalidation the cache still answers: the reads really are cached ...
         assert (await services.movies.details(movie_id, None)).item.title == "Alien"
         assert await api_titles() == ["Alien"]
+        assert await api_detail() == ("Alien", ["Sigourney Weaver"])
         # ... and the one invalidation path makes every affected read current.
         await invalidation.items_changed([ref])
         assert (await services.movies.details(movie_id, None)).item.title == "Aliens"
         assert [i.title for i in (await services.movies.list(*listing, None)).items] == ["Aliens"]
         assert await api_titles() == ["Aliens"]
+        assert await api_detail() == ("Aliens", ["Sigourney Weaver"])
 
         async with services.users.database.transaction() as session:
             await PeopleRepository(session).upsert_by_tmdb_id(10205, "S. Weaver")
+        assert await api_detail() == ("Aliens", ["Sigourney Weaver"])
         await invalidation.people_changed([person_id])
         assert await services.people.names([person_id]) == {person_id: "S. Weaver"}
+        assert await api_detail() == ("Aliens", ["S. Weaver"])
 
 
 async def test_a_deleted_library_takes_its_cached_items_along(

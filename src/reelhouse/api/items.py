@@ -203,9 +203,26 @@ def encoder(request: Request, to_json: Callable[[T], bytes]) -> Callable[[T], En
     return lambda value: EncodedBody.of(to_json(value), gzip_min_bytes)
 
 
-async def detail_response(details: ItemDetailsView, people: PeopleCatalogue) -> ItemDetailOut:
-    """The details with the credited people's current names (cached per person)."""
-    return detail_out(details, await people.names(c.person_id for c in details.credits))
+_DETAIL_JSON = TypeAdapter(ItemDetailOut)
+
+
+async def detail_response(
+    catalogue: ItemCatalogue[Any],
+    item_id: int,
+    visible: frozenset[int] | None,
+    people: PeopleCatalogue,
+    request: Request,
+) -> JSONBody:
+    """An item's details with the credited people's current names, cached as the API's JSON
+    and gzipped."""
+    encode = encoder(request, _DETAIL_JSON.dump_json)
+
+    async def render(details: ItemDetailsView) -> EncodedBody:
+        names = await people.names(credit.person_id for credit in details.credits)
+        return encode(detail_out(details, names))
+
+    body = await catalogue.details_rendered(item_id, visible, "api-json+gzip", render)
+    return JSONBody.encoded(body, request)
 
 
 def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut:

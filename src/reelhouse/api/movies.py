@@ -26,7 +26,14 @@ async def list_movies(
     return await listing_response(wired.movies, params, caller.visible_libraries, request)
 
 
-@router.get("/{movie_id}", responses={404: {"description": "No such movie."}})
-async def get_movie(movie_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
-    details = await wired.movies.details(movie_id, caller.visible_libraries)
-    return await detail_response(details, wired.people)
+@router.get(
+    "/{movie_id}",
+    response_model=ItemDetailOut,
+    responses={404: {"description": "No such movie."}},
+)
+async def get_movie(
+    movie_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await detail_response(
+        wired.movies, movie_id, caller.visible_libraries, wired.people, request
+    )

@@ -30,10 +30,13 @@ async def list_series(
     return await listing_response(wired.series, params, caller.visible_libraries, request)
 
 
-@router.get("/series/{series_id}", responses=NOT_FOUND)
-async def get_series(series_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
-    details = await wired.series.details(series_id, caller.visible_libraries)
-    return await detail_response(details, wired.people)
+@router.get("/series/{series_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
+async def get_series(
+    series_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await detail_response(
+        wired.series, series_id, caller.visible_libraries, wired.people, request
+    )
 
 
 @router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
@@ -44,10 +47,13 @@ async def list_seasons(
     return [item_out(season) for season in seasons]
 
 
-@router.get("/seasons/{season_id}", responses=NOT_FOUND)
-async def get_season(season_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> ItemDetailOut:
-    details = await wired.seasons.details(season_id, caller.visible_libraries)
-    return await detail_response(details, wired.people)
+@router.get("/seasons/{season_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
+async def get_season(
+    season_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await detail_response(
+        wired.seasons, season_id, caller.visible_libraries, wired.people, request
+    )
 
 
 @router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
@@ -58,9 +64,10 @@ async def list_episodes(
     return [item_out(episode) for episode in episodes]
 
 
-@router.get("/episodes/{episode_id}", responses=NOT_FOUND)
+@router.get("/episodes/{episode_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
 async def get_episode(
-    episode_id: RowIdPath, caller: CallerDep, wired: ServicesDep
-) -> ItemDetailOut:
-    details = await wired.episodes.details(episode_id, caller.visible_libraries)
-    return await detail_response(details, wired.people)
+    episode_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+) -> JSONBody:
+    return await detail_response(
+        wired.episodes, episode_id, caller.visible_libraries, wired.people, request
+    )

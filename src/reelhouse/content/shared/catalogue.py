@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelhouse.content.shared.invalidation import item_tag, listing_tags
+from reelhouse.content.shared.invalidation import PEOPLE_TAG, item_tag, listing_tags
 from reelhouse.content.shared.listing import ItemFilter, PageRequest
 from reelhouse.content.shared.models import Item
 from reelhouse.content.shared.repository import ItemRepository, PeopleRepository
@@ -145,6 +145,28 @@ class ItemCatalogue(Generic[ItemT]):
             f"{self.kind}:details:{item_id}", load, tags=[item_tag(item_id)]
         )
         return self._visible(details, item_id, visible)
+
+    async def details_rendered(
+        self,
+        item_id: int,
+        visible: frozenset[int] | None,
+        form: str,
+        render: Callable[[ItemDetailsView], Awaitable[EncodedBody]],
+    ) -> EncodedBody:
+        """The details as `render` writes them (`form` names the rendering), with the names of
+        the people they credit: cached in that form, dropped with the item and with any change
+        of a person."""
+        await self.details(item_id, visible)  # absent, or hidden from this caller: not found
+
+        async def load() -> EncodedBody:
+            # Read again inside the load, so that a change while it runs is not kept.
+            return await render(await self.details(item_id, None))
+
+        value = await self._rendered.get_or_load(
+            f"{self.kind}:details:{item_id}:{form}", load, tags=[item_tag(item_id), PEOPLE_TAG]
+        )
+        assert value is not None  # noqa: S101 - the loader never answers "not found"
+        return value
 
     async def children(
         self,
