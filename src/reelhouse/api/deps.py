@@ -38,10 +38,11 @@ SettingsDep = Annotated[Settings, Depends(settings)]
 
 async def current_principal(
     request: Request,
-    wired: ServicesDep,
-    configured: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    # The services and settings straight from the app, not as dependencies: FastAPI works out
+    # each dependency of this one again wherever it is used, and nearly every route uses it.
+    wired, configured = await services(request), await settings(request)
     if credentials is not None:
         return await wired.users.authenticate(credentials.credentials)
     cookie = session_secret(request, configured.web)
