@@ -132,12 +132,12 @@ class HttpMetrics:
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         method = scope["method"] if scope["method"] in _METHODS else "other"
-        labels = (method, self._template(scope), status)
-        series = self._series.get(labels)
+        route = self._template(scope)
+        series = self._series.get((method, route, status))
         if series is None:  # `labels()` checks and converts its arguments on every call
-            series = self._series[labels] = (
-                self.requests.labels(method, labels[1], str(status)),
-                self.latency.labels(method, labels[1], str(status)),
+            series = self._series[method, route, status] = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route, str(status)),
             )
         requests, latency = series
         requests.inc()

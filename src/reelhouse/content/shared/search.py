@@ -124,12 +124,12 @@ class SearchService:
     ) -> EncodedBody:
         """The results as `render` writes them (`form` names the rendering), cached in that
         form beside the results themselves and dropped with them."""
-        if self._rendered is None:
-            return render(await self.search(query, visible, limit))
 
         async def load() -> EncodedBody:
             return render(await self.search(query, visible, limit))
 
+        if self._rendered is None:
+            return await load()
         value = await self._rendered.get_or_load(
             f"{_results_key(query, visible, limit)}:{form}", load, tags=_results_tags(visible)
         )
