@@ -94,6 +94,19 @@ async def test_movie_listing_pages_and_filters(api: Api) -> None:
     )
     assert filtered.json()["total"] == 1
     assert filtered.json()["items"][0]["provider_ids"] == {"tmdb": "949", "imdb": "tt0113277"}
+    # A list parameter takes each occurrence, any other its last; unknown ones are ignored.
+    both_libraries = await api.client.get(
+        "/api/movies",
+        params=[
+            ("library_id", ids["movies"]),
+            ("library_id", ids["tv"]),
+            ("limit", 1),
+            ("limit", 3),
+            ("unknown", "ignored"),
+        ],
+        headers=token,
+    )
+    assert [m["title"] for m in both_libraries.json()["items"]] == ["Alien", "Heat", "Memento"]
 
 
 async def test_movie_details(api: Api) -> None:
@@ -147,6 +160,8 @@ async def test_bad_listing_parameters_name_the_field(api: Api) -> None:
         ({"cursor": "garbage!"}, "cursor"),
         ({"year_min": "nineteen"}, "query.year_min"),
         ({"rating_max": 11}, "query.rating_max"),
+        ({"library_id": 0}, "query.library_id.0"),
+        ({"genre": ""}, "query.genre"),
     ]:
         response = await api.client.get("/api/movies", params=params, headers=token)
         assert response.status_code == 422, params

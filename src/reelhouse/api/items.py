@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
-from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, TypeAdapter
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from reelhouse.api.query import QueryModel
 from reelhouse.api.schemas import NO_NUL, RowId
 from reelhouse.content.shared.catalogue import ItemCatalogue
 from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
@@ -104,43 +105,54 @@ class ItemDetailOut(ItemOut):
     extras: list[FileOut]
 
 
-async def listing(
-    library_id: Annotated[list[RowId] | None, Query(max_length=100)] = None,
-    genre: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_NUL)] = None,
-    year_min: Annotated[int | None, Query(ge=1800, le=3000)] = None,
-    year_max: Annotated[int | None, Query(ge=1800, le=3000)] = None,
-    rating_min: Annotated[float | None, Query(ge=0, le=10)] = None,
-    rating_max: Annotated[float | None, Query(ge=0, le=10)] = None,
-    has_file: bool | None = None,
-    matched: bool | None = None,
-    added_since: datetime | None = None,
-    person_id: Annotated[RowId | None, Query()] = None,
-    sort: SortField = SortField.TITLE,
-    order: Literal["asc", "desc"] = "asc",
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
-    include_total: bool = False,
-) -> tuple[ItemFilter, PageRequest]:
-    """Listing query parameters, validated here so services get typed values only (`async`,
-    though it awaits nothing, so FastAPI calls it in the event loop, not in a thread)."""
+class ListingQuery(BaseModel):
+    """A listing's query parameters: filters, then sort and page."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    library_id: list[RowId] | None = Field(None, max_length=100)
+    genre: str | None = Field(None, min_length=1, max_length=100, pattern=NO_NUL)
+    year_min: int | None = Field(None, ge=1800, le=3000)
+    year_max: int | None = Field(None, ge=1800, le=3000)
+    rating_min: float | None = Field(None, ge=0, le=10)
+    rating_max: float | None = Field(None, ge=0, le=10)
+    has_file: bool | None = None
+    matched: bool | None = None
+    added_since: datetime | None = None
+    person_id: RowId | None = None
+    sort: SortField = SortField.TITLE
+    order: Literal["asc", "desc"] = "asc"
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, max_length=1024)
+    include_total: bool = False
+
+
+LISTING_QUERY = QueryModel(ListingQuery)
+
+
+async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
+    """Listing query parameters, validated here so services get typed values only; a listing
+    route documents them with `openapi_extra=LISTING_QUERY.openapi` (`async`, though it awaits
+    nothing, so FastAPI calls it in the event loop, not in a thread)."""
+    query = LISTING_QUERY.parse(request)
     filters = ItemFilter(
-        library_ids=frozenset(library_id) if library_id else None,
-        genre=genre,
-        year_min=year_min,
-        year_max=year_max,
-        rating_min=rating_min,
-        rating_max=rating_max,
-        has_file=has_file,
-        matched=matched,
-        added_since=added_since,
-        person_id=person_id,
+        library_ids=frozenset(query.library_id) if query.library_id else None,
+        genre=query.genre,
+        year_min=query.year_min,
+        year_max=query.year_max,
+        rating_min=query.rating_min,
+        rating_max=query.rating_max,
+        has_file=query.has_file,
+        matched=query.matched,
+        added_since=query.added_since,
+        person_id=query.person_id,
     )
     page = PageRequest(
-        sort=sort,
-        descending=order == "desc",
-        limit=limit,
-        after=Cursor.decode(cursor) if cursor else None,
-        include_total=include_total,
+        sort=query.sort,
+        descending=query.order == "desc",
+        limit=query.limit,
+        after=Cursor.decode(query.cursor) if query.cursor else None,
+        include_total=query.include_total,
     )
     return filters, page
 

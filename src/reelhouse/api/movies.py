@@ -6,6 +6,7 @@ from fastapi import Request
 
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
+    LISTING_QUERY,
     ItemDetailOut,
     ItemOut,
     JSONBody,
@@ -19,7 +20,7 @@ from reelhouse.api.schemas import RowIdPath
 router = token_router("/movies", tags=["movies"])
 
 
-@router.get("", response_model=PageOut[ItemOut])
+@router.get("", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
 async def list_movies(
     params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
 ) -> JSONBody:

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import (
+    LISTING_QUERY,
     ItemDetailOut,
     ItemOut,
     JSONBody,
@@ -23,7 +24,7 @@ router = token_router(tags=["tv"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}
 
 
-@router.get("/series", response_model=PageOut[ItemOut])
+@router.get("/series", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
 async def list_series(
     params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
 ) -> JSONBody:
