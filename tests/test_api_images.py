@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PIL import Image as PilImage
@@ -18,7 +20,7 @@ from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.images import POSTER
 from reelhouse.testing.fake_providers.server import FakeServer
-from tests.support import Api, bearer
+from tests.support import Api, bearer, running_api, settings_for
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,23 @@ async def plain_user(api: Api, library_ids: list[int]) -> dict[str, str]:
     return bearer(token)
 
 
-async def test_the_original_is_served_with_a_strong_etag(api: Api, fake_server: FakeServer) -> None:
+@pytest.fixture(params=["held in memory", "read from disk"])
+async def images_api(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> AsyncIterator[Api]:
+    """The app with served images held in memory (the default), or none held."""
+    settings = settings_for(database_url, tmp_path)
+    if request.param == "read from disk":
+        images = settings.images.model_copy(update={"memory_cache_bytes": 0})
+        settings = settings.model_copy(update={"images": images})
+    async with running_api(settings) as started:
+        yield started
+
+
+async def test_the_original_is_served_with_a_strong_etag(
+    images_api: Api, fake_server: FakeServer
+) -> None:
+    api = images_api
     seeded = await seed(api, fake_server)
     admin = bearer(await api.token_for("root", is_admin=True))
     url = f"/api/items/{seeded.movie}/images/poster"
@@ -94,7 +112,8 @@ async def test_the_original_is_served_with_a_strong_etag(api: Api, fake_server: 
     assert stale.status_code == 200
 
 
-async def test_a_width_gives_a_resized_copy(api: Api, fake_server: FakeServer) -> None:
+async def test_a_width_gives_a_resized_copy(images_api: Api, fake_server: FakeServer) -> None:
+    api = images_api
     seeded = await seed(api, fake_server)
     admin = bearer(await api.token_for("root", is_admin=True))
     url = f"/api/items/{seeded.movie}/images/poster"

@@ -601,6 +601,13 @@ class ImagesSettings(Section):
     blurhash_components_y: int = Field(
         3, ge=1, le=7, description="Vertical detail of the blurhash placeholder (1-7)."
     )
+    memory_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of served images (originals and resized copies) held in memory, the "
+        "most recently served first, so a repeated request reads no file; a file larger than "
+        "a sixteenth of this is always read from disk; 0 holds none.",
+    )
     cache_max_age_s: PositiveInt = Field(
         86_400,
         description="Seconds clients may keep a served image without asking again "

@@ -66,6 +66,8 @@ def image_response(served: ServedImage, if_none_match: str | None) -> Response:
     }
     if _matches(if_none_match, served.etag):
         return Response(status_code=304, headers=headers)
+    if served.body is not None:  # no file to open, stat, read and close, each in a thread
+        return Response(served.body, media_type=served.content_type, headers=headers)
     return FileResponse(served.path, media_type=served.content_type, headers=headers)
 
 

@@ -45,12 +45,14 @@ class ItemArtwork(msgspec.Struct, frozen=True):
 
 @dataclass(frozen=True, slots=True)
 class ServedImage:
-    """A file to send, with its strong entity tag and how long clients may keep it."""
+    """A file to send, with its strong entity tag and how long clients may keep it; `body` is
+    its bytes when the store holds them in memory."""
 
     path: Path
     content_type: str
     etag: str
     max_age_s: int
+    body: bytes | None
 
 
 class ImagesService:
@@ -123,7 +125,11 @@ class ImagesService:
             raise NotFoundError(f"{owner} has no {kind} image stored yet")
         file = await self.store.locate(stored.local_path, width)
         return ServedImage(
-            file.path, file.content_type, f'"{file.version}"', self.settings.cache_max_age_s
+            file.path,
+            file.content_type,
+            f'"{file.version}"',
+            self.settings.cache_max_age_s,
+            file.body,
         )
 
     async def _item_artwork(self, item_id: int) -> ItemArtwork | None:

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 import blurhash
 import httpx
+from cachetools import LRUCache
 from PIL import Image
 from prometheus_client import CollectorRegistry, Counter
 
@@ -70,11 +71,13 @@ class StoredImage:
 
 @dataclass(frozen=True, slots=True)
 class StoredFile:
-    """A file ready to serve; `version` changes whenever its bytes could (an ETag's value)."""
+    """A file ready to serve; `version` changes whenever its bytes could (an ETag's value);
+    `body` is its bytes when they are small enough to hold in memory."""
 
     path: Path
     content_type: str
     version: str
+    body: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,12 @@ class ImageStore:
         self._downloads = asyncio.Semaphore(settings.download_concurrency)
         # House rule 1: a fixed array of locks, not a lock per key kept in a growing dict.
         self._locks = tuple(asyncio.Lock() for _ in range(settings.variant_lock_stripes))
+        # Served files by (original, width). Stored files never change (they are named by
+        # their content), so a held copy is never stale; the bound is on the bytes held.
+        self._held: LRUCache[tuple[str, int | None], StoredFile] = LRUCache(
+            settings.memory_cache_bytes, getsizeof=lambda file: len(file.body or b"")
+        )
+        self._max_held_file_bytes = settings.memory_cache_bytes // 16
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.download_timeout_s, connect=settings.connect_timeout_s),
             limits=httpx.Limits(
@@ -217,18 +226,26 @@ class ImageStore:
         return file
 
     async def locate(self, path: str, width: int | None = None) -> StoredFile:
-        """The file to serve for the stored original at `path`: itself, or its variant.
+        """The file to serve for the stored original at `path`: itself, or its variant, with
+        its bytes when they are held in memory (then no file is touched).
 
         Raises `NotFoundError` when the original is not on disk, `InvalidInputError` for a
         path the store does not write or a width it does not offer."""
         original = _parse(path)
+        if width is not None:
+            self.check_width(width)
+        held = self._held.get((original.path, width))
+        if held is not None:
+            return held
         if width is None:
-            file = await asyncio.to_thread(self._existing, original)
-            return StoredFile(file, CONTENT_TYPES[original.extension], file.name)
-        file = await self.variant(path, width)
-        return StoredFile(
-            file, CONTENT_TYPES[file.suffix[1:]], f"{original.sha256}-{width}{file.suffix}"
-        )
+            served = await asyncio.to_thread(self._original_file, original)
+        else:
+            file = await self.variant(path, width)
+            version = f"{original.sha256}-{width}{file.suffix}"
+            served = await asyncio.to_thread(self._served_file, file, version)
+        if served.body is not None:
+            self._held[original.path, width] = served
+        return served
 
     def resolve(self, path: str) -> Path:
         """The absolute file of a stored relative path, checked: anything but exactly a path
@@ -248,6 +265,16 @@ class ImageStore:
         if not file.is_file():
             raise NotFoundError(f"image {original.path} is not in the store")
         return file
+
+    def _original_file(self, original: _Original) -> StoredFile:
+        file = self._existing(original)
+        return self._served_file(file, file.name)
+
+    def _served_file(self, file: Path, version: str) -> StoredFile:
+        content_type = CONTENT_TYPES[file.suffix[1:]]
+        if file.stat().st_size > self._max_held_file_bytes:
+            return StoredFile(file, content_type, version)
+        return StoredFile(file, content_type, version, file.read_bytes())
 
     def _lock(self, sha256: str, width: int) -> asyncio.Lock:
         return self._locks[hash((sha256, width)) % len(self._locks)]
