@@ -12,7 +12,7 @@ from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.shared.models import CreditRole, ItemKind
 from reelhouse.content.shared.repository import CreditInput, PeopleRepository
-from reelhouse.content.shared.search import SearchService, normalize_query
+from reelhouse.content.shared.search import CANDIDATES, SearchService, normalize_query
 from reelhouse.content.shared.search_repository import trigrams, words
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import SeriesRepository
@@ -81,6 +81,24 @@ async def test_finds_what_people_type(database: Database, query: str, expected: 
     await seed(database)
     found = await titles(SearchService(database), query)
     assert found[:1] == [expected], found
+
+
+async def test_typos_are_forgiven_in_a_crowd_of_close_titles(database: Database) -> None:
+    """Titles with every word of a query come first, however many there are; a typo still
+    finds its title among more alike titles than the search takes candidates of each kind."""
+    ids = await seed(database)
+    crowd = CANDIDATES + 50
+    async with database.transaction() as session:
+        session.add_all(
+            Movie(library_id=ids["movies_lib"], title=f"Silent City {n}") for n in range(crowd)
+        )
+        session.add(Movie(library_id=ids["movies_lib"], title="Silent River"))
+    service = SearchService(database)
+    as_typed = await titles(service, "silent city")
+    assert len(as_typed) == 20
+    assert all(title.startswith("Silent City") for title in as_typed)
+    assert (await titles(service, "silent rivr"))[0] == "Silent River"
+    assert (await titles(service, "slient river"))[0] == "Silent River"
 
 
 async def test_unrelated_queries_find_nothing(database: Database) -> None:

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from reelhouse.content.shared.catalogue import CATALOGUE_NAMESPACE
 from reelhouse.content.shared.invalidation import PEOPLE_TAG, listing_tags
 from reelhouse.content.shared.models import Item, ItemKind
-from reelhouse.content.shared.search_repository import SearchRepository, words
+from reelhouse.content.shared.search_repository import ItemCandidate, SearchRepository, words
 from reelhouse.content.shared.sorting import sort_title
 from reelhouse.content.shared.views import ItemView
 from reelhouse.errors import InvalidInputError
@@ -144,24 +144,16 @@ class SearchService:
             repo = SearchRepository(session)
             items = await repo.items(query, normalized, SEARCHED_KINDS, visible, CANDIDATES)
             people = await repo.people(normalized, visible, CANDIDATES)
-        ranked = sorted(
-            (
-                (score, item)
-                for item in items
-                if (
-                    score := _score(
-                        normalized, query_words, item.sort_title, _titles(item), item.overview
-                    )
-                )
-                >= MIN_SCORE
-            ),
-            key=lambda pair: (-pair[0], pair[1].sort_title, pair[1].id),
-        )
-        grouped: dict[str, list[ItemView]] = {}
-        for _, item in ranked:
-            group = grouped.setdefault(str(item.kind), [])
-            if len(group) < limit:
-                group.append(ItemView.of(item))
+        shown = _best_items(items, normalized, query_words, limit)
+        loaded: dict[int, Item] = {}
+        if shown:  # ranked without a connection held; the few shown are loaded whole
+            async with self.database.read() as session:
+                ids = [item_id for group in shown.values() for item_id in group]
+                loaded = await SearchRepository(session).by_ids(ids)
+        grouped = {
+            kind: [ItemView.of(loaded[item_id]) for item_id in group if item_id in loaded]
+            for kind, group in shown.items()
+        }
         scored_people = sorted(
             (
                 (score, person)
@@ -177,5 +169,30 @@ class SearchService:
         )
 
 
-def _titles(item: Item) -> str:
+def _best_items(
+    items: list[ItemCandidate], normalized: str, query_words: list[str], limit: int
+) -> dict[str, list[int]]:
+    """The ids of the best `limit` items of each kind, best first."""
+    ranked = sorted(
+        (
+            (score, item)
+            for item in items
+            if (
+                score := _score(
+                    normalized, query_words, item.sort_title, _titles(item), item.overview
+                )
+            )
+            >= MIN_SCORE
+        ),
+        key=lambda pair: (-pair[0], pair[1].sort_title, pair[1].id),
+    )
+    best: dict[str, list[int]] = {}
+    for _, item in ranked:
+        group = best.setdefault(str(item.kind), [])
+        if len(group) < limit:
+            group.append(item.id)
+    return best
+
+
+def _titles(item: ItemCandidate) -> str:
     return " ".join(filter(None, (item.title, item.original_title)))

@@ -1,4 +1,4 @@
-"""Search candidates from the database's own text indexes (see migration 0003).
+"""Search candidates from the database's own text indexes (migrations 0003 and 0004).
 
 This is the one repository with SQL per database: FTS5 on SQLite, tsvector and pg_trgm on
 PostgreSQL. Both answer the same question: which live rows might match, best first.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reelhouse.content.shared.models import Credit, Item, ItemKind, Person
 
 _WORD = re.compile(r"\w+")
-_TSVECTOR = (
-    "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(original_title, '') "
-    "|| ' ' || coalesce(overview, ''))"
-)
+#: PostgreSQL's stored word vector of an item's titles and overview (migration 0004).
+_WORDS_VECTOR: ColumnElement[Any] = literal_column("search_words")
 
 
 PREFIX_LENGTH = 2
@@ -39,6 +38,27 @@ def _fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+class ItemCandidate(NamedTuple):
+    """An item as search ranks it."""
+
+    id: int
+    kind: str
+    sort_title: str
+    title: str
+    original_title: str | None
+    overview: str | None
+
+
+_CANDIDATE_COLUMNS = (
+    Item.id,
+    Item.kind,
+    Item.sort_title,
+    Item.title,
+    Item.original_title,
+    Item.overview,
+)
+
+
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -54,17 +74,22 @@ class SearchRepository:
         kinds: Sequence[ItemKind],
         library_ids: frozenset[int] | None,
         limit: int,
-    ) -> list[Item]:
-        """Live items whose words start with the query's words, or whose title is close to it."""
+    ) -> list[ItemCandidate]:
+        """Live items whose words start with the query's words, or whose title is close to it:
+        only what ranking reads (`by_ids` loads the few that are shown)."""
         ids = await self._item_ids(query, normalized, limit)
         if not ids:
             return []
-        statement = select(Item).where(
+        statement = select(*_CANDIDATE_COLUMNS).where(
             Item.id.in_(ids), Item.deleted_at.is_(None), Item.kind.in_([k.value for k in kinds])
         )
         if library_ids is not None:
             statement = statement.where(Item.library_id.in_(sorted(library_ids)))
-        return list((await self.session.scalars(statement)).all())
+        return [ItemCandidate(*row) for row in await self.session.execute(statement)]
+
+    async def by_ids(self, ids: Sequence[int]) -> dict[int, Item]:
+        rows = await self.session.scalars(select(Item).where(Item.id.in_(ids)))
+        return {item.id: item for item in rows}
 
     async def people(
         self, normalized: str, library_ids: frozenset[int] | None, limit: int
@@ -97,8 +122,54 @@ class SearchRepository:
         return list((await self.session.scalars(statement)).all())
 
     async def _item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
-        found = await self._indexed_item_ids(query, normalized, limit)
-        return list(dict.fromkeys([*found, *await self._same_start(normalized, limit)]))
+        """Items whose words start with the query's words (or whose title starts with it);
+        only when those are fewer than `limit`, titles close to it as well.
+
+        Typo tolerance is for a query that finds little as typed: nearly every title shares a
+        trigram with it, so matching trigrams costs more than the rest of a search together,
+        and what it adds could not outrank a title that has every word of the query."""
+        found = dict.fromkeys(await self._word_item_ids(query, normalized, limit))
+        if len(found) < limit:
+            found.update(dict.fromkeys(await self._close_item_ids(normalized, limit)))
+            found.update(dict.fromkeys(await self._same_start(normalized, limit)))
+        return list(found)
+
+    async def _word_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
+        tokens = words(query)
+        if self._sqlite:
+            if not tokens:
+                return []
+            match = " ".join(_fts_quote(t) + "*" for t in tokens)
+            return await self._fts("search_items_words", match, limit)
+        condition = Item.sort_title.startswith(normalized)
+        if tokens:
+            tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
+            condition = or_(condition, _WORDS_VECTOR.op("@@")(tsquery))
+        return await self._by_similarity(condition, normalized, limit)
+
+    async def _close_item_ids(self, normalized: str, limit: int) -> list[int]:
+        """Titles that share enough trigrams with the query."""
+        if self._sqlite:
+            grams = trigrams(normalized)
+            if not grams:
+                return []
+            match = " OR ".join(_fts_quote(g) for g in grams)
+            return await self._fts("search_items_trigrams", match, limit)
+        await self.session.execute(
+            text(f"SET LOCAL pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
+        )
+        return await self._by_similarity(Item.sort_title.op("%")(normalized), normalized, limit)
+
+    async def _by_similarity(
+        self, condition: ColumnElement[bool], normalized: str, limit: int
+    ) -> list[int]:
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(condition)
+            .order_by(func.similarity(Item.sort_title, normalized).desc(), Item.id)
+            .limit(limit)
+        )
+        return list(rows)
 
     async def _same_start(self, normalized: str, limit: int) -> list[int]:
         """Titles that start like the query: trigrams miss typos in words of 4-6 letters."""
@@ -110,35 +181,6 @@ class SearchRepository:
             select(Item.id)
             .where(Item.sort_title >= start, Item.sort_title < upper)
             .order_by(Item.sort_title, Item.id)
-            .limit(limit)
-        )
-        return list(rows)
-
-    async def _indexed_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
-        tokens = words(query)
-        if self._sqlite:
-            found: list[int] = []
-            if tokens:
-                found += await self._fts(
-                    "search_items_words", " ".join(_fts_quote(t) + "*" for t in tokens), limit
-                )
-            grams = trigrams(normalized)
-            if grams:
-                found += await self._fts(
-                    "search_items_trigrams", " OR ".join(_fts_quote(g) for g in grams), limit
-                )
-            return list(dict.fromkeys(found))
-        await self.session.execute(
-            text(f"SET LOCAL pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
-        )
-        conditions = [Item.sort_title.op("%")(normalized), Item.sort_title.startswith(normalized)]
-        if tokens:
-            tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
-            conditions.append(literal_column(_TSVECTOR).op("@@")(tsquery))
-        rows = await self.session.scalars(
-            select(Item.id)
-            .where(or_(*conditions))
-            .order_by(func.similarity(Item.sort_title, normalized).desc(), Item.id)
             .limit(limit)
         )
         return list(rows)
