@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
@@ -87,6 +88,51 @@ async def test_keyset_pages_cover_everything_once_in_order(
             for limit in (1, 7, 60, 100):
                 got = await page_through(repo, only_library, sort, descending, limit)
                 assert got == want, (sort, descending, limit)
+
+
+@pytest.mark.parametrize("libraries", ["all", "two", "one"])
+async def test_every_sort_is_read_from_an_index_in_order(
+    database: Database, libraries: str
+) -> None:
+    """No listing query sorts rows: for every sort, direction and set of libraries, each
+    statement a page runs is planned as an index scan in the page's order (PostgreSQL told
+    to avoid sorts, which it still plans when no index gives the order), from the first page
+    and from a cursor on."""
+    async with database.transaction() as session:
+        ids = [
+            (await LibraryRepository(session).add(name, LibraryKind.MOVIES, [f"/{name}"])).id
+            for name in ("a", "b", "c")
+        ]
+    chosen = {"all": None, "two": frozenset(ids[:2]), "one": frozenset(ids[:1])}[libraries]
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    sync_engine = database.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", capture)
+    try:
+        async with database.read() as session:
+            repo = MovieRepository(session)
+            for sort in SortField:
+                for descending in (False, True):
+                    for after in (None, Cursor(sort, descending, None, 5)):
+                        page = PageRequest(sort, descending, 10, after)
+                        await repo.list_page(ItemFilter(library_ids=chosen), page)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", capture)
+    assert len(statements) >= 4 * len(SortField)
+    async with database.engine.connect() as connection:
+        if database.backend == "postgresql":
+            await connection.exec_driver_sql("SET enable_sort = off")
+            await connection.exec_driver_sql("SET enable_seqscan = off")
+        explain = "EXPLAIN QUERY PLAN " if database.backend == "sqlite" else "EXPLAIN "
+        for statement, parameters in statements:
+            rows = await connection.exec_driver_sql(explain + statement, parameters)
+            plan = " | ".join(str(row[-1]) for row in rows)
+            assert "TEMP B-TREE" not in plan, (statement, plan)  # SQLite's sort
+            assert "Sort " not in plan, (statement, plan)  # PostgreSQL's
 
 
 async def test_filters_and_total(database: Database) -> None:

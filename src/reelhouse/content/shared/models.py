@@ -86,13 +86,17 @@ class Item(IdMixin, Base):
             "index_number",
             where="kind IN ('season', 'episode')",
         ),
-        # Listings: every sort users ask for, per library and kind, with the id as tie-breaker
-        # so keyset pagination stays an index range scan however deep the page.
-        _live_index("ix_items_listing_title", "library_id", "kind", "sort_title", "id"),
-        _live_index("ix_items_listing_year", "library_id", "kind", "year", "id"),
-        _live_index("ix_items_listing_added", "library_id", "kind", "added_at", "id"),
-        _live_index("ix_items_listing_release", "library_id", "kind", "release_date", "id"),
-        _live_index("ix_items_listing_rating", "library_id", "kind", "community_rating", "id"),
+        # Listings: every sort users ask for, per kind, with the id as tie-breaker, so keyset
+        # pagination stays an index range scan however deep the page, whichever libraries are
+        # asked for (the scan checks the library of each row it passes; an index led by the
+        # library orders the rows of one library only, and all of them were sorted whole).
+        _live_index("ix_items_listing_title", "kind", "sort_title", "id"),
+        _live_index("ix_items_listing_year", "kind", "year", "id"),
+        _live_index("ix_items_listing_added", "kind", "added_at", "id"),
+        _live_index("ix_items_listing_release", "kind", "release_date", "id"),
+        _live_index("ix_items_listing_rating", "kind", "community_rating", "id"),
+        _live_index("ix_items_listing_runtime", "kind", "runtime_minutes", "id"),
+        Index("ix_items_library_id", "library_id"),
         Index("ix_items_sort_title", "sort_title"),
         Index("ix_items_parent_id", "parent_id"),
         Index("ix_items_series_id", "series_id"),

@@ -96,6 +96,12 @@ SORT_COLUMNS = {
 }
 
 
+def _nullable(column: InstrumentedAttribute[Any]) -> bool:
+    """Whether rows may lack a value of `column` (asking for those of a title, which every row
+    has, would read every row of the kind: SQLite uses no index for `IS NULL` on it)."""
+    return bool(column.property.columns[0].nullable)
+
+
 def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for a listing filter; each unset field adds none."""
     conditions: list[ColumnElement[bool]] = []
@@ -190,7 +196,7 @@ class ItemRepository(Generic[ItemT]):
                 row_key = tuple_(column, self.model.id)
                 query = query.where(row_key < key if page.descending else row_key > key)
             rows += await self._fetch(query, column, page.descending, page.limit + 1)
-        if len(rows) <= page.limit:
+        if len(rows) <= page.limit and _nullable(column):
             # Then the rows without one, in id order.
             query = base.where(column.is_(None))
             if after is not None and after.value is None:
