@@ -126,8 +126,8 @@ class SearchRepository:
         only when those are fewer than `limit`, titles close to it as well.
 
         Typo tolerance is for a query that finds little as typed: nearly every title shares a
-        trigram with it, so matching trigrams costs more than the rest of a search together,
-        and what it adds could not outrank a title that has every word of the query."""
+        trigram with a query, so matching trigrams costs more than the rest of a search
+        together, and words that find enough as typed are spelt as the catalogue spells them."""
         found = dict.fromkeys(await self._word_item_ids(query, normalized, limit))
         if len(found) < limit:
             found.update(dict.fromkeys(await self._close_item_ids(normalized, limit)))
