@@ -142,7 +142,9 @@ class SearchService:
         query_words = words(query)
         async with self.database.read() as session:
             repo = SearchRepository(session)
-            items = await repo.items(query, normalized, SEARCHED_KINDS, visible, CANDIDATES)
+            items = await repo.items(
+                query, normalized, SEARCHED_KINDS, visible, CANDIDATES, enough=limit
+            )
             people = await repo.people(normalized, visible, CANDIDATES)
         shown = _best_items(items, normalized, query_words, limit)
         loaded: dict[int, Item] = {}

@@ -74,18 +74,47 @@ class SearchRepository:
         kinds: Sequence[ItemKind],
         library_ids: frozenset[int] | None,
         limit: int,
+        enough: int,
     ) -> list[ItemCandidate]:
-        """Live items whose words start with the query's words, or whose title is close to it:
-        only what ranking reads (`by_ids` loads the few that are shown)."""
-        ids = await self._item_ids(query, normalized, limit)
+        """Up to `limit` live items of `kinds` in `library_ids` whose words start with the
+        query's words (or whose title starts with it); when those are fewer than `enough`,
+        up to `limit` more whose title is close to it. Only what ranking reads (`by_ids` loads
+        the few that are shown).
+
+        Typo tolerance is for a query that finds too little as typed to fill its answer:
+        nearly every title shares a trigram with a query, so matching trigrams costs more than
+        the rest of a search together, and words that find enough as typed are spelt as the
+        catalogue spells them."""
+        as_typed = await self._word_item_ids(query, normalized, limit)
+        found = await self._candidates(as_typed, kinds, library_ids)
+        if len(found) < enough:
+            close = [*await self._close_item_ids(normalized, limit)]
+            close += await self._same_start(normalized, limit)
+            seen = set(as_typed)
+            more = [item_id for item_id in dict.fromkeys(close) if item_id not in seen]
+            found += await self._candidates(more, kinds, library_ids)
+        return found
+
+    async def _candidates(
+        self, ids: Sequence[int], kinds: Sequence[ItemKind], library_ids: frozenset[int] | None
+    ) -> list[ItemCandidate]:
         if not ids:
             return []
-        statement = select(*_CANDIDATE_COLUMNS).where(
-            Item.id.in_(ids), Item.deleted_at.is_(None), Item.kind.in_([k.value for k in kinds])
+        # Looked up by id alone, the rest checked here: told the kinds and `deleted_at IS
+        # NULL` too, SQLite reads a kind's whole listing index instead (17 ms for 150 ids).
+        rows = await self.session.execute(
+            select(*_CANDIDATE_COLUMNS, Item.library_id, Item.deleted_at).where(Item.id.in_(ids))
         )
-        if library_ids is not None:
-            statement = statement.where(Item.library_id.in_(sorted(library_ids)))
-        return [ItemCandidate(*row) for row in await self.session.execute(statement)]
+        wanted = {str(kind) for kind in kinds}
+        return [
+            ItemCandidate(
+                row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview
+            )
+            for row in rows
+            if row.deleted_at is None
+            and row.kind in wanted
+            and (library_ids is None or row.library_id in library_ids)
+        ]
 
     async def by_ids(self, ids: Sequence[int]) -> dict[int, Item]:
         rows = await self.session.scalars(select(Item).where(Item.id.in_(ids)))
@@ -120,19 +149,6 @@ class SearchRepository:
             similarity = func.similarity(Person.sort_name, normalized)
             statement = statement.order_by(similarity.desc(), Person.id).limit(limit)
         return list((await self.session.scalars(statement)).all())
-
-    async def _item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
-        """Items whose words start with the query's words (or whose title starts with it);
-        only when those are fewer than `limit`, titles close to it as well.
-
-        Typo tolerance is for a query that finds little as typed: nearly every title shares a
-        trigram with a query, so matching trigrams costs more than the rest of a search
-        together, and words that find enough as typed are spelt as the catalogue spells them."""
-        found = dict.fromkeys(await self._word_item_ids(query, normalized, limit))
-        if len(found) < limit:
-            found.update(dict.fromkeys(await self._close_item_ids(normalized, limit)))
-            found.update(dict.fromkeys(await self._same_start(normalized, limit)))
-        return list(found)
 
     async def _word_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
         tokens = words(query)
