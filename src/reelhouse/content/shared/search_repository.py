@@ -49,16 +49,6 @@ class ItemCandidate(NamedTuple):
     overview: str | None
 
 
-_CANDIDATE_COLUMNS = (
-    Item.id,
-    Item.kind,
-    Item.sort_title,
-    Item.title,
-    Item.original_title,
-    Item.overview,
-)
-
-
 class SearchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -88,7 +78,7 @@ class SearchRepository:
         as_typed = await self._word_item_ids(query, normalized, limit)
         found = await self._candidates(as_typed, kinds, library_ids)
         if len(found) < enough:
-            close = [*await self._close_item_ids(normalized, limit)]
+            close = await self._close_item_ids(normalized, limit)
             close += await self._same_start(normalized, limit)
             seen = set(as_typed)
             more = [item_id for item_id in dict.fromkeys(close) if item_id not in seen]
@@ -102,9 +92,9 @@ class SearchRepository:
             return []
         # Looked up by id alone, the rest checked here: told the kinds and `deleted_at IS
         # NULL` too, SQLite reads a kind's whole listing index instead (17 ms for 150 ids).
-        rows = await self.session.execute(
-            select(*_CANDIDATE_COLUMNS, Item.library_id, Item.deleted_at).where(Item.id.in_(ids))
-        )
+        columns = (Item.id, Item.kind, Item.sort_title, Item.title, Item.original_title,
+                   Item.overview, Item.library_id, Item.deleted_at)  # fmt: skip
+        rows = await self.session.execute(select(*columns).where(Item.id.in_(ids)))
         wanted = {str(kind) for kind in kinds}
         return [
             ItemCandidate(
