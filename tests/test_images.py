@@ -370,15 +370,15 @@ async def test_served_files_are_held_in_memory_up_to_the_bound(
     tmp_path: Path, fake_server: FakeServer
 ) -> None:
     """A held file is served without touching the disk (its file may even be gone); the
-    bytes held never exceed `memory_cache_bytes`, and a file over a sixteenth of it is not
-    held at all."""
+    bytes held never exceed `memory_cache_bytes`, and a file over `memory_cache_max_file_bytes`
+    is not held at all."""
     names = [f"p{n}.jpg" for n in range(1, 25)]
     sizes: list[int] = []
     for name in names:  # the sizes, fetched once into a store of their own
         async with contextlib.aclosing(store_for(tmp_path / name)) as probe:
             fetched = await probe.fetch(poster(fake_server, name))
             sizes.append(probe.resolve(fetched.path).stat().st_size)
-    bound = 16 * max(sizes)  # every poster is small enough to hold, not all of them at once
+    bound = 3 * max(sizes)  # every poster is small enough to hold, not all of them at once
     assert sum(sizes) > bound
     async with contextlib.aclosing(
         store_for(tmp_path / "images", memory_cache_bytes=bound)
@@ -396,9 +396,9 @@ async def test_served_files_are_held_in_memory_up_to_the_bound(
                 held.append(size)
         assert 0 < sum(held) <= bound
     smallest = names[sizes.index(min(sizes))]
-    unheld_bound = 16 * min(sizes) - 16
+    too_small = min(sizes) - 1
     async with contextlib.aclosing(
-        store_for(tmp_path / "unheld", memory_cache_bytes=unheld_bound)
+        store_for(tmp_path / "unheld", memory_cache_max_file_bytes=too_small)
     ) as unheld:
         fetched = await unheld.fetch(poster(fake_server, smallest))
         assert (await unheld.locate(fetched.path)).body is None

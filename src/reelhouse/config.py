@@ -605,8 +605,12 @@ class ImagesSettings(Section):
         64 * 1024 * 1024,
         ge=0,
         description="Bytes of served images (originals and resized copies) held in memory, the "
-        "most recently served first, so a repeated request reads no file; a file larger than "
-        "a sixteenth of this is always read from disk; 0 holds none.",
+        "most recently served first, so a repeated request reads no file; 0 holds none.",
+    )
+    memory_cache_max_file_bytes: PositiveInt = Field(
+        4 * 1024 * 1024,
+        description="Largest image file held in memory (`images.memory_cache_bytes`); a larger "
+        "one is read from disk each time it is served.",
     )
     cache_max_age_s: PositiveInt = Field(
         86_400,

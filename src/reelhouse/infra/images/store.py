@@ -27,7 +27,6 @@ from typing import IO, Any
 
 import blurhash
 import httpx
-from cachetools import LRUCache
 from PIL import Image
 from prometheus_client import CollectorRegistry, Counter
 
@@ -40,6 +39,7 @@ from reelhouse.errors import (
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
+from reelhouse.infra.cache.sized import SizedLRU
 from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
 
 #: Pillow format -> (file extension, content type): the formats browsers show, and the only
@@ -125,11 +125,12 @@ class ImageStore:
         # House rule 1: a fixed array of locks, not a lock per key kept in a growing dict.
         self._locks = tuple(asyncio.Lock() for _ in range(settings.variant_lock_stripes))
         # Served files by (original, width). Stored files never change (they are named by
-        # their content), so a held copy is never stale; the bound is on the bytes held.
-        self._held: LRUCache[tuple[str, int | None], StoredFile] = LRUCache(
-            settings.memory_cache_bytes, getsizeof=lambda file: len(file.body or b"")
+        # their content), so a held copy is never stale.
+        self._held: SizedLRU[tuple[str, int | None], StoredFile] = SizedLRU(
+            settings.memory_cache_bytes,
+            settings.memory_cache_max_file_bytes,
+            size_of=lambda file: len(file.body or b""),
         )
-        self._max_held_file_bytes = settings.memory_cache_bytes // 16
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.download_timeout_s, connect=settings.connect_timeout_s),
             limits=httpx.Limits(
@@ -244,7 +245,7 @@ class ImageStore:
             version = f"{original.sha256}-{width}{file.suffix}"
             served = await asyncio.to_thread(self._served_file, file, version)
         if served.body is not None:
-            self._held[original.path, width] = served
+            self._held.put((original.path, width), served)
         return served
 
     def resolve(self, path: str) -> Path:
@@ -272,7 +273,7 @@ class ImageStore:
 
     def _served_file(self, file: Path, version: str) -> StoredFile:
         content_type = CONTENT_TYPES[file.suffix[1:]]
-        if file.stat().st_size > self._max_held_file_bytes:
+        if file.stat().st_size > self._held.max_value_bytes:
             return StoredFile(file, content_type, version)
         return StoredFile(file, content_type, version, file.read_bytes())
 
