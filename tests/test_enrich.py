@@ -178,6 +178,15 @@ async def test_a_failing_secondary_provider_is_reported_not_fatal(
     assert result.record.title == "Dark"
 
 
+async def test_a_season_no_provider_answers_fails_the_series_rather_than_dropping_it(
+    providers: Providers, provider_settings: Callable[..., Settings], fake: FakeProviders
+) -> None:
+    settings = provider_settings(MetadataSettings(series_providers=["tmdb"]))
+    fake.control.inject("^/3/tv/2/season/2$", "error", times=100)
+    with pytest.raises(UpstreamUnavailableError):
+        await providers.enricher(settings).series(MatchQuery("x", SERIES), ids=ExternalIds(tmdb=2))
+
+
 async def test_when_no_remote_provider_answers_the_item_fails(
     enricher: Enricher, fake: FakeProviders
 ) -> None:

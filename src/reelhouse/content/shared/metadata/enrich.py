@@ -162,7 +162,11 @@ class Enricher:
         fetch: Fetch,
         local: SeasonRecord | None,
     ) -> SeasonRecord | None:
+        """One season, merged from the providers in order. A provider that fails is tolerated
+        when another remote one answered the season; when none did, the error is raised, so
+        that the series is retried rather than stored with the season missing."""
         records: list[SeasonRecord] = []
+        errors: list[DomainError] = []
         for name in order:
             if name == "nfo":
                 if local is not None:
@@ -183,9 +187,12 @@ class Enricher:
                     season=number,
                     error=exc.detail,
                 )
+                errors.append(exc)
                 continue
             if season is not None:
                 records.append(season)
+        if errors and all(r.sources == ("nfo",) for r in records):
+            raise errors[0]
         return merge(records, self._settings.merged_fields) if records else None
 
     async def _identify(
