@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from reelhouse.content.movies.models import Collection, Movie
@@ -18,6 +20,7 @@ from reelhouse.content.shared.models import (
     StudioKind,
 )
 from reelhouse.content.shared.repository import CreditInput, PeopleRepository, RatingValue
+from reelhouse.content.shared.store import KNOWN_SOURCES, image_source
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
 from reelhouse.errors import ConflictError, InvalidInputError, NotFoundError
@@ -205,3 +208,10 @@ async def test_sort_title_ignores_articles_case_and_accents(database: Database) 
         movie.title = "A Beautiful Mind"
         await MovieRepository(session).save()
         assert (await MovieRepository(session).get(movie.id)).sort_title == "beautiful mind"
+
+
+@given(st.from_regex(r"[a-z0-9.-]{1,60}", fullmatch=True))
+def test_an_image_source_is_a_known_provider_or_web_never_a_cut_host(host: str) -> None:
+    source = image_source(f"https://{host}/poster.jpg")
+    assert source in {*KNOWN_SOURCES, "web"}
+    assert (source == "web") == all(name not in host for name in KNOWN_SOURCES)

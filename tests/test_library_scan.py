@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reelhouse.config import ScanSettings
-from reelhouse.content.shared.naming import is_junk, is_media_name
+from reelhouse.content.shared.naming import LibraryHint, is_junk, is_media_name
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
 from reelhouse.libraries.models import FileState, LibraryKind, MediaFile
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRepository
-from reelhouse.libraries.scan import LibraryScanner, ScanProgress, ScanReport
-from reelhouse.libraries.walk import Problem, readable, walk
+from reelhouse.libraries.scan import LibraryScanner, ScanProgress, ScanReport, file_record
+from reelhouse.libraries.walk import FoundFile, Problem, readable, walk
 from reelhouse.testing.library import generate_library, write_library
 
 
@@ -393,3 +393,10 @@ def test_the_walk_finds_exactly_the_media_files(
                 expected.add(path)
     found = walk(os.fsdecode(base))
     assert {f.path_bytes for f in found.files} == expected
+
+
+@given(st.text(alphabet="abcXYZ.", min_size=1, max_size=40))
+def test_a_container_is_the_whole_extension_or_none(name: str) -> None:
+    record = file_record(FoundFile(b"", f"/m/{name}", 1, 1, 1, 1), "/m", LibraryHint.MOVIES)
+    _, dot, extension = name.rpartition(".")
+    assert record.container in ({extension.lower()} if dot and len(extension) <= 16 else {None})

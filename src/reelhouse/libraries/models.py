@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from reelhouse.infra.db.base import Base, IdMixin, TimestampMixin, check_in
 from reelhouse.infra.db.types import UInt64, utcnow
 
+#: The longest container name (a file extension) a media file row holds.
+CONTAINER_MAX = 16
+
 
 class LibraryKind(StrEnum):
     MOVIES = "movies"
@@ -73,7 +76,7 @@ class MediaFile(IdMixin, Base):
     mtime_ns: Mapped[int]
     inode: Mapped[int] = mapped_column(UInt64)
     device: Mapped[int] = mapped_column(UInt64)
-    container: Mapped[str | None] = mapped_column(String(16))
+    container: Mapped[str | None] = mapped_column(String(CONTAINER_MAX))
     state: Mapped[FileState] = mapped_column(String(16), default=FileState.PRESENT)
     missing_since: Mapped[datetime | None]
     identity: Mapped[dict[str, Any] | None] = mapped_column(

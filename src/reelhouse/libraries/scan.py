@@ -20,7 +20,7 @@ from reelhouse.content.shared.naming import LibraryHint, identify
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.repository import chunked
-from reelhouse.libraries.models import FileState, LibraryKind
+from reelhouse.libraries.models import CONTAINER_MAX, FileState, LibraryKind
 from reelhouse.libraries.repository import (
     LibraryRepository,
     MediaFileRecord,
@@ -241,23 +241,27 @@ def _detect_moves(
 
 def _records(batch: Sequence[_Pending], hint: LibraryHint) -> list[MediaFileRecord]:
     """Identify a batch (CPU work, run in a thread)."""
-    records = []
-    for item in batch:
-        found = item.found
-        identity = identify(found.path, library=hint, root=item.root).to_json()
-        identity.pop("path", None)
-        name = found.path.rsplit("/", 1)[-1]
-        _, dot, ext = name.rpartition(".")
-        records.append(
-            MediaFileRecord(
-                path=found.path,
-                path_bytes=found.path_bytes,
-                size=found.size,
-                mtime_ns=found.mtime_ns,
-                inode=found.inode,
-                device=found.device,
-                container=ext.lower()[:16] if dot else None,
-                identity=identity,
-            )
-        )
-    return records
+    return [file_record(item.found, item.root, hint) for item in batch]
+
+
+def file_record(found: FoundFile, root: str, hint: LibraryHint) -> MediaFileRecord:
+    """What a scan stores of one file: its facts on disk and what its name says."""
+    identity = identify(found.path, library=hint, root=root).to_json()
+    identity.pop("path", None)
+    return MediaFileRecord(
+        path=found.path,
+        path_bytes=found.path_bytes,
+        size=found.size,
+        mtime_ns=found.mtime_ns,
+        inode=found.inode,
+        device=found.device,
+        container=container_of(found.path),
+        identity=identity,
+    )
+
+
+def container_of(path: str) -> str | None:
+    """The file's extension, as its container; one longer than any container is none we know,
+    and is left out rather than cut short."""
+    _, dot, ext = path.rsplit("/", 1)[-1].rpartition(".")
+    return ext.lower() if dot and len(ext) <= CONTAINER_MAX else None

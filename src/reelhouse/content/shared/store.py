@@ -200,7 +200,7 @@ class RecordWriter:
                 unique.setdefault(entry.identity, entry)
                 if credit.image:
                     photos.setdefault(person_id, []).append(
-                        ImageInput(ImageKind.PROFILE, _source(credit.image), credit.image)
+                        ImageInput(ImageKind.PROFILE, image_source(credit.image), credit.image)
                     )
             wanted[item_id] = list(unique.values())
         await self.people.set_credits_many(wanted)
@@ -214,20 +214,25 @@ def _person(credit: Credit) -> PersonInput:
     )
 
 
-def _source(url: str) -> str:
+#: Where artwork comes from, when its host names it; any other host is "web" (its URL, kept
+#: whole beside it, says which).
+KNOWN_SOURCES = ("tmdb", "tvdb", "fanart")
+
+
+def image_source(url: str) -> str:
     """Which provider an image URL comes from, for the image's provenance."""
     host = url.split("://", 1)[-1].split("/", 1)[0].lower()
-    for name in ("tmdb", "tvdb", "fanart"):
+    for name in KNOWN_SOURCES:
         if name in host:
             return name
-    return host[:16] or "local"
+    return "web" if host else "local"
 
 
 def _images(artwork: Sequence[Artwork]) -> list[ImageInput]:
     return [
         ImageInput(
             kind=_IMAGE_KINDS[art.kind],
-            provider=_source(art.url),
+            provider=image_source(art.url),
             url=art.url,
             language=art.language,
             width=art.width,
