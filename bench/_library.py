@@ -11,18 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from reelhouse.content.catalogue.items import AnyItemRepository
+from reelhouse.content.catalogue.models import CreditRole, Image, ImageKind
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository, PersonInput
 from reelhouse.content.movies.models import Movie
-from reelhouse.content.shared.models import CreditRole, Image, ImageKind
-from reelhouse.content.shared.repository import (
-    AnyItemRepository,
-    CreditInput,
-    PeopleRepository,
-    PersonInput,
-)
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.images import ImageStore
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 
 BATCH = 5_000

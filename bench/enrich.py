@@ -22,9 +22,10 @@ import httpx
 
 from _fake import free_port, start_fake
 from reelhouse.config import MetadataSettings, Settings, TmdbSettings
-from reelhouse.content.shared.matching.score import MatchQuery
-from reelhouse.content.shared.metadata.enrich import Enriched, Enricher
-from reelhouse.content.shared.metadata.models import ContentKind, ExternalIds
+from reelhouse.content.matching.score import MatchQuery
+from reelhouse.content.metadata.enrich import Enriched, Enricher
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.kinds import ItemKind
 from reelhouse.providers.registry import build_providers
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.memory_cache import BoundedMemoryCache
@@ -48,11 +49,11 @@ async def enrich_all(
     gate = asyncio.Semaphore(concurrency)
     errors: list[str] = []
 
-    async def one(kind: ContentKind, tmdb_id: int) -> bool:
+    async def one(kind: ItemKind, tmdb_id: int) -> bool:
         async with gate:
             query = MatchQuery(f"item {tmdb_id}", kind)
             try:
-                if kind is ContentKind.MOVIE:
+                if kind is ItemKind.MOVIE:
                     result: Any = await enricher.movie(query, ids=ExternalIds(tmdb=tmdb_id))
                 else:
                     result = await enricher.series(query, ids=ExternalIds(tmdb=tmdb_id))
@@ -62,8 +63,8 @@ async def enrich_all(
             return isinstance(result, Enriched) and not result.failed
 
     done = await asyncio.gather(
-        *(one(ContentKind.MOVIE, i) for i in range(1, movies + 1)),
-        *(one(ContentKind.SERIES, i) for i in range(1, series + 1)),
+        *(one(ItemKind.MOVIE, i) for i in range(1, movies + 1)),
+        *(one(ItemKind.SERIES, i) for i in range(1, series + 1)),
     )
     return sum(done), errors
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import guessit
 
-from reelhouse.content.shared.naming import DecidedBy, Identity, Kind, identify
-from reelhouse.content.shared.naming.identify import clear_caches
+from reelhouse.naming import DecidedBy, Identity, Kind, identify
+from reelhouse.naming.identify import clear_caches
 from reelhouse.testing.library import GeneratedPath, generate_library
 
 _FOLD = re.compile(r"[\W_]+")

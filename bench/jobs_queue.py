@@ -23,7 +23,6 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from reelhouse.app import running_worker
 from reelhouse.config import DatabaseSettings, JobsSettings
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database, create_engine
@@ -33,7 +32,7 @@ from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
-from reelhouse.infra.jobs.worker import Worker
+from reelhouse.infra.jobs.worker import Worker, running_worker
 
 POSTGRES = os.environ.get(
     "REELHOUSE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from _fake import free_port, start_fake
 from _postgres import throwaway_postgres
-from reelhouse.app import running_worker, worker_process
+from reelhouse.bootstrap import open_runtime
 from reelhouse.config import (
     DatabaseSettings,
     EnrichmentSettings,
@@ -39,16 +39,16 @@ from reelhouse.config import (
     TmdbSettings,
     TvdbSettings,
 )
-from reelhouse.content.shared.artwork_jobs import ARTWORK_KIND
-from reelhouse.content.shared.models import Item
-from reelhouse.content.shared.pipeline import ENRICH_KIND
+from reelhouse.content.catalogue.models import Item
 from reelhouse.infra.db import migrate
-from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.models import ACTIVE_STATES
 from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.infra.logging import configure_logging
+from reelhouse.ingest.artwork import ARTWORK_KIND
+from reelhouse.ingest.pipeline import ENRICH_KIND
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
-from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.library import generate_library, write_library
@@ -94,8 +94,8 @@ async def settled(queue: JobQueue) -> None:
 
 
 async def run_pipeline(settings: Settings, root: Path) -> dict[str, Any]:
-    database = Database.from_settings(settings)
-    try:
+    async with open_runtime(settings) as runtime:
+        database = runtime.database
         await migrate.upgrade(database)
         queue = JobQueue(database, settings.jobs)
         async with database.transaction() as session:
@@ -104,7 +104,7 @@ async def run_pipeline(settings: Settings, root: Path) -> dict[str, Any]:
                 for name, kind in ROOTS.items()
             ]
         started = time.perf_counter()
-        async with worker_process(settings, database) as worker, running_worker(worker):
+        async with running_worker(runtime.worker()):
             for library in libraries:
                 await enqueue_scan(queue, library.id)
             await settled(queue)
@@ -122,8 +122,6 @@ async def run_pipeline(settings: Settings, root: Path) -> dict[str, Any]:
                     Item.imdb_id.is_(None),
                 )
             )
-    finally:
-        await database.close()
 
     def step(kind: str) -> dict[str, Any]:
         mine = [j for j in jobs if j.kind == kind]

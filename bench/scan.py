@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from reelhouse.config import DatabaseSettings, ScanSettings
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database, create_engine
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.testing.library import generate_library, write_library

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelhouse.content.shared.naming import LibraryHint, identify
+from reelhouse.kinds import LibraryKind
+from reelhouse.naming import identify
 
 
 def check(
-    path: str, expected: dict[str, Any], library: LibraryHint = LibraryHint.AUTO, root: str = ""
+    path: str, expected: dict[str, Any], library: LibraryKind | None = None, root: str = ""
 ) -> None:
     """Every expected field has the expected value (absent fields must be absent: pass None)."""
     found = identify(path, library=library, root=root).to_json()

@@ -14,9 +14,9 @@ import time
 from redis.asyncio import Redis
 
 from reelhouse.config import TmdbSettings
-from reelhouse.content.shared.metadata.cache import DETAILS_NAMESPACE
-from reelhouse.content.shared.metadata.client import ProviderClient
-from reelhouse.content.shared.metadata.ratelimit import (
+from reelhouse.content.metadata.cache import DETAILS_NAMESPACE
+from reelhouse.content.metadata.client import ProviderClient
+from reelhouse.content.metadata.ratelimit import (
     LocalRateLimiter,
     RateLimiter,
     RedisRateLimiter,

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from reelhouse.app import create_app
+from reelhouse.bootstrap import Services
 from reelhouse.config import (
     AuthSettings,
     DatabaseSettings,
@@ -25,7 +26,6 @@ from reelhouse.config import (
     Settings,
     WebhookSettings,
 )
-from reelhouse.services import Services
 
 PASSWORD = "correct horse battery"
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import httpx
 
+from reelhouse.api.items import ItemOut
 from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.content.catalogue.items import RatingValue
+from reelhouse.content.catalogue.models import CreditRole, StudioKind
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.models import CreditRole, StudioKind
-from reelhouse.content.shared.repository import CreditInput, PeopleRepository, RatingValue
+from reelhouse.content.reads.views import ItemView
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.ingest.links import MediaLinkRepository
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository
 from tests.support import Api, bearer
 
@@ -54,8 +58,8 @@ async def seed(api: Api) -> dict[str, int]:
         main, trailer = await files.upsert_many(
             movies_lib.id, [media("/m/Heat (1995)/Heat.mkv"), media("/m/Heat (1995)/t-trailer.mkv")]
         )
-        await movies.link_file(heat.id, main)
-        await movies.link_file(heat.id, trailer, extra_type="trailer")
+        await MediaLinkRepository(session).link_file(heat.id, main)
+        await MediaLinkRepository(session).link_file(heat.id, trailer, extra_type="trailer")
         series_repo = SeriesRepository(session)
         dark = await series_repo.add(Series(library_id=tv_lib.id, title="Dark", tvdb_id=2**62))
         season = await series_repo.season(dark, 1)
@@ -218,3 +222,9 @@ async def test_a_cached_page_goes_gzipped_or_plain_as_the_client_asks(api: Api) 
         assert int(packed.headers["content-length"]) < len(plain.content) / 2
         assert packed.json() == plain.json()
     assert (await page("identity")).content == plain.content
+
+
+def test_the_api_item_is_the_view_item_without_where_it_hangs() -> None:
+    """`ItemOut` is made from `ItemView` by its field names: none may be missing from the view."""
+    shown = list(ItemOut.model_fields)
+    assert [name for name in ItemView.__struct_fields__ if name in shown] == shown

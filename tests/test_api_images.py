@@ -11,12 +11,12 @@ import pytest
 from PIL import Image as PilImage
 
 from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
+from reelhouse.content.catalogue.models import Image, ImageKind
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
-from reelhouse.content.shared.models import Image, ImageKind
 from reelhouse.infra.images import StoredImage
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.images import POSTER
 from reelhouse.testing.fake_providers.server import FakeServer

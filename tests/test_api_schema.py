@@ -37,14 +37,14 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from reelhouse.config import Settings, TmdbSettings, TvdbSettings
+from reelhouse.content.catalogue.listing import SortField
+from reelhouse.content.catalogue.models import CreditRole, Image, ImageKind
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.listing import SortField
-from reelhouse.content.shared.models import CreditRole, Image, ImageKind
-from reelhouse.content.shared.repository import CreditInput, PeopleRepository
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.server import FakeServer
 from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer, ops_settings, running_api

@@ -11,16 +11,16 @@ from pathlib import Path
 import httpx
 
 from reelhouse.app import create_app
+from reelhouse.bootstrap import Services
 from reelhouse.config import CacheSettings, RedisSettings
+from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
+from reelhouse.content.catalogue.listing import ItemFilter, PageRequest
+from reelhouse.content.catalogue.models import CreditRole
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
-from reelhouse.content.shared.listing import ItemFilter, PageRequest
-from reelhouse.content.shared.models import CreditRole
-from reelhouse.content.shared.repository import CreditInput, PeopleRepository
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
-from reelhouse.services import Services
 from tests.support import bearer, settings_for
 
 WAIT_S = 10.0

@@ -7,9 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from reelhouse.content.movies.models import Collection, Movie
-from reelhouse.content.movies.repository import CollectionRepository, MovieRepository
-from reelhouse.content.shared.models import (
+from reelhouse.content.catalogue.items import RatingValue
+from reelhouse.content.catalogue.models import (
     Credit,
     CreditRole,
     Image,
@@ -19,8 +18,10 @@ from reelhouse.content.shared.models import (
     Rating,
     StudioKind,
 )
-from reelhouse.content.shared.repository import CreditInput, PeopleRepository, RatingValue
-from reelhouse.content.shared.store import KNOWN_SOURCES, image_source
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
+from reelhouse.content.catalogue.records import KNOWN_SOURCES, image_source
+from reelhouse.content.movies.models import Collection, Movie
+from reelhouse.content.movies.repository import CollectionRepository, MovieRepository
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
 from reelhouse.errors import ConflictError, InvalidInputError, NotFoundError

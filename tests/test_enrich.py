@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 
 from reelhouse.config import MetadataSettings, Settings
-from reelhouse.content.shared.matching.score import MatchQuery, Verdict
-from reelhouse.content.shared.metadata.aggregate import merge
-from reelhouse.content.shared.metadata.enrich import Enriched, Enricher, Unmatched
-from reelhouse.content.shared.metadata.models import (
-    ContentKind,
+from reelhouse.content.matching.score import MatchQuery, Verdict
+from reelhouse.content.metadata.aggregate import merge
+from reelhouse.content.metadata.enrich import Enriched, Enricher, Unmatched
+from reelhouse.content.metadata.models import (
     EpisodeRecord,
     ExternalIds,
     MovieRecord,
@@ -21,11 +20,12 @@ from reelhouse.content.shared.metadata.models import (
     SeasonRecord,
 )
 from reelhouse.errors import UpstreamResponseError, UpstreamUnavailableError
+from reelhouse.kinds import ItemKind
 from reelhouse.providers.registry import Providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE, TVDB_OFFSET
 
-MOVIE, SERIES = ContentKind.MOVIE, ContentKind.SERIES
+MOVIE, SERIES = ItemKind.MOVIE, ItemKind.SERIES
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from reelhouse.config import ImagesSettings
-from reelhouse.content.shared.metadata.models import ExternalIds
-from reelhouse.content.shared.metadata.protocol import Fetch
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.content.metadata.protocol import Fetch
 from reelhouse.errors import (
     InvalidInputError,
     NotFoundError,

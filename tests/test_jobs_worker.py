@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, text, update
 
-from reelhouse.app import running_worker
 from reelhouse.config import DatabaseSettings, JobsSettings
 from reelhouse.errors import InvalidInputError, RateLimitedError, UpstreamUnavailableError
 from reelhouse.infra.db.engine import Database, create_engine
@@ -22,7 +21,7 @@ from reelhouse.infra.jobs.prune import PRUNE_KIND, register_prune
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry, Schedule
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
-from reelhouse.infra.jobs.worker import Worker
+from reelhouse.infra.jobs.worker import Worker, running_worker
 from tests.job_handlers import BATCH, RECORD, register_test_handlers
 from tests.jobs_support import T0, Clock, create_test_tables, eventually, fast_settings, rows
 

@@ -11,7 +11,9 @@ from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.errors import ConflictError, NotFoundError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
-from reelhouse.libraries.models import FileState, LibraryKind
+from reelhouse.ingest.links import MediaLinkRepository
+from reelhouse.kinds import LibraryKind
+from reelhouse.libraries.models import FileState
 from reelhouse.libraries.repository import (
     BULK_CHUNK,
     LibraryRepository,
@@ -139,7 +141,7 @@ async def test_deleting_a_library_cascades(database: Database) -> None:
         movie = await MovieRepository(session).add(
             Movie(title="Alien", library_id=library.id, tmdb_id=348)
         )
-        await MovieRepository(session).link_file(movie.id, file_id)
+        await MediaLinkRepository(session).link_file(movie.id, file_id)
     async with database.transaction() as session:
         await LibraryRepository(session).delete(library.id)
     async with database.transaction() as session:

@@ -14,13 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reelhouse.config import ScanSettings
-from reelhouse.content.shared.naming import LibraryHint, is_junk, is_media_name
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
-from reelhouse.libraries.models import FileState, LibraryKind, MediaFile
+from reelhouse.kinds import LibraryKind
+from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRepository
 from reelhouse.libraries.scan import LibraryScanner, ScanProgress, ScanReport, file_record
 from reelhouse.libraries.walk import FoundFile, Problem, readable, walk
+from reelhouse.naming import is_junk, is_media_name
 from reelhouse.testing.library import generate_library, write_library
 
 
@@ -397,6 +398,6 @@ def test_the_walk_finds_exactly_the_media_files(
 
 @given(st.text(alphabet="abcXYZ.", min_size=1, max_size=40))
 def test_a_container_is_the_whole_extension_or_none(name: str) -> None:
-    record = file_record(FoundFile(b"", f"/m/{name}", 1, 1, 1, 1), "/m", LibraryHint.MOVIES)
+    record = file_record(FoundFile(b"", f"/m/{name}", 1, 1, 1, 1), "/m", LibraryKind.MOVIES)
     _, dot, extension = name.rpartition(".")
     assert record.container in ({extension.lower()} if dot and len(extension) <= 16 else {None})

@@ -11,20 +11,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from reelhouse.content.movies.models import Movie
-from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.catalogue import listing_key
-from reelhouse.content.shared.listing import (
+from reelhouse.content.catalogue.items import SORT_COLUMNS
+from reelhouse.content.catalogue.listing import (
     Cursor,
     ItemFilter,
     PageRequest,
     SortField,
 )
-from reelhouse.content.shared.models import MAX_BIGINT
-from reelhouse.content.shared.repository import SORT_COLUMNS
+from reelhouse.content.catalogue.models import MAX_BIGINT
+from reelhouse.content.movies.models import Movie
+from reelhouse.content.movies.repository import MovieRepository
+from reelhouse.content.reads.items import listing_key
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.ingest.links import MediaLinkRepository
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository
 
 
@@ -148,7 +149,7 @@ async def test_filters_and_total(database: Database) -> None:
         [file_id] = await MediaFileRepository(session).upsert_many(
             library.id, [MediaFileRecord(path.decode(), path, 1, 1, 1, 1)]
         )
-        await repo.link_file(old.id, file_id)
+        await MediaLinkRepository(session).link_file(old.id, file_id)
 
         async def ids(**filters: object) -> list[int]:
             page = await repo.list_page(

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reelhouse.content.shared.matching.normalize import normalize_title
-from reelhouse.content.shared.matching.score import MatchQuery, Verdict, choose
-from reelhouse.content.shared.metadata.models import Candidate, ContentKind, ExternalIds
+from reelhouse.content.matching.normalize import normalize_title
+from reelhouse.content.matching.score import MatchQuery, Verdict, choose
+from reelhouse.content.metadata.models import Candidate, ExternalIds
+from reelhouse.kinds import ItemKind
 
-MOVIE = ContentKind.MOVIE
+MOVIE = ItemKind.MOVIE
 THRESHOLD, MARGIN = 0.86, 0.04
 
 
@@ -132,7 +133,7 @@ def test_a_year_far_off_or_another_kind_does_not_match() -> None:
     )
     assert far.verdict is Verdict.BELOW_THRESHOLD
     series = choose(
-        MatchQuery("Real Steel", ContentKind.SERIES, 2011),
+        MatchQuery("Real Steel", ItemKind.SERIES, 2011),
         CATALOGUE,
         threshold=THRESHOLD,
         margin=MARGIN,

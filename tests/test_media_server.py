@@ -13,8 +13,9 @@ from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
+from reelhouse.ingest.links import MediaLinkRepository
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND
-from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository
 from tests.support import PASSWORD, Api
 
@@ -53,9 +54,9 @@ async def seed(api: Api) -> None:
         )  # fmt: skip
         alien = await movies.add(Movie(library_id=movies_lib.id, title="Alien", year=1979))
         gone = await movies.add(Movie(library_id=movies_lib.id, title="Gone", year=1995))
-        await movies.link_file(heat.id, heat_main)
-        await movies.link_file(heat.id, heat_trailer, extra_type="trailer")
-        await movies.link_file(alien.id, alien_main)
+        await MediaLinkRepository(session).link_file(heat.id, heat_main)
+        await MediaLinkRepository(session).link_file(heat.id, heat_trailer, extra_type="trailer")
+        await MediaLinkRepository(session).link_file(alien.id, alien_main)
         await movies.soft_delete(gone.id)
         [episode_file] = await files.upsert_many(
             tv_lib.id, [media(f"{SHOW}/Season 01/Breaking Bad - S01E01 - Pilot.mkv")]
@@ -68,7 +69,7 @@ async def seed(api: Api) -> None:
         pilot = await EpisodeRepository(session).add_to_season(
             await series.season(bad, 1), 1, "Pilot"
         )
-        await EpisodeRepository(session).link_file(pilot.id, episode_file)
+        await MediaLinkRepository(session).link_file(pilot.id, episode_file)
         await series.add(Series(library_id=tv_lib.id, title="Dark", year=2017))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reelhouse.content.shared.naming import IgnoreRules, Kind, identify
+from reelhouse.naming import IgnoreRules, Kind, identify
 from tests.naming_cases import check
 
 EXTRA_FOLDERS = [

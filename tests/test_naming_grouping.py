@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelhouse.content.shared.naming import LibraryHint, group, identify
+from reelhouse.kinds import LibraryKind
+from reelhouse.naming import group, identify
 
 
-def grouped(*paths: str, library: LibraryHint = LibraryHint.AUTO) -> list[dict[str, Any]]:
+def grouped(*paths: str, library: LibraryKind | None = None) -> list[dict[str, Any]]:
     return group(identify(p, library=library) for p in paths)
 
 

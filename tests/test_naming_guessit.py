@@ -8,7 +8,7 @@ from typing import Any
 import guessit
 import pytest
 
-from reelhouse.content.shared.naming import Kind, identify
+from reelhouse.naming import Kind, identify
 from reelhouse.testing.library import generate_library
 
 _FOLD = re.compile(r"[\W_]+")

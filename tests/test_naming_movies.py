@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from reelhouse.content.shared.naming import LibraryHint
+from reelhouse.kinds import LibraryKind
 from tests.naming_cases import check
 
 MOVIES: list[tuple[str, dict[str, Any]]] = [
@@ -164,7 +164,7 @@ def test_movie_names(path: str, expected: dict[str, Any]) -> None:
     ],
 )
 def test_a_movie_library_never_makes_episodes(path: str) -> None:
-    check(path, {"kind": "movie"}, LibraryHint.MOVIES)
+    check(path, {"kind": "movie"}, LibraryKind.MOVIES)
 
 
 def test_every_movie_is_decided_by_the_fast_path() -> None:

@@ -10,14 +10,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reelhouse.content.shared.naming import Kind, LibraryHint, group, identify
-from reelhouse.content.shared.naming.titles import is_release_token
-from reelhouse.content.shared.naming.vocabulary import LANGUAGE_WORDS
+from reelhouse.kinds import LibraryKind
+from reelhouse.naming import Kind, group, identify
+from reelhouse.naming.titles import is_release_token
+from reelhouse.naming.vocabulary import LANGUAGE_WORDS
 
 _FOLD = re.compile(r"[\W_]+")
 _RISKY = re.compile(r"sample|trailer|theme|backdrop|^\.|^[\W_]+$", re.IGNORECASE)
 
-hints = st.sampled_from(list(LibraryHint))
+hints = st.sampled_from([*LibraryKind, None])
 component = st.text(st.characters(blacklist_characters="/\x00"), min_size=1, max_size=30)
 paths = st.builds(
     lambda parts, folder: "/".join(parts) + ("/" if folder else ""),
@@ -37,7 +38,7 @@ def fold(text: str | None) -> str:
 
 @given(st.text(), hints)
 def test_any_text_is_identified_without_error_and_the_path_kept(
-    path: str, hint: LibraryHint
+    path: str, hint: LibraryKind | None
 ) -> None:
     identity = identify(path, library=hint, fallback=False)
     assert identity.path == path
@@ -46,21 +47,21 @@ def test_any_text_is_identified_without_error_and_the_path_kept(
 
 @settings(max_examples=40, deadline=None)
 @given(paths, hints)
-def test_structured_paths_survive_the_fallback_too(path: str, hint: LibraryHint) -> None:
+def test_structured_paths_survive_the_fallback_too(path: str, hint: LibraryKind | None) -> None:
     identity = identify(path, library=hint)
     assert identity.path == path
     assert isinstance(identity.kind, Kind)
 
 
 @given(paths, hints)
-def test_fast_titles_come_from_the_path(path: str, hint: LibraryHint) -> None:
+def test_fast_titles_come_from_the_path(path: str, hint: LibraryKind | None) -> None:
     identity = identify(path, library=hint, fallback=False)
     for text in (identity.title, identity.series, identity.episode_title):
         assert fold(text) in fold(path)
 
 
 @given(st.lists(paths, max_size=30), hints)
-def test_grouping_loses_no_path(batch: list[str], hint: LibraryHint) -> None:
+def test_grouping_loses_no_path(batch: list[str], hint: LibraryKind | None) -> None:
     items = group(identify(p, library=hint, fallback=False) for p in batch)
     seen: list[str] = []
     for item in items:
@@ -76,7 +77,7 @@ def test_grouping_loses_no_path(batch: list[str], hint: LibraryHint) -> None:
 @given(words, st.integers(1890, 2099), st.sampled_from(["mkv", "mp4", "avi"]))
 def test_title_and_year_come_back_exactly(title: str, year: int, ext: str) -> None:
     assume(not _RISKY.search(title.strip()) and fold(title))
-    identity = identify(f"{title} ({year}).{ext}", library=LibraryHint.MOVIES, fallback=False)
+    identity = identify(f"{title} ({year}).{ext}", library=LibraryKind.MOVIES, fallback=False)
     assert identity.kind is Kind.MOVIE
     assert identity.year == year
     assert fold(identity.title) == fold(title)
@@ -129,7 +130,7 @@ def test_release_names_give_back_title_and_year(
 ) -> None:
     assume(not _RISKY.search(" ".join(words)))
     name = sep.join([*words, str(year), *parts]) + group + ".mkv"
-    identity = identify(name, library=LibraryHint.MOVIES, fallback=False)
+    identity = identify(name, library=LibraryKind.MOVIES, fallback=False)
     assert (fold(identity.title), identity.year) == (fold("".join(words)), year), name
 
 
@@ -164,7 +165,7 @@ def test_plex_episode_paths_give_back_every_field(
         f"{series} ({year})/Season {season}/"
         f"{series} ({year}) - S{season:02d}E{episode:02d} - {title}.mkv"
     )
-    identity = identify(path, library=LibraryHint.TV, fallback=False)
+    identity = identify(path, library=LibraryKind.TV, fallback=False)
     got = (identity.series, identity.year, identity.season, identity.episodes)
     assert got == (series, year, season, (episode,)), path
     assert identity.episode_title == title, path

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from reelhouse.content.shared.naming import LibraryHint, identify
+from reelhouse.kinds import LibraryKind
+from reelhouse.naming import identify
 from tests.naming_cases import check
 
 EPISODES: list[tuple[str, dict[str, Any]]] = [
@@ -125,7 +126,7 @@ EPISODES: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("path", "expected"), EPISODES)
 def test_episode_names(path: str, expected: dict[str, Any]) -> None:
-    library = LibraryHint.TV if path.startswith("Naruto/") else LibraryHint.AUTO
+    library = LibraryKind.TV if path.startswith("Naruto/") else None
     check(path, {"kind": "episode", "decided_by": "fast", **expected}, library)
 
 
@@ -168,7 +169,7 @@ def test_series_folder_in_a_tv_library() -> None:
     check(
         "Some Show (2001)/",
         {"kind": "series_folder", "series": "Some Show", "year": 2001},
-        LibraryHint.TV,
+        LibraryKind.TV,
     )
 
 
@@ -178,7 +179,7 @@ def test_bare_numbers_count_only_in_season_folders() -> None:
 
 
 def test_a_tv_library_file_without_marker_asks_guessit() -> None:
-    check("Show/Show 102.mkv", {"decided_by": "guessit", "kind": "episode"}, LibraryHint.TV)
+    check("Show/Show 102.mkv", {"decided_by": "guessit", "kind": "episode"}, LibraryKind.TV)
 
 
 def test_an_impossible_date_is_no_air_date() -> None:
@@ -235,11 +236,11 @@ def test_identities_from_one_folder_share_no_state() -> None:
     """A folder's name is parsed once for every file below it: what each identity holds is its
     own, so changing one identity's ids changes no other's."""
     folder = "/tv/Show (2020) [tvdbid-123]/"
-    season = identify(folder + "Season 1/", library=LibraryHint.TV)
-    first = identify(folder + "Season 1/Show S01E01.mkv", library=LibraryHint.TV)
+    season = identify(folder + "Season 1/", library=LibraryKind.TV)
+    first = identify(folder + "Season 1/Show S01E01.mkv", library=LibraryKind.TV)
     first.provider_ids["tvdb"] = "999"
     season.provider_ids.clear()
-    again = identify(folder + "Season 1/Show S01E02.mkv", library=LibraryHint.TV)
+    again = identify(folder + "Season 1/Show S01E02.mkv", library=LibraryKind.TV)
     assert again.provider_ids == {"tvdb": "123"}
-    assert identify(folder, library=LibraryHint.TV).provider_ids == {"tvdb": "123"}
-    assert identify(folder + "Season 1/", library=LibraryHint.TV).provider_ids == {"tvdb": "123"}
+    assert identify(folder, library=LibraryKind.TV).provider_ids == {"tvdb": "123"}
+    assert identify(folder + "Season 1/", library=LibraryKind.TV).provider_ids == {"tvdb": "123"}

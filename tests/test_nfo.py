@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reelhouse.content.shared.metadata.models import ExternalIds
+from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.errors import InvalidInputError
 from reelhouse.providers.nfo import (
     NfoReader,

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from reelhouse.config import Settings
+from reelhouse.content.catalogue.artwork import DOWNLOADED_KINDS
+from reelhouse.content.catalogue.models import Credit, Image, Item, ItemGenre, MediaFileItem, Person
 from reelhouse.content.movies.models import Movie
-from reelhouse.content.shared.artwork_repository import DOWNLOADED_KINDS
-from reelhouse.content.shared.models import Credit, Image, Item, ItemGenre, MediaFileItem, Person
-from reelhouse.content.shared.pipeline import ENRICH_KIND
 from reelhouse.content.tv.models import Episode, Series
 from reelhouse.infra.jobs.models import JobState
+from reelhouse.ingest.pipeline import ENRICH_KIND
 from reelhouse.libraries.models import MediaFile
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import TVDB_OFFSET

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from reelhouse.config import DatabaseSettings
-from reelhouse.content.shared.models import (
+from reelhouse.content.catalogue.models import (
     Credit,
     Genre,
     Image,
@@ -23,12 +23,13 @@ from reelhouse.content.shared.models import (
     MediaFileItem,
     Person,
 )
-from reelhouse.content.shared.pipeline import ENRICH_KIND
 from reelhouse.infra.db.engine import Database, create_engine
 from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
 from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.ingest.pipeline import ENRICH_KIND
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
-from reelhouse.libraries.models import LibraryKind, MediaFile
+from reelhouse.libraries.models import MediaFile
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import FakeServer

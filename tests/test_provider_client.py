@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from reelhouse.config import TmdbSettings
-from reelhouse.content.shared.metadata.breaker import BreakerState
-from reelhouse.content.shared.metadata.cache import DETAILS_NAMESPACE
-from reelhouse.content.shared.metadata.client import ProviderClient
-from reelhouse.content.shared.metadata.ratelimit import LocalRateLimiter
+from reelhouse.content.metadata.breaker import BreakerState
+from reelhouse.content.metadata.cache import DETAILS_NAMESPACE
+from reelhouse.content.metadata.client import ProviderClient
+from reelhouse.content.metadata.ratelimit import LocalRateLimiter
 from reelhouse.errors import (
     NotFoundError,
     RateLimitedError,

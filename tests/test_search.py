@@ -7,19 +7,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reelhouse.config import CacheSettings
+from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
+from reelhouse.content.catalogue.models import CreditRole
+from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
+from reelhouse.content.catalogue.search import trigrams, words
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
-from reelhouse.content.shared.models import CreditRole, ItemKind
-from reelhouse.content.shared.repository import CreditInput, PeopleRepository
-from reelhouse.content.shared.search import CANDIDATES, SearchService, normalize_query
-from reelhouse.content.shared.search_repository import trigrams, words
+from reelhouse.content.reads.search import CANDIDATES, SearchService, normalize_query
+from reelhouse.content.registry import SEARCHED_KINDS
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import SeriesRepository
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from tests.support import Api, bearer
 
@@ -79,7 +80,7 @@ async def titles(
 )
 async def test_finds_what_people_type(database: Database, query: str, expected: str) -> None:
     await seed(database)
-    found = await titles(SearchService(database), query)
+    found = await titles(SearchService(database, SEARCHED_KINDS), query)
     assert found[:1] == [expected], found
 
 
@@ -93,7 +94,7 @@ async def test_typos_are_forgiven_in_a_crowd_of_close_titles(database: Database)
             Movie(library_id=ids["movies_lib"], title=f"Silent City {n}") for n in range(crowd)
         )
         session.add(Movie(library_id=ids["movies_lib"], title="Silent River"))
-    service = SearchService(database)
+    service = SearchService(database, SEARCHED_KINDS)
     as_typed = await titles(service, "silent city")
     assert len(as_typed) == 20
     assert all(title.startswith("Silent City") for title in as_typed)
@@ -103,20 +104,20 @@ async def test_typos_are_forgiven_in_a_crowd_of_close_titles(database: Database)
 
 async def test_unrelated_queries_find_nothing(database: Database) -> None:
     await seed(database)
-    assert await titles(SearchService(database), "zzyzx") == []
+    assert await titles(SearchService(database, SEARCHED_KINDS), "zzyzx") == []
 
 
 async def test_people_and_grouping(database: Database) -> None:
     ids = await seed(database)
-    results = await SearchService(database).search("pacino", None)
+    results = await SearchService(database, SEARCHED_KINDS).search("pacino", None)
     assert [p.id for p in results.people] == [ids["pacino"]]
-    results = await SearchService(database).search("dark", None)
+    results = await SearchService(database, SEARCHED_KINDS).search("dark", None)
     assert [i.title for i in results.items[ItemKind.SERIES]] == ["Dark"]
 
 
 async def test_results_follow_changes(database: Database) -> None:
     ids = await seed(database)
-    service = SearchService(database)
+    service = SearchService(database, SEARCHED_KINDS)
     async with database.transaction() as session:
         movie = await MovieRepository(session).get(ids["Alien"])
         movie.title = "Aliens"
@@ -131,7 +132,7 @@ async def test_results_follow_changes(database: Database) -> None:
 
 async def test_only_visible_libraries(database: Database) -> None:
     ids = await seed(database)
-    service = SearchService(database)
+    service = SearchService(database, SEARCHED_KINDS)
     tv_only = frozenset({ids["tv_lib"]})
     assert await titles(service, "heat", tv_only) == []
     assert (await service.search("pacino", tv_only)).people == []
@@ -144,7 +145,7 @@ async def test_only_visible_libraries(database: Database) -> None:
 )
 async def test_query_syntax_is_never_an_error(database: Database, query: str) -> None:
     await seed(database)
-    await SearchService(database).search(query, None)
+    await SearchService(database, SEARCHED_KINDS).search(query, None)
 
 
 def test_empty_or_huge_queries_are_invalid() -> None:
@@ -196,7 +197,7 @@ async def test_cached_results_follow_invalidated_changes(database: Database) -> 
     ids = await seed(database)
     cache = Cache(CacheSettings())
     invalidation = CatalogueInvalidation(cache)
-    service = SearchService(database, cache)
+    service = SearchService(database, SEARCHED_KINDS, cache)
     movies_only = frozenset({ids["movies_lib"]})
     assert (await titles(service, "alien"))[:1] == ["Alien"]
     assert (await titles(service, "alien", movies_only))[:1] == ["Alien"]
@@ -219,7 +220,7 @@ async def test_cached_results_follow_invalidated_changes(database: Database) -> 
 async def test_a_library_change_drops_only_its_cached_results(database: Database) -> None:
     ids = await seed(database)
     cache = Cache(CacheSettings())
-    service = SearchService(database, cache)
+    service = SearchService(database, SEARCHED_KINDS, cache)
     tv_only = frozenset({ids["tv_lib"]})
     assert await titles(service, "dark", tv_only) == ["Dark"]
     async with database.transaction() as session:

@@ -13,9 +13,9 @@ import pytest
 from redis.asyncio import Redis
 
 from reelhouse.config import MetadataSettings, RedisSettings, Settings
-from reelhouse.content.shared.metadata.models import ExternalIds
-from reelhouse.content.shared.metadata.protocol import Fetch
-from reelhouse.content.shared.metadata.ratelimit import LocalRateLimiter, RedisRateLimiter
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.content.metadata.protocol import Fetch
+from reelhouse.content.metadata.ratelimit import LocalRateLimiter, RedisRateLimiter
 from reelhouse.providers.registry import open_providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import FakeServer

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.movies.models import Movie
-from reelhouse.content.shared.pipeline import CONTINUING
-from reelhouse.content.shared.repository import AnyItemRepository
 from reelhouse.content.tv.models import Episode, Series
 from reelhouse.infra.db.engine import Database
+from reelhouse.ingest.pipeline import CONTINUING
+from reelhouse.kinds import ItemKind
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 
@@ -41,6 +42,7 @@ async def test_stale_items_by_age_and_status(database: Database) -> None:
         ids = {item.id: title for title, item in rows.items()}
     async with database.read() as session:
         stale = await AnyItemRepository(session).stale(
+            kinds=[ItemKind.MOVIE, ItemKind.SERIES],
             new_since=(NOW - timedelta(days=60)).date(),
             new_before=ago(2),
             continuing=CONTINUING,

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from reelhouse.content.shared.metadata.models import ContentKind, ExternalIds
-from reelhouse.content.shared.metadata.protocol import Fetch, SearchQuery
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.content.metadata.protocol import Fetch, SearchQuery
 from reelhouse.errors import NotFoundError
+from reelhouse.kinds import ItemKind
 from reelhouse.providers.registry import Providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE
@@ -95,7 +96,7 @@ async def test_search_movies_returns_candidates_with_years(providers: Providers)
         ("Charlotte's Web", 2006),
         ("Charlotte's Web", 1973),
     }
-    assert all(c.kind is ContentKind.MOVIE for c in found)
+    assert all(c.kind is ItemKind.MOVIE for c in found)
     narrowed = await providers.tmdb.search_movies(SearchQuery("Charlotte's Web", year=1973))
     assert [c.ids.tmdb for c in narrowed] == [HANDWRITTEN_BASE + 8]
 
@@ -126,9 +127,9 @@ async def test_season_and_episode(providers: Providers) -> None:
 
 async def test_find_by_imdb_and_by_tvdb_id(providers: Providers) -> None:
     by_imdb = await providers.tmdb.find(ExternalIds(imdb="tt1396484"))
-    assert [(c.kind, c.ids.tmdb) for c in by_imdb] == [(ContentKind.MOVIE, HANDWRITTEN_BASE + 2)]
+    assert [(c.kind, c.ids.tmdb) for c in by_imdb] == [(ItemKind.MOVIE, HANDWRITTEN_BASE + 2)]
     by_tvdb = await providers.tmdb.find(ExternalIds(tvdb=70_000 + HANDWRITTEN_BASE + 2))
-    assert [(c.kind, c.title) for c in by_tvdb] == [(ContentKind.SERIES, "Dark")]
+    assert [(c.kind, c.title) for c in by_tvdb] == [(ItemKind.SERIES, "Dark")]
 
 
 async def test_collection(providers: Providers) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from reelhouse.config import Settings
-from reelhouse.content.shared.metadata.models import ExternalIds
-from reelhouse.content.shared.metadata.protocol import Fetch, SearchQuery
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.content.metadata.protocol import Fetch, SearchQuery
 from reelhouse.errors import UpstreamUnavailableError
 from reelhouse.providers.registry import Providers, build_providers
 from reelhouse.providers.tvdb import EpisodeOrder

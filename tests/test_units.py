@@ -8,17 +8,24 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reelhouse.content.shared.metadata.models import INT64_MAX, ContentKind, ExternalIds
-from reelhouse.content.shared.naming import LibraryHint, identify
-from reelhouse.content.shared.units import UnlinkedFile, group_units, provider_ids
+from reelhouse.content.enrichment import UnlinkedFile
+from reelhouse.content.metadata.models import INT64_MAX, ExternalIds
+from reelhouse.content.module import ContentModule
+from reelhouse.content.movies.module import MOVIES
+from reelhouse.content.registry import MODULES
+from reelhouse.content.tv.module import TV
+from reelhouse.ingest.units import group_units, provider_ids
+from reelhouse.kinds import LibraryKind
+from reelhouse.naming import Identity, identify
 
 ROOT = "/media/movies"
 
 
-def files(*paths: str, library: LibraryHint = LibraryHint.MOVIES) -> list[UnlinkedFile]:
+def files(*paths: str, library: LibraryKind | None = LibraryKind.MOVIES) -> list[UnlinkedFile]:
     out = []
     for n, path in enumerate(paths, 1):
-        identity = identify(f"{ROOT}/{path}", library=library, root=ROOT).to_json()
+        stored = identify(f"{ROOT}/{path}", library=library, root=ROOT).to_json()
+        identity = Identity.from_json(stored, path=f"{ROOT}/{path}")
         out.append(UnlinkedFile(n, f"{ROOT}/{path}", identity))
     return out
 
@@ -37,13 +44,13 @@ def test_versions_parts_and_extras_of_one_movie_are_one_unit() -> None:
             "Gone Girl (2014)/Extras/Interview.mkv",
         ),
         [ROOT],
-        ContentKind.MOVIE,
+        MOVIES,
     )
     units = {u.label: u for u in grouped.units}
     assert set(units) == {"Kill Bill (2003)", "Heat (1995)", "Alien (1979)", "Aliens (1986)"}
     kill_bill = units["Kill Bill (2003)"]
-    assert [f.number("part") for f in kill_bill.files] == [None, 1, 2]
-    assert sorted(e.identity["extra_type"] for e in kill_bill.extras) == ["featurette", "trailer"]
+    assert [f.identity.part for f in kill_bill.files] == [None, 1, 2]
+    assert sorted(e.identity.extra_type for e in kill_bill.extras) == ["featurette", "trailer"]
     assert kill_bill.folder == f"{ROOT}/Kill Bill (2003)"
     assert units["Heat (1995)"].ids == ExternalIds(tmdb=949)
     assert units["Alien (1979)"].folder is None  # a loose release: its NFO is beside it
@@ -60,10 +67,10 @@ def test_every_episode_below_a_series_folder_is_one_unit() -> None:
             "Show (2010) [tvdbid-81189]/Season 2/Show - S02E01E02.mkv",
             "Show (2010) [tvdbid-81189]/Specials/Show - S00E01.mkv",
             "[Grp] Anime Show - 136 [1080p].mkv",
-            library=LibraryHint.TV,
+            library=LibraryKind.TV,
         ),
         [ROOT],
-        ContentKind.SERIES,
+        TV,
     )
     units = {u.title: u for u in grouped.units}
     assert set(units) == {"Show", "Anime Show"}
@@ -72,13 +79,12 @@ def test_every_episode_below_a_series_folder_is_one_unit() -> None:
 
 
 def test_ids_from_names_are_validated_never_truncated() -> None:
-    ids = provider_ids(
-        [
-            {"provider_ids": {"tmdb": str(2**64)}},  # beyond 64 bits: left out
-            {"provider_ids": {"tmdb": "603", "imdb": "tt0133093", "tvdb": "-4"}},
-            {"provider_ids": {"tmdb": "604"}},  # the first file's id wins
-        ]
-    )
+    stored = [
+        {"provider_ids": {"tmdb": str(2**64)}},  # beyond 64 bits: left out
+        {"provider_ids": {"tmdb": "603", "imdb": "tt0133093", "tvdb": "-4"}},
+        {"provider_ids": {"tmdb": "604"}},  # the first file's id wins
+    ]
+    ids = provider_ids(Identity.from_json(identity, path="x.mkv") for identity in stored)
     assert ids == ExternalIds(tmdb=603, imdb="tt0133093")
 
 
@@ -110,30 +116,34 @@ identities = st.fixed_dictionaries(
         st.tuples(st.sampled_from(["a/", "a/b/", "c/", ""]), st.text(max_size=12), identities),
         max_size=30,
     ),
-    st.sampled_from([ContentKind.MOVIE, ContentKind.SERIES]),
+    st.sampled_from(MODULES),
 )
 def test_any_identities_group_without_losing_or_doubling_a_file(
-    drawn: list[tuple[str, str, dict[str, Any]]], kind: ContentKind
+    drawn: list[tuple[str, str, dict[str, Any]]], module: ContentModule
 ) -> None:
-    unlinked = [
-        UnlinkedFile(n, f"{ROOT}/{folder}{name}.mkv", identity)
+    stored = {
+        n: (f"{ROOT}/{folder}{name}.mkv", identity)
         for n, (folder, name, identity) in enumerate(drawn)
+    }
+    unlinked = [
+        UnlinkedFile(n, path, Identity.from_json(identity, path=path))
+        for n, (path, identity) in stored.items()
     ]
-    grouped = group_units(unlinked, [ROOT, f"{ROOT}/a"], kind)
-    main_kind = "movie" if kind is ContentKind.MOVIE else "episode"
-    title_key = "title" if kind is ContentKind.MOVIE else "series"
+    grouped = group_units(unlinked, [ROOT, f"{ROOT}/a"], module)
+    main_kind = module.file_kind
+    title_key = "title" if module is MOVIES else "series"
     expected_main = {
-        f.id
-        for f in unlinked
-        if f.kind == main_kind
-        and isinstance(f.identity.get(title_key), str)
-        and f.identity[title_key].strip()
+        n
+        for n, (_, identity) in stored.items()
+        if identity["kind"] == main_kind
+        and isinstance(identity.get(title_key), str)
+        and identity[title_key].strip()
     }
     placed = [f.id for unit in grouped.units for f in unit.files]
     assert sorted(placed) == sorted(expected_main)
     extras = [e.id for unit in grouped.units for e in unit.extras]
     extras += [e.id for e in grouped.orphan_extras]
-    assert sorted(extras) == sorted(f.id for f in unlinked if f.kind == "extra")
+    assert sorted(extras) == sorted(n for n, (_, i) in stored.items() if i["kind"] == "extra")
     for unit in grouped.units:
         assert unit.title.strip()
         for value in (unit.ids.tmdb, unit.ids.tvdb):

@@ -11,16 +11,17 @@ from hypothesis import strategies as st
 from watchfiles import Change
 
 from reelhouse.app import create_app
+from reelhouse.bootstrap import Services
 from reelhouse.config import JobsSettings, ScanSettings
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.repository import JobRepository
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
-from reelhouse.libraries.models import FileState, LibraryKind
+from reelhouse.libraries.models import FileState
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRepository
 from reelhouse.libraries.watch import folders_to_scan
-from reelhouse.services import Services
 from tests.jobs_support import eventually
 from tests.support import settings_for
 

@@ -12,8 +12,8 @@ import pytest
 
 from reelhouse.app import create_app
 from reelhouse.config import WebSettings
+from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.errors import AuthenticationError
 from reelhouse.web.render import FRAGMENT_HEADER
 from tests.support import PASSWORD, Api, bearer, settings_for

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND
-from reelhouse.libraries.models import LibraryKind
 from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer
 
 ARR = "/api/webhooks/arr"

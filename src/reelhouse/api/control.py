@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from reelhouse.api.deps import AdminDep, ServicesDep, token_router
 from reelhouse.api.jobs import JobOut, accepted
 from reelhouse.api.schemas import NO_NUL, RowIdPath
-from reelhouse.content.shared.metadata.models import INT64_MAX
+from reelhouse.content.metadata.models import INT64_MAX
 
 router = token_router("/items/{item_id}", tags=["control"])
 

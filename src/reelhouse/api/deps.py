@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from reelhouse.bootstrap import Services
 from reelhouse.config import Settings
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
-from reelhouse.services import Services
 from reelhouse.users.service import Principal
 from reelhouse.web.session import SAFE_METHODS, session_secret
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from reelhouse.health import HealthService
+from reelhouse.infra.health import HealthService
 
 router = APIRouter(prefix="/health", tags=["health"])
 

@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse, Response
 
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.schemas import RowIdPath
-from reelhouse.content.shared.images import ServedImage
-from reelhouse.content.shared.models import ImageKind
+from reelhouse.content.catalogue.models import ImageKind
+from reelhouse.content.reads.images import ServedImage
 
 router = token_router(tags=["images"])
 

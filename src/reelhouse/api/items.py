@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reelhouse.api.query import QueryModel
 from reelhouse.api.schemas import NO_NUL, RowId
-from reelhouse.content.shared.catalogue import ItemCatalogue
-from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
-from reelhouse.content.shared.people import PeopleCatalogue
-from reelhouse.content.shared.views import ItemDetailsView, ItemView, PageView
+from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.people import PeopleCatalogue
+from reelhouse.content.reads.views import ItemDetailsView, ItemView, PageView
 from reelhouse.infra.encoded_body import EncodedBody
 
 MAX_PAGE_SIZE = 200
@@ -161,7 +161,8 @@ ListingDep = Annotated[tuple[ItemFilter, PageRequest], Depends(listing)]
 
 
 def item_out(item: ItemView) -> ItemOut:
-    return ItemOut(**_item_fields(item))
+    """The API form of an item: the view's fields that the API shows."""
+    return ItemOut.model_validate(item, from_attributes=True)
 
 
 class JSONBody(Response):
@@ -241,7 +242,7 @@ def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut
     """The API form of an item's details; `names` are the credited people's current names."""
     files = [FileOut(**msgspec.structs.asdict(f)) for f in details.files]
     return ItemDetailOut(
-        **_item_fields(details.item),
+        **item_out(details.item).model_dump(),
         overview=details.overview,
         tagline=details.tagline,
         certification=details.certification,
@@ -272,21 +273,3 @@ def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut
         files=[f for f in files if f.extra_type is None],
         extras=[f for f in files if f.extra_type is not None],
     )
-
-
-def _item_fields(item: ItemView) -> dict[str, object]:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "library_id": item.library_id,
-        "title": item.title,
-        "original_title": item.original_title,
-        "year": item.year,
-        "release_date": item.release_date,
-        "community_rating": item.community_rating,
-        "runtime_minutes": item.runtime_minutes,
-        "added_at": item.added_at,
-        "index_number": item.index_number,
-        "parent_index_number": item.parent_index_number,
-        "provider_ids": dict(item.provider_ids),
-    }

@@ -15,10 +15,10 @@ from pydantic import Field
 
 from reelhouse.api.deps import MediaServerAdminDep, ServicesDep
 from reelhouse.api.webhooks import MediaServerModel
-from reelhouse.content.shared.models import ItemKind
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.logging import get_logger
-from reelhouse.libraries.service import ItemFolder
+from reelhouse.ingest.libraries import ItemFolder
+from reelhouse.kinds import ItemKind
 
 log = get_logger(__name__)
 router = APIRouter(tags=["media server"])

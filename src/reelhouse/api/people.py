@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
 from pydantic import BaseModel
 
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
@@ -40,25 +41,17 @@ class GenreOut(BaseModel):
 @router.get("/people/{person_id}", responses={404: {"description": "No such person."}})
 async def get_person(person_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> PersonOut:
     details = await wired.people.details(person_id, caller.visible_libraries)
-    person = details.person
-    ids = {"tmdb": person.tmdb_id, "tvdb": person.tvdb_id, "imdb": person.imdb_id}
     return PersonOut(
-        id=person.id,
-        name=person.name,
-        biography=person.biography,
-        birth_date=person.birth_date,
-        death_date=person.death_date,
-        birthplace=person.birthplace,
-        provider_ids={name: str(value) for name, value in ids.items() if value is not None},
+        **msgspec.structs.asdict(details.person),
         credits=[
             CreditOut(
                 role=credit.role,
                 character=credit.character,
                 department=credit.department,
                 job=credit.job,
-                item=item_out(item),
+                item=item_out(credit.item),
             )
-            for credit, item in details.credits
+            for credit in details.credits
         ],
     )
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelhouse.content.shared.models import MAX_BIGINT
-from reelhouse.libraries.models import LibraryKind
+from reelhouse.content.catalogue.models import MAX_BIGINT
+from reelhouse.kinds import LibraryKind
 from reelhouse.users.models import TokenKind
 
 #: Longest path accepted from a client (Linux's PATH_MAX).

@@ -10,8 +10,8 @@ from pydantic import BaseModel, TypeAdapter
 from reelhouse.api.deps import CallerDep, ServicesDep, token_router
 from reelhouse.api.items import ItemOut, JSONBody, encoder, item_out
 from reelhouse.api.schemas import NO_NUL
-from reelhouse.content.shared.models import ItemKind
-from reelhouse.content.shared.search import MAX_QUERY_LENGTH, SearchResults
+from reelhouse.content.reads.search import MAX_QUERY_LENGTH, SearchResults
+from reelhouse.kinds import ItemKind
 
 router = token_router(tags=["search"])
 

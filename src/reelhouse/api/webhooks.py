@@ -22,10 +22,10 @@ from pydantic.alias_generators import to_camel, to_pascal
 
 from reelhouse.api.deps import MediaServerAdminDep, ServicesDep, SettingsDep, open_router
 from reelhouse.api.schemas import PATH_MAX
+from reelhouse.bootstrap import Services
 from reelhouse.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
 from reelhouse.infra.logging import get_logger
-from reelhouse.libraries.service import normalize_root
-from reelhouse.services import Services
+from reelhouse.libraries.roots import normalize_root
 
 log = get_logger(__name__)
 router = open_router(tags=["webhooks"])

@@ -11,14 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reelhouse.infra.db.base import Base, IdMixin, TimestampMixin, check_in
 from reelhouse.infra.db.types import UInt64, utcnow
+from reelhouse.kinds import LibraryKind
 
 #: The longest container name (a file extension) a media file row holds.
 CONTAINER_MAX = 16
-
-
-class LibraryKind(StrEnum):
-    MOVIES = "movies"
-    TV = "tv"
 
 
 class FileState(StrEnum):

@@ -19,7 +19,8 @@ from reelhouse.infra.db.repository import (
     upsert,
 )
 from reelhouse.infra.db.types import uint64_from_stored, utcnow
-from reelhouse.libraries.models import FileState, Library, LibraryKind, LibraryPath, MediaFile
+from reelhouse.kinds import LibraryKind
+from reelhouse.libraries.models import FileState, Library, LibraryPath, MediaFile
 
 
 class LibraryRepository:

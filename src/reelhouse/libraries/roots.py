@@ -1,8 +1,12 @@
-"""Which library root a path belongs to: one rule for scans, the watcher and webhooks."""
+"""Library roots: what a root may be, and which root a path belongs to (one rule for scans, the
+watcher and webhooks)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from reelhouse.errors import InvalidInputError
 
 
 def owning_root(path: str, roots: Iterable[str]) -> str | None:
@@ -15,3 +19,13 @@ def owning_root(path: str, roots: Iterable[str]) -> str | None:
         if inside and (best is None or len(base) > len(best.rstrip("/"))):
             best = root
     return best
+
+
+def normalize_root(path: str, *, field: str = "paths") -> str:
+    """A library root as stored: absolute, without `..`, `.` or trailing slashes."""
+    if "\x00" in path or not path.startswith("/"):
+        raise InvalidInputError(f"{path!r} is not an absolute folder path", field=field)
+    parts = PurePosixPath(path).parts
+    if ".." in parts:
+        raise InvalidInputError(f"{path!r} must not contain '..'", field=field)
+    return str(PurePosixPath(*parts))

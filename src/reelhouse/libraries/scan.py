@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from reelhouse.config import ScanSettings
-from reelhouse.content.shared.naming import LibraryHint, identify
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.repository import chunked
-from reelhouse.libraries.models import CONTAINER_MAX, FileState, LibraryKind
+from reelhouse.kinds import LibraryKind
+from reelhouse.libraries.models import CONTAINER_MAX, FileState
 from reelhouse.libraries.repository import (
     LibraryRepository,
     MediaFileRecord,
@@ -29,8 +29,7 @@ from reelhouse.libraries.repository import (
 )
 from reelhouse.libraries.roots import owning_root
 from reelhouse.libraries.walk import FoundFile, Scandir, ScanProblem, WalkResult, walk
-
-_HINTS = {LibraryKind.MOVIES: LibraryHint.MOVIES, LibraryKind.TV: LibraryHint.TV}
+from reelhouse.naming import identify
 
 
 @dataclass
@@ -95,7 +94,7 @@ class LibraryScanner:
         async with self.database.read() as session:
             library = await LibraryRepository(session).get(library_id)
             roots = [p.path for p in library.paths]
-            hint = _HINTS.get(library.kind, LibraryHint.AUTO)
+            kind = LibraryKind(library.kind)
         targets = _targets(roots, folder)
         # The disk, then the database: read at the same time, the walk's thread and the
         # driver's work (a thread for SQLite, the event loop for asyncpg) take turns at the GIL
@@ -138,7 +137,7 @@ class LibraryScanner:
         pending = _detect_moves(pending, gone, by_path)
         progress.to_identify = len(pending)
         for batch in chunked(pending, self.settings.write_batch):
-            touched, renamed = await self._write(library_id, batch, by_path, hint, progress)
+            touched, renamed = await self._write(library_id, batch, by_path, kind, progress)
             report.touched += touched
             report.renamed += renamed
             if on_progress is not None:
@@ -180,12 +179,12 @@ class LibraryScanner:
         library_id: int,
         batch: Sequence[_Pending],
         by_path: dict[bytes, StoredFile],
-        hint: LibraryHint,
+        kind: LibraryKind,
         progress: ScanProgress,
     ) -> tuple[list[int], list[int]]:
         """Identify and store a batch; the ids of the stored files it changed, and of those
         that moved to a name of another item."""
-        records = await asyncio.to_thread(_records, batch, hint)
+        records = await asyncio.to_thread(_records, batch, kind)
         progress.identified += len(records)
         moves = [(p.moved_from, r) for p, r in zip(batch, records, strict=True) if p.moved_from]
         upserts = [r for p, r in zip(batch, records, strict=True) if not p.moved_from]
@@ -239,14 +238,14 @@ def _detect_moves(
     return out
 
 
-def _records(batch: Sequence[_Pending], hint: LibraryHint) -> list[MediaFileRecord]:
+def _records(batch: Sequence[_Pending], kind: LibraryKind) -> list[MediaFileRecord]:
     """Identify a batch (CPU work, run in a thread)."""
-    return [file_record(item.found, item.root, hint) for item in batch]
+    return [file_record(item.found, item.root, kind) for item in batch]
 
 
-def file_record(found: FoundFile, root: str, hint: LibraryHint) -> MediaFileRecord:
+def file_record(found: FoundFile, root: str, kind: LibraryKind) -> MediaFileRecord:
     """What a scan stores of one file: its facts on disk and what its name says."""
-    identity = identify(found.path, library=hint, root=root).to_json()
+    identity = identify(found.path, library=kind, root=root).to_json()
     identity.pop("path", None)
     return MediaFileRecord(
         path=found.path,

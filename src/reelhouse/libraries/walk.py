@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from reelhouse.content.shared.naming import (
+from reelhouse.naming import (
     IGNORE_FILE_NAMES,
     IgnoreFile,
     IgnoreRules,

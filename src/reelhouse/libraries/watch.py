@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
 
 from watchfiles import Change, awatch
@@ -118,3 +119,15 @@ class LibraryWatcher:
             return {i: roots for i, roots in found.items() if roots}
 
         return await asyncio.to_thread(existing)
+
+
+@asynccontextmanager
+async def running_watcher(watcher: LibraryWatcher) -> AsyncIterator[LibraryWatcher]:
+    """Watch library folders in the background for the duration of the block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.run(stop), name="library-watcher")
+    try:
+        yield watcher
+    finally:
+        stop.set()
+        await task

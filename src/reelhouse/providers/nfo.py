@@ -19,8 +19,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from pydantic import ValidationError
 
-from reelhouse.content.shared.metadata import models as rec
-from reelhouse.content.shared.metadata.client import describe
+from reelhouse.content.metadata import models as rec
+from reelhouse.content.metadata.client import describe
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.logging import get_logger
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from reelhouse.config import ProviderSettings, Settings
-from reelhouse.content.shared.metadata.cache import ResponseCache
-from reelhouse.content.shared.metadata.client import ProviderClient
-from reelhouse.content.shared.metadata.enrich import Enricher
-from reelhouse.content.shared.metadata.metrics import ProviderMetrics
-from reelhouse.content.shared.metadata.protocol import MovieProvider, SeriesProvider
-from reelhouse.content.shared.metadata.ratelimit import (
+from reelhouse.content.metadata.cache import ResponseCache
+from reelhouse.content.metadata.client import ProviderClient
+from reelhouse.content.metadata.enrich import Enricher
+from reelhouse.content.metadata.metrics import ProviderMetrics
+from reelhouse.content.metadata.protocol import MovieProvider, SeriesProvider
+from reelhouse.content.metadata.ratelimit import (
     LocalRateLimiter,
     RateLimiter,
     RedisRateLimiter,

@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from pydantic import SecretStr
 
 from reelhouse.config import MetadataSettings
-from reelhouse.content.shared.metadata import models as rec
-from reelhouse.content.shared.metadata.cache import (
+from reelhouse.content.metadata import models as rec
+from reelhouse.content.metadata.cache import (
     CONFIGURATION_NAMESPACE,
     DETAILS_NAMESPACE,
     SEARCH_NAMESPACE,
 )
-from reelhouse.content.shared.metadata.client import ProviderClient, edge
-from reelhouse.content.shared.metadata.protocol import Fetch, SearchQuery
+from reelhouse.content.metadata.client import ProviderClient, edge
+from reelhouse.content.metadata.protocol import Fetch, SearchQuery
+from reelhouse.kinds import ItemKind
 from reelhouse.providers import tmdb_models as wire
 
 MOVIE_APPEND = "credits,images,external_ids,release_dates,keywords,videos,translations"
@@ -385,7 +386,7 @@ def _episode(episode: wire.Episode, images: str) -> rec.EpisodeRecord:
 def _movie_candidate(result: wire.MovieResult) -> rec.Candidate:
     return rec.Candidate(
         provider="tmdb",
-        kind=rec.ContentKind.MOVIE,
+        kind=ItemKind.MOVIE,
         ids=rec.ExternalIds(tmdb=result.id),
         title=result.title or "",
         original_title=result.original_title,
@@ -397,7 +398,7 @@ def _movie_candidate(result: wire.MovieResult) -> rec.Candidate:
 def _tv_candidate(result: wire.TvResult) -> rec.Candidate:
     return rec.Candidate(
         provider="tmdb",
-        kind=rec.ContentKind.SERIES,
+        kind=ItemKind.SERIES,
         ids=rec.ExternalIds(tmdb=result.id),
         title=result.name or "",
         original_title=result.original_name,

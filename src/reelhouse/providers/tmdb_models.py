@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from reelhouse.content.shared.metadata.models import OptionalDate, OptionalText, ProviderId
+from reelhouse.content.metadata.models import OptionalDate, OptionalText, ProviderId
 
 T = TypeVar("T")
 

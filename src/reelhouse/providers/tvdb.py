@@ -13,11 +13,12 @@ from enum import StrEnum
 from pydantic import SecretStr
 
 from reelhouse.config import TvdbSettings
-from reelhouse.content.shared.metadata import models as rec
-from reelhouse.content.shared.metadata.cache import DETAILS_NAMESPACE, SEARCH_NAMESPACE
-from reelhouse.content.shared.metadata.client import ProviderClient, edge
-from reelhouse.content.shared.metadata.protocol import Fetch, SearchQuery
+from reelhouse.content.metadata import models as rec
+from reelhouse.content.metadata.cache import DETAILS_NAMESPACE, SEARCH_NAMESPACE
+from reelhouse.content.metadata.client import ProviderClient, edge
+from reelhouse.content.metadata.protocol import Fetch, SearchQuery
 from reelhouse.errors import NotFoundError, UpstreamUnavailableError
+from reelhouse.kinds import ItemKind
 from reelhouse.providers import tvdb_models as wire
 
 
@@ -81,7 +82,7 @@ class TvdbProvider:
         return [
             rec.Candidate(
                 provider=self.name,
-                kind=rec.ContentKind.SERIES,
+                kind=ItemKind.SERIES,
                 ids=_ids(hit.tvdb_id, hit.remote_ids),
                 title=hit.name,
                 alternative_titles=tuple(
@@ -106,7 +107,7 @@ class TvdbProvider:
         return [
             rec.Candidate(
                 provider=self.name,
-                kind=rec.ContentKind.SERIES,
+                kind=ItemKind.SERIES,
                 ids=_ids(hit.series.id, hit.series.remote_ids),
                 title=hit.series.name or "",
                 year=hit.series.first_aired.year if hit.series.first_aired else None,

@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelhouse.content.shared.metadata.models import OptionalDate, OptionalText, ProviderId
+from reelhouse.content.metadata.models import OptionalDate, OptionalText, ProviderId
 from reelhouse.providers.tmdb_models import Items
 
 T = TypeVar("T")

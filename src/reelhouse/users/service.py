@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from reelhouse.config import AuthSettings
-from reelhouse.content.shared.invalidation import LIBRARY_GRANTS_TAG
+from reelhouse.content.catalogue.invalidation import LIBRARY_GRANTS_TAG
 from reelhouse.errors import AuthenticationError, InvalidInputError, NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database

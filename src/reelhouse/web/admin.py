@@ -15,15 +15,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from reelhouse.api.deps import ServicesDep, SettingsDep
 from reelhouse.api.problems import status_for
 from reelhouse.api.schemas import RowIdPath
-from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest
-from reelhouse.content.shared.matching.score import Scored
-from reelhouse.content.shared.models import MAX_BIGINT
-from reelhouse.content.shared.views import ItemView
+from reelhouse.bootstrap import Services
+from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest
+from reelhouse.content.catalogue.models import MAX_BIGINT
+from reelhouse.content.matching.score import Scored
+from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import DomainError, InvalidInputError, NotFoundError
 from reelhouse.infra.jobs.models import ACTIVE_STATES
 from reelhouse.infra.jobs.progress import ProgressView
-from reelhouse.libraries.models import LibraryKind
-from reelhouse.services import Services
+from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep, ViewerDep
 from reelhouse.web.render import PageRoute, is_fragment, render

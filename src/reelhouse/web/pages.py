@@ -11,15 +11,15 @@ from pydantic import BaseModel, Field, field_validator
 
 from reelhouse.api.deps import ServicesDep, SettingsDep
 from reelhouse.api.schemas import RowIdPath
-from reelhouse.content.shared.catalogue import ItemCatalogue
-from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
-from reelhouse.content.shared.models import ImageKind, ItemKind
-from reelhouse.content.shared.search import MAX_QUERY_LENGTH
-from reelhouse.content.shared.views import ItemDetailsView, ItemView
+from reelhouse.bootstrap import Services
+from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.catalogue.models import ImageKind
+from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.search import MAX_QUERY_LENGTH
+from reelhouse.content.reads.views import ItemDetailsView, ItemView
 from reelhouse.errors import NotFoundError
-from reelhouse.libraries.models import LibraryKind
-from reelhouse.libraries.service import LibraryInfo
-from reelhouse.services import Services
+from reelhouse.ingest.libraries import LibraryInfo
+from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
 from reelhouse.web.render import PageRoute, is_fragment, render
@@ -295,7 +295,7 @@ async def person_page(
 ) -> HTMLResponse:
     """A person, with what they did in the libraries the viewer may see."""
     details = await wired.people.details(person_id, viewer.visible_libraries)
-    items = [item for _, item in details.credits]
+    items = [credit.item for credit in details.credits]
     return render(
         request,
         "person.html",

@@ -1,27 +1,21 @@
 """Movies in the metadata pipeline: one unit is one movie (its versions and parts), matched and
-fetched in one provider request, stored with its collection, files and extras."""
+fetched in one provider request, stored with its collection."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelhouse.content.movies.models import Collection
+from reelhouse.content.catalogue.invalidation import ItemRef
+from reelhouse.content.catalogue.records import RecordWriter, find_by_ids
+from reelhouse.content.enrichment import Fetched, FileLink, Stored, Unit, by_ids_or_title
+from reelhouse.content.matching.score import MatchQuery
+from reelhouse.content.metadata.enrich import Enricher
+from reelhouse.content.metadata.local import find_nfo, nfo_candidates, read_local
+from reelhouse.content.metadata.models import CollectionRef, MovieRecord
+from reelhouse.content.movies.models import Collection, Movie
 from reelhouse.content.movies.repository import CollectionRepository, MovieRepository
-from reelhouse.content.shared.enrichment import (
-    Fetched,
-    Stored,
-    by_ids_or_title,
-    find_nfo,
-    nfo_candidates,
-    read_local,
-)
-from reelhouse.content.shared.invalidation import ItemRef
-from reelhouse.content.shared.matching.score import MatchQuery
-from reelhouse.content.shared.metadata.enrich import Enricher
-from reelhouse.content.shared.metadata.models import CollectionRef, ContentKind, MovieRecord
-from reelhouse.content.shared.store import RecordWriter, find_by_ids, target_item
-from reelhouse.content.shared.units import Unit
 from reelhouse.infra.logging import get_logger
+from reelhouse.kinds import ItemKind
 from reelhouse.providers.nfo import NfoReader
 
 log = get_logger(__name__)
@@ -30,8 +24,6 @@ EDITION_MAX = 100
 
 
 class MovieEnrichment:
-    kind = ContentKind.MOVIE
-
     def __init__(self, enricher: Enricher, nfo: NfoReader) -> None:
         self.enricher = enricher
         self.nfo = nfo
@@ -41,34 +33,19 @@ class MovieEnrichment:
         local = await read_local(
             self.nfo.movie, await find_nfo(nfo_candidates(unit.folder, first, "movie.nfo"))
         )
-        query = MatchQuery(unit.title, ContentKind.MOVIE, unit.year)
+        query = MatchQuery(unit.title, ItemKind.MOVIE, unit.year)
         result = await by_ids_or_title(
             lambda ids: self.enricher.movie(query, ids=ids, nfo=local, refresh=refresh), unit.ids
         )
         return Fetched(result, local)
 
     async def store(
-        self,
-        session: AsyncSession,
-        library_id: int,
-        unit: Unit,
-        fetched: Fetched,
-        *,
-        item_id: int | None = None,
+        self, session: AsyncSession, movie: Movie, unit: Unit, fetched: Fetched
     ) -> Stored:
         movies = MovieRepository(session)
         record = fetched.record
-        movie = await target_item(
-            movies,
-            record,
-            item_id=item_id,
-            library_id=library_id,
-            folder=unit.folder,
-            title=unit.title,
-            year=unit.year,
-        )
-        edition = next((f.identity.get("edition") for f in unit.files), None)
-        if isinstance(edition, str) and movie.edition is None:
+        edition = unit.files[0].identity.edition if unit.files else None
+        if edition is not None and movie.edition is None:
             if len(edition) <= EDITION_MAX:
                 movie.edition = edition
             else:  # a label, never cut short: left out and said so
@@ -84,11 +61,7 @@ class MovieEnrichment:
                     movie.collection_id = collection.id
                     await movies.save()
                     stored.items.append(ItemRef.of(collection))
-        for file in unit.files:
-            await movies.link_file(movie.id, file.id, part=file.number("part"))
-        for extra in unit.extras:
-            kind = extra.identity.get("extra_type")
-            await movies.link_file(movie.id, extra.id, extra_type=str(kind or "other"))
+        stored.links = [FileLink(movie.id, file.id, file.identity.part) for file in unit.files]
         stored.items.append(ItemRef.of(movie))
         return stored
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from reelhouse.content.catalogue.items import ItemRepository
 from reelhouse.content.movies.models import Collection, Movie
-from reelhouse.content.shared.repository import ItemRepository
 
 
 class MovieRepository(ItemRepository[Movie]):

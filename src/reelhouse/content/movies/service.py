@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from reelhouse.content.movies.models import Collection, Movie
 from reelhouse.content.movies.repository import CollectionRepository, MovieRepository
-from reelhouse.content.shared.catalogue import ItemCatalogue, can_see
-from reelhouse.content.shared.views import ItemView
+from reelhouse.content.reads.items import ItemCatalogue, can_see
+from reelhouse.content.reads.views import ItemView
 
 
 class MovieCatalogue(ItemCatalogue[Movie]):

@@ -15,29 +15,27 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelhouse.content.shared.enrichment import (
+from reelhouse.content.catalogue.invalidation import ItemRef
+from reelhouse.content.catalogue.records import RecordWriter
+from reelhouse.content.enrichment import (
     Fetched,
+    FileLink,
     Stored,
+    Unit,
+    UnlinkedFile,
     by_ids_or_title,
-    episode_nfo_paths,
-    find_nfo,
-    nfo_candidates,
-    read_local,
 )
-from reelhouse.content.shared.invalidation import ItemRef
-from reelhouse.content.shared.matching.score import MatchQuery
-from reelhouse.content.shared.metadata.enrich import Enricher
-from reelhouse.content.shared.metadata.models import ContentKind, EpisodeRecord, SeasonRecord
-from reelhouse.content.shared.store import RecordWriter, target_item
-from reelhouse.content.shared.units import Unit, UnlinkedFile
+from reelhouse.content.matching.score import MatchQuery
+from reelhouse.content.metadata.enrich import Enricher
+from reelhouse.content.metadata.local import episode_nfo_paths, find_nfo, nfo_candidates, read_local
+from reelhouse.content.metadata.models import EpisodeRecord, SeasonRecord
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
+from reelhouse.kinds import ItemKind
 from reelhouse.providers.nfo import NfoReader
 
 
 class SeriesEnrichment:
-    kind = ContentKind.SERIES
-
     def __init__(self, enricher: Enricher, nfo: NfoReader) -> None:
         self.enricher = enricher
         self.nfo = nfo
@@ -47,7 +45,7 @@ class SeriesEnrichment:
             self.nfo.series, await find_nfo(nfo_candidates(unit.folder, None, "tvshow.nfo"))
         )
         local_seasons = await self._local_seasons([f.path for f in unit.files])
-        query = MatchQuery(unit.title, ContentKind.SERIES, unit.year)
+        query = MatchQuery(unit.title, ItemKind.SERIES, unit.year)
         result = await by_ids_or_title(
             lambda ids: self.enricher.series(
                 query, ids=ids, nfo=local, local_seasons=local_seasons, refresh=refresh
@@ -72,25 +70,10 @@ class SeriesEnrichment:
         )
 
     async def store(
-        self,
-        session: AsyncSession,
-        library_id: int,
-        unit: Unit,
-        fetched: Fetched,
-        *,
-        item_id: int | None = None,
+        self, session: AsyncSession, series: Series, unit: Unit, fetched: Fetched
     ) -> Stored:
         shows = SeriesRepository(session)
         record = fetched.record
-        series = await target_item(
-            shows,
-            record,
-            item_id=item_id,
-            library_id=library_id,
-            folder=unit.folder,
-            title=unit.title,
-            year=unit.year,
-        )
         stored = Stored(fetched.outcome)
         tree = _Tree(session, series, await shows.episodes(series.id))
         async with RecordWriter(session) as writer:
@@ -113,14 +96,8 @@ class SeriesEnrichment:
         await tree.episodes_repo.save()
         for file in unit.files:
             for season_number, number in tree.numbers_of(file):
-                title = file.identity.get("episode_title")
-                episode = await tree.episode(
-                    season_number, number, title if isinstance(title, str) else None
-                )
-                await shows.link_file(episode.id, file.id, part=file.number("part"))
-        for extra in unit.extras:
-            kind = extra.identity.get("extra_type")
-            await shows.link_file(series.id, extra.id, extra_type=str(kind or "other"))
+                episode = await tree.episode(season_number, number, file.identity.episode_title)
+                stored.links.append(FileLink(episode.id, file.id, file.identity.part))
         stored.items += [ItemRef.of(series), *(ItemRef.of(s) for s in tree.touched_seasons)]
         stored.items += [ItemRef.of(e) for e in tree.touched_episodes]
         return stored
@@ -160,16 +137,14 @@ class _Tree:
 
     def numbers_of(self, file: UnlinkedFile) -> list[tuple[int, int]]:
         """(season, episode) pairs a file holds, by the way its name numbers them."""
-        season = file.number("season")
-        numbers = file.identity.get("episodes") or [file.number("episode")]
-        if season is not None and all(isinstance(n, int) for n in numbers):
-            return [(season, n) for n in numbers]
-        absolute = file.number("absolute_episode")
-        if absolute is not None:
-            return [self._by_absolute(absolute)]
-        aired = file.identity.get("air_date")
-        if isinstance(aired, str):
-            return [self._by_air_date(date.fromisoformat(aired))]
+        identity = file.identity
+        numbers = identity.episodes or (() if identity.episode is None else (identity.episode,))
+        if identity.season is not None and numbers:
+            return [(identity.season, n) for n in numbers]
+        if identity.absolute_episode is not None:
+            return [self._by_absolute(identity.absolute_episode)]
+        if identity.air_date is not None:
+            return [self._by_air_date(identity.air_date)]
         return []
 
     def _by_absolute(self, absolute: int) -> tuple[int, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Mapped, relationship
 
-from reelhouse.content.shared.models import Item, ItemKind
+from reelhouse.content.catalogue.models import Item
+from reelhouse.kinds import ItemKind
 
 
 class Series(Item):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from reelhouse.content.shared.repository import ItemRepository
+from reelhouse.content.catalogue.items import ItemRepository
 from reelhouse.content.tv.models import Episode, Season, Series
 
 

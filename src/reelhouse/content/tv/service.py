@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reelhouse.content.shared.catalogue import ItemCatalogue
-from reelhouse.content.shared.views import ItemView
+from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.views import ItemView
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
 

@@ -90,3 +90,13 @@ async def ensure_current(database: Database) -> None:
             f"the database is at migration {current or 'none'} but this reelhouse needs "
             f"{head_revision()}: run `reelhouse db upgrade`"
         )
+
+
+async def prepare(database: Database, *, migrate_on_start: bool) -> None:
+    """Fail fast, with one clear line, on a database that is unreachable or on the wrong schema;
+    with `migrate_on_start`, apply the pending migrations first."""
+    await database.ping()
+    if migrate_on_start:
+        await upgrade(database)
+    else:
+        await ensure_current(database)

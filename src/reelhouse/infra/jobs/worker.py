@@ -13,7 +13,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -166,3 +167,14 @@ class Worker:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+@asynccontextmanager
+async def running_worker(worker: Worker) -> AsyncIterator[Worker]:
+    """Run `worker` in the background for the duration of the block, then stop it gracefully."""
+    task = asyncio.create_task(worker.run(), name="job-worker")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await task

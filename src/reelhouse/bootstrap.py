@@ -1,0 +1,198 @@
+"""The composition root: the one place where a process's object graph is built.
+
+`open_runtime` builds it once from the settings (database, cache, image store, providers, the
+invalidation path, the services, the job queue), for whatever the process runs: the HTTP app
+(`reelhouse.app`), job workers (`reelhouse worker`) or one CLI command. Nothing else constructs
+services; everything else takes them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from prometheus_client import CollectorRegistry
+
+from reelhouse.config import Settings
+from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
+from reelhouse.content.metadata.cache import TwoTierResponses
+from reelhouse.content.metadata.metrics import ProviderMetrics
+from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
+from reelhouse.content.reads.images import ImagesService
+from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.people import PeopleCatalogue
+from reelhouse.content.reads.search import SearchService
+from reelhouse.content.registry import MODULES, SEARCHED_KINDS
+from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
+from reelhouse.infra.cache import Cache
+from reelhouse.infra.db.engine import Database
+from reelhouse.infra.health import HealthService
+from reelhouse.infra.images import ImageStore
+from reelhouse.infra.jobs.prune import register_prune
+from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.infra.jobs.registry import JobRegistry
+from reelhouse.infra.jobs.worker import Worker
+from reelhouse.ingest.artwork import ArtworkDownloads
+from reelhouse.ingest.control import CatalogueControl
+from reelhouse.ingest.libraries import LibrariesService
+from reelhouse.ingest.pipeline import MetadataPipeline
+from reelhouse.ingest.scans import register_scans
+from reelhouse.ingest.store import UnitStore
+from reelhouse.kinds import ItemKind
+from reelhouse.libraries.scan import LibraryScanner
+from reelhouse.libraries.watch import LibraryWatcher
+from reelhouse.providers.nfo import NfoReader
+from reelhouse.providers.registry import Providers, open_providers
+from reelhouse.users.service import UsersService
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the entry points call: the HTTP routes, the pages and the CLI commands."""
+
+    users: UsersService
+    libraries: LibrariesService
+    #: The read service of every kind of item, as the content modules register them.
+    catalogues: Mapping[ItemKind, ItemCatalogue[Any]]
+    people: PeopleCatalogue
+    search: SearchService
+    images: ImagesService
+    jobs: JobQueue
+    control: CatalogueControl
+
+    def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:
+        return self.catalogues[kind]
+
+    @property
+    def movies(self) -> MovieCatalogue:
+        return cast(MovieCatalogue, self.catalogues[ItemKind.MOVIE])
+
+    @property
+    def collections(self) -> CollectionCatalogue:
+        return cast(CollectionCatalogue, self.catalogues[ItemKind.COLLECTION])
+
+    @property
+    def series(self) -> SeriesCatalogue:
+        return cast(SeriesCatalogue, self.catalogues[ItemKind.SERIES])
+
+    @property
+    def seasons(self) -> SeasonCatalogue:
+        return cast(SeasonCatalogue, self.catalogues[ItemKind.SEASON])
+
+    @property
+    def episodes(self) -> EpisodeCatalogue:
+        return cast(EpisodeCatalogue, self.catalogues[ItemKind.EPISODE])
+
+
+class Runtime:
+    """The object graph of one reelhouse process, shared by all it runs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        cache: Cache,
+        images: ImageStore,
+        providers: Providers,
+        metrics_registry: CollectorRegistry,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.cache = cache
+        self.images = images
+        self.providers = providers
+        self.metrics_registry = metrics_registry
+        self.invalidation = CatalogueInvalidation(cache)
+        self.enricher = providers.enricher(settings)
+        self.queue = JobQueue(database, settings.jobs, on_enqueue=self._wake_worker)
+        self._worker: Worker | None = None
+        self.services = Services(
+            users=UsersService(database, settings.auth, cache),
+            libraries=LibrariesService(database, self.invalidation, self.queue),
+            catalogues={
+                kind: read(database, cache)
+                for module in MODULES
+                for kind, read in module.reads.items()
+            },
+            people=PeopleCatalogue(database, cache),
+            search=SearchService(database, SEARCHED_KINDS, cache),
+            images=ImagesService(database, cache, images, settings.images),
+            jobs=self.queue,
+            control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
+        )
+
+    def health(self) -> HealthService:
+        """The readiness checks of this process: the database, and Redis when there is one
+        (down, it is reported as degraded service, never as unready: see
+        `Cache.check_redis`)."""
+        health = HealthService()
+        health.register("database", self.database.ping)
+        if self.cache.has_l2:
+            health.register("redis", self.cache.check_redis)
+        return health
+
+    def job_registry(self) -> JobRegistry:
+        """Every job kind this reelhouse runs and the periodic ones, with what they use."""
+        settings, database = self.settings, self.database
+        nfo = NfoReader(settings.metadata.nfo_max_bytes)
+        pipeline = MetadataPipeline(
+            database,
+            self.queue,
+            UnitStore(database, self.invalidation),
+            {module.kind: module.enrichment(self.enricher, nfo) for module in MODULES},
+            settings.enrichment,
+        )
+        registry = JobRegistry()
+        register_prune(registry, database, settings.jobs)
+        register_scans(
+            registry,
+            database,
+            self.queue,
+            LibraryScanner(database, settings.scan),
+            settings.scan,
+            self.invalidation,
+            after_scan=pipeline.enqueue_enrich,
+        )
+        pipeline.register(registry)
+        artwork = ArtworkDownloads(
+            database, self.invalidation, self.images, settings.images.download_concurrency
+        )
+        artwork.register(registry)
+        return registry
+
+    def worker(self, *, run_schedules: bool = True) -> Worker:
+        """This process's job worker; a job queued here wakes it at once."""
+        self._worker = Worker(
+            self.database, self.job_registry(), self.settings.jobs, run_schedules=run_schedules
+        )
+        return self._worker
+
+    def watcher(self) -> LibraryWatcher:
+        return LibraryWatcher(self.database, self.queue, self.settings.scan)
+
+    def _wake_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.wake()
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, *, metrics_registry: CollectorRegistry | None = None
+) -> AsyncIterator[Runtime]:
+    """The runtime of one process, closed with the block. Every part registers its metrics in
+    `metrics_registry` (one per app, not the process-wide default, so that several apps in one
+    process do not collide)."""
+    registry = metrics_registry if metrics_registry is not None else CollectorRegistry()
+    async with AsyncExitStack() as stack:
+        database = Database.from_settings(settings)
+        stack.push_async_callback(database.close)
+        cache = Cache.from_settings(settings, registry=registry)
+        stack.push_async_callback(cache.close)
+        images = ImageStore.from_settings(settings, registry=registry)
+        stack.push_async_callback(images.aclose)
+        providers = await stack.enter_async_context(
+            open_providers(settings, TwoTierResponses(cache), ProviderMetrics(registry))
+        )
+        yield Runtime(settings, database, cache, images, providers, registry)

@@ -1,0 +1,71 @@
+"""Long-running processes: the HTTP server (with workers, by default) and workers alone."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from reelhouse.api.server_protocol import bounded_httptools
+from reelhouse.app import create_app
+from reelhouse.bootstrap import Runtime
+from reelhouse.cli.root import app, run, settings_of
+from reelhouse.infra.db import migrate
+from reelhouse.libraries.watch import running_watcher
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Override server.host.")] = None,
+    port: Annotated[int | None, typer.Option(help="Override server.port.")] = None,
+) -> None:
+    """Run the HTTP server (and, by default, the job workers)."""
+    settings = settings_of(ctx)
+
+    async def prepare(runtime: Runtime) -> None:
+        await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
+
+    run(settings, prepare, current_schema=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_config=None,
+        http=bounded_httptools(settings.http.max_header_bytes),
+        # Not uvloop: saturated, it runs new requests before finishing started ones, and a few
+        # connections wait seconds; asyncio's loop serves them in turn.
+        loop="asyncio",
+    )
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Override jobs.concurrency.")
+    ] = None,
+) -> None:
+    """Run job workers only, no HTTP server (scale-out: several of these share PostgreSQL)."""
+    settings = settings_of(ctx)
+    if concurrency is not None:
+        jobs = settings.jobs.model_copy(update={"concurrency": concurrency})
+        settings = settings.model_copy(update={"jobs": jobs})
+
+    async def work(runtime: Runtime) -> None:
+        await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
+        await runtime.cache.start()
+        runner = runtime.worker()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, runner.stop)
+        async with AsyncExitStack() as stack:
+            if settings.scan.watch:
+                await stack.enter_async_context(running_watcher(runtime.watcher()))
+            await runner.run()
+
+    run(settings, work, current_schema=False)

@@ -1,0 +1,175 @@
+"""Artwork rows: what providers offer for an item or a person, which one is chosen, and which
+chosen ones still wait for their download."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import or_, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelhouse.content.catalogue.models import Credit, Image, ImageKind, Item
+from reelhouse.infra.db.repository import BULK_CHUNK, chunked, constraint_errors, upsert
+
+Owner = Literal["item_id", "person_id"]
+
+#: The kinds the artwork job downloads: what the API and the page show.
+DOWNLOADED_KINDS = (
+    ImageKind.POSTER,
+    ImageKind.BACKDROP,
+    ImageKind.LOGO,
+    ImageKind.STILL,
+    ImageKind.PROFILE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInput:
+    kind: ImageKind
+    provider: str
+    url: str
+    language: str | None = None
+    width: int | None = None
+    height: int | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingImage:
+    id: int
+    url: str
+    item_id: int | None
+    person_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCopy:
+    """Where a downloaded image is in the store, and what it is."""
+
+    path: str
+    width: int | None
+    height: int | None
+    blurhash: str | None
+
+
+class ArtworkRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def offer(
+        self,
+        owner: Owner,
+        offers: Mapping[int, Sequence[ImageInput]],
+        *,
+        keep_chosen: bool = False,
+    ) -> None:
+        """Record what providers offer, per owner id; the first image of each kind becomes the
+        owner's chosen one (with `keep_chosen`, only where none is chosen yet: a person's photo
+        offered by every film they are in must not change, and be downloaded, each time).
+        One upsert and one selection update for all owners together.
+
+        Images offered before and not now are kept (a downloaded file may still be served).
+        """
+        rows: dict[tuple[int, str, str, str], dict[str, object]] = {}
+        chosen: dict[tuple[int, str], tuple[int, str, str, str]] = {}
+        for owner_id, images in offers.items():
+            for image in images:
+                key = (owner_id, image.kind.value, image.provider, image.url)
+                chosen.setdefault((owner_id, image.kind.value), key)
+                rows.setdefault(
+                    key,
+                    {
+                        owner: owner_id,
+                        "kind": image.kind.value,
+                        "provider": image.provider,
+                        "provider_path": image.url,
+                        "language": image.language,
+                        "width": image.width or None,
+                        "height": image.height or None,
+                        "score": image.score,
+                        "selected": False,
+                    },
+                )
+        if not rows:
+            return
+        table = Image.__table__
+        column = getattr(Image, owner)
+        if keep_chosen:
+            settled = await self.session.execute(
+                select(column, Image.kind).where(
+                    column.in_(sorted(offers)), Image.selected.is_(True)
+                )
+            )
+            for key in settled:
+                chosen.pop((key[0], key[1]), None)
+        with constraint_errors(f"images of {owner.removesuffix('_id')}s {sorted(offers)[:5]}"):
+            for chunk in chunked(list(rows.values()), BULK_CHUNK // 10):
+                insert = upsert(self.session, table)  # type: ignore[arg-type]
+                statement = insert.on_conflict_do_update(
+                    index_elements=[owner, "kind", "provider", "provider_path"],
+                    index_where=text(f"{owner} IS NOT NULL"),
+                    set_={c: insert.excluded[c] for c in ("language", "width", "height", "score")},
+                )
+                await self.session.execute(statement, chunk)
+            picks = list(chosen.values())  # (owner id, kind, provider, url)
+            for part in chunked(picks, BULK_CHUNK // 10):
+                owners = sorted({pick[0] for pick in part})
+                kinds = sorted({pick[1] for pick in part})
+                await self.session.execute(
+                    update(Image)
+                    .where(column.in_(owners), Image.kind.in_(kinds))
+                    .where(tuple_(column, Image.kind).in_([(p[0], p[1]) for p in part]))
+                    .values(
+                        selected=tuple_(
+                            column, Image.kind, Image.provider, Image.provider_path
+                        ).in_(part)
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def pending(self, library_id: int, after_id: int, limit: int) -> list[PendingImage]:
+        """Chosen images not downloaded yet of the library's items and of the people credited
+        in them, in id order from `after_id` (a keyset, so each is tried once per pass)."""
+        items = select(Item.id).where(Item.library_id == library_id, Item.deleted_at.is_(None))
+        people = select(Credit.person_id).where(Credit.item_id.in_(items))
+        rows = await self.session.execute(
+            select(Image.id, Image.provider_path, Image.item_id, Image.person_id)
+            .where(
+                Image.id > after_id,
+                Image.selected.is_(True),
+                Image.local_path.is_(None),
+                Image.kind.in_([k.value for k in DOWNLOADED_KINDS]),
+                or_(Image.item_id.in_(items), Image.person_id.in_(people)),
+            )
+            .order_by(Image.id)
+            .limit(limit)
+        )
+        return [PendingImage(*row) for row in rows]
+
+    async def downloaded_copies(self, urls: Sequence[str]) -> dict[str, StoredCopy]:
+        """Stored files of these URLs, downloaded before for another item or person."""
+        found: dict[str, StoredCopy] = {}
+        for chunk in chunked(list(urls), BULK_CHUNK):
+            rows = await self.session.execute(
+                select(
+                    Image.provider_path, Image.local_path, Image.width, Image.height, Image.blurhash
+                ).where(Image.provider_path.in_(chunk), Image.local_path.is_not(None))
+            )
+            for url, path, width, height, blurhash in rows:
+                if path is not None:  # the query says so; the type checker cannot know
+                    found.setdefault(url, StoredCopy(path, width, height, blurhash))
+        return found
+
+    async def downloaded(self, image_ids: Sequence[int], copy: StoredCopy) -> None:
+        await self.session.execute(
+            update(Image)
+            .where(Image.id.in_(image_ids))
+            .values(
+                local_path=copy.path,
+                width=copy.width,
+                height=copy.height,
+                blurhash=copy.blurhash,
+            )
+        )

@@ -1,0 +1,439 @@
+"""SQL about items of every kind and what hangs off them: genres, studios, ratings, translations,
+images and files (house rule 3). Content modules subclass `ItemRepository` for their kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from reelhouse.content.catalogue.invalidation import ItemRef
+from reelhouse.content.catalogue.listing import (
+    Cursor,
+    ItemFilter,
+    Page,
+    PageRequest,
+    SortField,
+    cursor_value,
+    parse_cursor_value,
+)
+from reelhouse.content.catalogue.models import (
+    Credit,
+    Genre,
+    Image,
+    Item,
+    ItemGenre,
+    ItemStudio,
+    ItemTranslation,
+    MediaFileItem,
+    Provider,
+    Rating,
+    Studio,
+    StudioKind,
+)
+from reelhouse.errors import NotFoundError
+from reelhouse.infra.db.repository import (
+    constraint_errors,
+    upsert,
+)
+from reelhouse.infra.db.types import utcnow
+from reelhouse.kinds import ItemKind
+from reelhouse.libraries.models import FileState, MediaFile
+
+ItemT = TypeVar("ItemT", bound=Item)
+
+
+@dataclass(frozen=True, slots=True)
+class RatingValue:
+    value: float
+    votes: int | None = None
+    max_value: float = 10.0
+
+
+SORT_COLUMNS = {
+    SortField.TITLE: "sort_title",
+    SortField.YEAR: "year",
+    SortField.ADDED: "added_at",
+    SortField.RELEASE: "release_date",
+    SortField.RATING: "community_rating",
+    SortField.RUNTIME: "runtime_minutes",
+}
+
+
+def _nullable(column: InstrumentedAttribute[Any]) -> bool:
+    """Whether rows may lack a value of `column` (asking for those of a title, which every row
+    has, would read every row of the kind: SQLite uses no index for `IS NULL` on it)."""
+    return bool(column.property.columns[0].nullable)
+
+
+def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
+    """SQL conditions for a listing filter; each unset field adds none."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.library_ids is not None:
+        conditions.append(Item.library_id.in_(sorted(filters.library_ids)))
+    if filters.year_min is not None:
+        conditions.append(Item.year >= filters.year_min)
+    if filters.year_max is not None:
+        conditions.append(Item.year <= filters.year_max)
+    if filters.rating_min is not None:
+        conditions.append(Item.community_rating >= filters.rating_min)
+    if filters.rating_max is not None:
+        conditions.append(Item.community_rating <= filters.rating_max)
+    if filters.added_since is not None:
+        conditions.append(Item.added_at >= filters.added_since)
+    if filters.genre is not None:
+        conditions.append(
+            exists()
+            .where(ItemGenre.item_id == Item.id, ItemGenre.genre_id == Genre.id)
+            .where(func.lower(Genre.name) == filters.genre.lower())
+        )
+    if filters.person_id is not None:
+        conditions.append(
+            exists().where(Credit.item_id == Item.id, Credit.person_id == filters.person_id)
+        )
+    if filters.has_file is not None:
+        present = exists().where(
+            MediaFileItem.item_id == Item.id,
+            MediaFileItem.extra_type.is_(None),
+            MediaFile.id == MediaFileItem.media_file_id,
+            MediaFile.state == FileState.PRESENT,
+        )
+        conditions.append(present if filters.has_file else ~present)
+    if filters.matched is not None:
+        matched = or_(
+            Item.tmdb_id.is_not(None), Item.tvdb_id.is_not(None), Item.imdb_id.is_not(None)
+        )
+        conditions.append(matched if filters.matched else ~matched)
+    return conditions
+
+
+class ItemRepository(Generic[ItemT]):
+    """Reads and writes of one item class; subclasses set `model`."""
+
+    model: ClassVar[type[Item]]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _label(self) -> str:
+        return self.model.__name__.lower()
+
+    async def add(self, item: ItemT) -> ItemT:
+        self.session.add(item)
+        with constraint_errors(self._label):
+            await self.session.flush()
+        return item
+
+    async def save(self) -> None:
+        """Flush pending changes to loaded items, with constraint failures as domain errors."""
+        with constraint_errors(self._label):
+            await self.session.flush()
+
+    async def get(self, item_id: int, *, include_deleted: bool = False) -> ItemT:
+        query = select(self.model).where(self.model.id == item_id)
+        if not include_deleted:
+            query = query.where(self.model.deleted_at.is_(None))
+        item = await self.session.scalar(query)
+        if item is None:
+            raise NotFoundError(f"{self._label} {item_id} does not exist")
+        return item  # type: ignore[return-value]
+
+    async def find_by_provider_id(self, provider: Provider, value: int | str) -> ItemT | None:
+        column = getattr(self.model, f"{provider.value}_id")
+        item = await self.session.scalar(
+            select(self.model).where(column == value, self.model.deleted_at.is_(None))
+        )
+        return item  # type: ignore[return-value]
+
+    async def list_page(self, filters: ItemFilter, page: PageRequest) -> Page[ItemT]:
+        """One page of live items in keyset order; rows without a sort value come last."""
+        column = self._sort_column(page.sort)
+        base = select(self.model).where(self.model.deleted_at.is_(None), *_conditions(filters))
+        rows: list[Item] = []
+        after = page.after
+        if after is None or after.value is not None:
+            # Rows that have a sort value, from the cursor on.
+            query = base.where(column.is_not(None))
+            if after is not None:
+                key = (parse_cursor_value(page.sort, after.value), after.id)
+                row_key = tuple_(column, self.model.id)
+                query = query.where(row_key < key if page.descending else row_key > key)
+            rows += await self._fetch(query, column, page.descending, page.limit + 1)
+        if len(rows) <= page.limit and _nullable(column):
+            # Then the rows without one, in id order.
+            query = base.where(column.is_(None))
+            if after is not None and after.value is None:
+                query = query.where(
+                    self.model.id < after.id if page.descending else self.model.id > after.id
+                )
+            rows += await self._fetch(query, None, page.descending, page.limit + 1 - len(rows))
+        total = None
+        if page.include_total:
+            total = int(
+                await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+            )
+        items = rows[: page.limit]
+        next_cursor = None
+        if len(rows) > page.limit:
+            last = items[-1]
+            next_cursor = Cursor(
+                page.sort, page.descending, cursor_value(getattr(last, column.key)), last.id
+            ).encode()
+        return Page(items, next_cursor, total)  # type: ignore[arg-type]
+
+    def _sort_column(self, sort: SortField) -> InstrumentedAttribute[Any]:
+        column: InstrumentedAttribute[Any] = getattr(self.model, SORT_COLUMNS[sort])
+        return column
+
+    async def _fetch(
+        self,
+        query: Select[Any],
+        column: InstrumentedAttribute[Any] | None,
+        descending: bool,
+        limit: int,
+    ) -> list[Item]:
+        keys = [self.model.id] if column is None else [column, self.model.id]
+        order = [key.desc() if descending else key.asc() for key in keys]
+        rows = await self.session.scalars(query.order_by(*order).limit(limit))
+        return list(rows.all())
+
+    async def soft_delete(self, item_id: int) -> None:
+        """Hide an item and its children (seasons, episodes) but keep their history.
+
+        Its provider ids become free at once: live-row unique indexes ignore deleted rows.
+        """
+        now = utcnow()
+        result = await self.session.execute(
+            update(Item)
+            .where(
+                or_(Item.id == item_id, Item.parent_id == item_id, Item.series_id == item_id),
+                Item.deleted_at.is_(None),
+            )
+            .values(deleted_at=now, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            raise NotFoundError(f"{self._label} {item_id} does not exist")
+
+    async def set_genres(self, item_id: int, names: Iterable[str]) -> None:
+        genre_ids = await self._ids_by_name(Genre, names)
+        await self.session.execute(
+            delete(ItemGenre).where(
+                ItemGenre.item_id == item_id, ItemGenre.genre_id.not_in(genre_ids)
+            )
+        )
+        await self._insert_links(ItemGenre, item_id, genre_ids)
+
+    async def set_studios(self, item_id: int, kind: StudioKind, names: Iterable[str]) -> None:
+        studio_ids = await self._ids_by_name(Studio, names, kind=kind)
+        current_of_kind = select(Studio.id).where(Studio.kind == kind)
+        await self.session.execute(
+            delete(ItemStudio).where(
+                ItemStudio.item_id == item_id,
+                ItemStudio.studio_id.in_(current_of_kind),
+                ItemStudio.studio_id.not_in(studio_ids),
+            )
+        )
+        await self._insert_links(ItemStudio, item_id, studio_ids)
+
+    async def set_ratings(self, item_id: int, ratings: dict[str, RatingValue]) -> None:
+        """Upsert one rating per source; sources not named are left as they are."""
+        if not ratings:
+            return
+        insert = upsert(self.session, Rating.__table__)  # type: ignore[arg-type]
+        statement = insert.on_conflict_do_update(
+            index_elements=["item_id", "source"],
+            set_={c: insert.excluded[c] for c in ("value", "votes", "max_value")},
+        )
+        rows = [
+            {
+                "item_id": item_id,
+                "source": source,
+                "value": rating.value,
+                "votes": rating.votes,
+                "max_value": rating.max_value,
+            }
+            for source, rating in ratings.items()
+        ]
+        with constraint_errors(f"rating of {self._label} {item_id}"):
+            await self.session.execute(statement, rows)
+
+    async def set_translation(
+        self,
+        item_id: int,
+        language: str,
+        *,
+        title: str | None,
+        overview: str | None = None,
+        tagline: str | None = None,
+    ) -> None:
+        insert = upsert(self.session, ItemTranslation.__table__)  # type: ignore[arg-type]
+        statement = insert.values(
+            item_id=item_id, language=language, title=title, overview=overview, tagline=tagline
+        ).on_conflict_do_update(
+            index_elements=["item_id", "language"],
+            set_={c: insert.excluded[c] for c in ("title", "overview", "tagline")},
+        )
+        with constraint_errors(f"translation of {self._label} {item_id}"):
+            await self.session.execute(statement)
+
+    async def translations(self, item_id: int) -> Sequence[ItemTranslation]:
+        return (
+            await self.session.scalars(
+                select(ItemTranslation)
+                .where(ItemTranslation.item_id == item_id)
+                .order_by(ItemTranslation.language)
+            )
+        ).all()
+
+    async def add_image(self, image: Image) -> Image:
+        self.session.add(image)
+        with constraint_errors("image"):
+            await self.session.flush()
+        return image
+
+    async def images(self, item_id: int) -> Sequence[Image]:
+        return (
+            await self.session.scalars(
+                select(Image).where(Image.item_id == item_id).order_by(Image.kind, Image.id)
+            )
+        ).all()
+
+    async def genres(self, item_id: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(Genre.name)
+            .join(ItemGenre, ItemGenre.genre_id == Genre.id)
+            .where(ItemGenre.item_id == item_id)
+            .order_by(Genre.name)
+        )
+        return list(rows)
+
+    async def studios(self, item_id: int) -> list[Studio]:
+        rows = await self.session.scalars(
+            select(Studio)
+            .join(ItemStudio, ItemStudio.studio_id == Studio.id)
+            .where(ItemStudio.item_id == item_id)
+            .order_by(Studio.kind, Studio.name)
+        )
+        return list(rows)
+
+    async def ratings(self, item_id: int) -> Sequence[Rating]:
+        return (
+            await self.session.scalars(
+                select(Rating).where(Rating.item_id == item_id).order_by(Rating.source)
+            )
+        ).all()
+
+    async def files(self, item_id: int) -> list[tuple[MediaFile, MediaFileItem]]:
+        """The item's files with how each belongs to it (part, extra), main files first."""
+        rows = await self.session.execute(
+            select(MediaFile, MediaFileItem)
+            .join(MediaFileItem, MediaFileItem.media_file_id == MediaFile.id)
+            .where(MediaFileItem.item_id == item_id)
+            .order_by(
+                MediaFileItem.extra_type.is_not(None),
+                MediaFileItem.extra_type,
+                MediaFileItem.part,
+                MediaFile.path,
+            )
+        )
+        return [(media_file, link) for media_file, link in rows]
+
+    async def _ids_by_name(
+        self, model: type[Genre] | type[Studio], names: Iterable[str], **fixed: object
+    ) -> list[int]:
+        """Ids of the named rows, inserting those that do not exist yet."""
+        wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+        if not wanted:
+            return []
+        insert = upsert(self.session, model.__table__)  # type: ignore[arg-type]
+        conflict_columns = ["kind", "name"] if fixed else ["name"]
+        await self.session.execute(
+            insert.on_conflict_do_nothing(index_elements=conflict_columns),
+            [{"name": name, **fixed} for name in wanted],
+        )
+        query = select(model.id, model.name).where(model.name.in_(wanted))
+        for column, value in fixed.items():
+            query = query.where(getattr(model, column) == value)
+        by_name = {name: row_id for row_id, name in await self.session.execute(query)}
+        return [by_name[name] for name in wanted]
+
+    async def _insert_links(
+        self, link: type[ItemGenre] | type[ItemStudio], item_id: int, target_ids: list[int]
+    ) -> None:
+        if not target_ids:
+            return
+        target = "genre_id" if link is ItemGenre else "studio_id"
+        insert = upsert(self.session, link.__table__)  # type: ignore[arg-type]
+        await self.session.execute(
+            insert.on_conflict_do_nothing(),
+            [{"item_id": item_id, target: target_id} for target_id in target_ids],
+        )
+
+
+class AnyItemRepository(ItemRepository[Item]):
+    """Items of every kind, for code that works on any of them (a refresh by id)."""
+
+    model = Item
+
+    async def refs_of_library(self, library_id: int) -> list[ItemRef]:
+        """What invalidation needs of every item of a library, read before the library goes."""
+        rows = await self.session.execute(
+            select(Item.id, Item.library_id, Item.parent_id, Item.series_id).where(
+                Item.library_id == library_id
+            )
+        )
+        return [ItemRef(*row) for row in rows]
+
+    async def stale(
+        self,
+        *,
+        kinds: Collection[ItemKind],
+        new_since: date,
+        new_before: datetime,
+        continuing: Collection[str],
+        continuing_before: datetime,
+        before: datetime,
+        limit: int,
+    ) -> list[int]:
+        """Matched items of `kinds` (movies and series) whose metadata is older than their kind
+        of item allows: new releases soonest, running series next, everything else last; oldest
+        first."""
+        refreshed = Item.metadata_refreshed_at
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(
+                Item.kind.in_(sorted(kinds)),
+                Item.deleted_at.is_(None),
+                refreshed.is_not(None),
+                or_(
+                    and_(Item.release_date >= new_since, refreshed < new_before),
+                    and_(
+                        Item.kind == ItemKind.SERIES,
+                        Item.status.in_(sorted(continuing)),
+                        refreshed < continuing_before,
+                    ),
+                    refreshed < before,
+                ),
+            )
+            .order_by(refreshed, Item.id)
+            .limit(limit)
+        )
+        return list(rows)

@@ -1,0 +1,137 @@
+"""Listing requests: filters, sorts and keyset cursors shared by every content module.
+
+A cursor is the sort value and id of the last row served, so page 1,000 costs what page 1 does:
+an index range scan from that key, never an OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from reelhouse.content.catalogue.models import MAX_BIGINT
+from reelhouse.errors import InvalidInputError
+
+T = TypeVar("T")
+SortValue = str | int | float | None
+
+
+class SortField(StrEnum):
+    TITLE = "title"
+    YEAR = "year"
+    ADDED = "added"
+    RELEASE = "release"
+    RATING = "rating"
+    RUNTIME = "runtime"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """What a listing keeps; `library_ids` None means every library."""
+
+    library_ids: frozenset[int] | None = None
+    genre: str | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+    rating_min: float | None = None
+    rating_max: float | None = None
+    has_file: bool | None = None
+    matched: bool | None = None
+    added_since: datetime | None = None
+    person_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    sort: SortField
+    descending: bool
+    value: SortValue
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.sort.value, self.descending, self.value, self.id])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            sort, descending, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
+            cursor = cls(SortField(sort), bool(descending), value, int(row_id))
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            raise InvalidInputError(
+                "the cursor is not one this server made", field="cursor"
+            ) from exc
+        if not _plausible(cursor):
+            raise InvalidInputError("the cursor is not one this server made", field="cursor")
+        return cursor
+
+
+def _plausible(cursor: Cursor) -> bool:
+    """Whether the database could have made these values: a 64-bit row id, a sort value of a
+    JSON type we write, no 64-bit overflow and no NUL (a crafted cursor must be a 422, not the
+    driver's error)."""
+    value = cursor.value
+    if not isinstance(value, str | int | float | None) or isinstance(value, bool):
+        return False
+    if isinstance(value, int) and not -MAX_BIGINT <= value <= MAX_BIGINT:
+        return False
+    return 0 < cursor.id <= MAX_BIGINT and not (isinstance(value, str) and "\x00" in value)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    sort: SortField = SortField.TITLE
+    descending: bool = False
+    limit: int = 50
+    after: Cursor | None = None
+    include_total: bool = False
+
+    def __post_init__(self) -> None:
+        if self.after and (self.after.sort, self.after.descending) != (self.sort, self.descending):
+            raise InvalidInputError(
+                "the cursor belongs to another sort order; start again without it", field="cursor"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int | None = None
+
+
+def cursor_value(value: object) -> SortValue:
+    """A sort value as it travels in a cursor (dates and times as ISO text)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
+def parse_cursor_value(sort: SortField, value: SortValue) -> object:
+    """The inverse of `cursor_value` for the column `sort` orders by."""
+    if value is None:
+        return None
+    try:
+        if sort is SortField.ADDED:
+            return datetime.fromisoformat(str(value))
+        if sort is SortField.RELEASE:
+            return date.fromisoformat(str(value))
+        if sort is SortField.TITLE:
+            return str(value)
+        if sort is SortField.RATING:
+            return float(value)
+        return int(value)
+    except ValueError as exc:
+        raise _bad_cursor() from exc
+
+
+def _bad_cursor() -> InvalidInputError:
+    return InvalidInputError("the cursor is not one this server made", field="cursor")

@@ -1,0 +1,203 @@
+"""Search candidates from the database's own text indexes (migrations 0003 and 0004).
+
+This is the one repository with SQL per database: FTS5 on SQLite, tsvector and pg_trgm on
+PostgreSQL. Both answer the same question: which live rows might match, best first.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, exists, func, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelhouse.content.catalogue.models import Credit, Item, Person
+from reelhouse.kinds import ItemKind
+
+_WORD = re.compile(r"\w+")
+#: PostgreSQL's stored word vector of an item's titles and overview (migration 0004).
+_WORDS_VECTOR: ColumnElement[Any] = literal_column("search_words")
+
+
+PREFIX_LENGTH = 2
+# pg_trgm's default `%` threshold (0.3) misses one swapped pair of letters in a short word.
+TRIGRAM_THRESHOLD = 0.2
+
+
+def words(text_: str) -> list[str]:
+    return _WORD.findall(text_.casefold())
+
+
+def trigrams(normalized: str) -> list[str]:
+    return sorted({normalized[i : i + 3] for i in range(len(normalized) - 2)})
+
+
+def _fts_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+class ItemCandidate(NamedTuple):
+    """An item as search ranks it."""
+
+    id: int
+    kind: str
+    sort_title: str
+    title: str
+    original_title: str | None
+    overview: str | None
+
+
+class SearchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    async def items(
+        self,
+        query: str,
+        normalized: str,
+        kinds: Sequence[ItemKind],
+        library_ids: frozenset[int] | None,
+        limit: int,
+        enough: int,
+    ) -> list[ItemCandidate]:
+        """Up to `limit` live items of `kinds` in `library_ids` whose words start with the
+        query's words (or whose title starts with it); when those are fewer than `enough`,
+        up to `limit` more whose title is close to it. Only what ranking reads (`by_ids` loads
+        the few that are shown).
+
+        Typo tolerance is for a query that finds too little as typed to fill its answer:
+        nearly every title shares a trigram with a query, so matching trigrams costs more than
+        the rest of a search together, and words that find enough as typed are spelt as the
+        catalogue spells them."""
+        as_typed = await self._word_item_ids(query, normalized, limit)
+        found = await self._candidates(as_typed, kinds, library_ids)
+        if len(found) < enough:
+            close = await self._close_item_ids(normalized, limit)
+            close += await self._same_start(normalized, limit)
+            seen = set(as_typed)
+            more = [item_id for item_id in dict.fromkeys(close) if item_id not in seen]
+            found += await self._candidates(more, kinds, library_ids)
+        return found
+
+    async def _candidates(
+        self, ids: Sequence[int], kinds: Sequence[ItemKind], library_ids: frozenset[int] | None
+    ) -> list[ItemCandidate]:
+        if not ids:
+            return []
+        # Looked up by id alone, the rest checked here: told the kinds and `deleted_at IS
+        # NULL` too, SQLite reads a kind's whole listing index instead (17 ms for 150 ids).
+        columns = (Item.id, Item.kind, Item.sort_title, Item.title, Item.original_title,
+                   Item.overview, Item.library_id, Item.deleted_at)  # fmt: skip
+        rows = await self.session.execute(select(*columns).where(Item.id.in_(ids)))
+        wanted = {str(kind) for kind in kinds}
+        return [
+            ItemCandidate(
+                row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview
+            )
+            for row in rows
+            if row.deleted_at is None
+            and row.kind in wanted
+            and (library_ids is None or row.library_id in library_ids)
+        ]
+
+    async def by_ids(self, ids: Sequence[int]) -> dict[int, Item]:
+        rows = await self.session.scalars(select(Item).where(Item.id.in_(ids)))
+        return {item.id: item for item in rows}
+
+    async def people(
+        self, normalized: str, library_ids: frozenset[int] | None, limit: int
+    ) -> list[Person]:
+        """People whose name is close to the query (and who appear in the given libraries)."""
+        condition: ColumnElement[bool]
+        if self._sqlite:
+            grams = trigrams(normalized)
+            if not grams:
+                return []
+            match = " OR ".join(_fts_quote(g) for g in grams)
+            condition = Person.id.in_(await self._fts("search_people_trigrams", match, limit))
+        else:
+            condition = or_(
+                Person.sort_name.op("%")(normalized), Person.sort_name.startswith(normalized)
+            )
+        statement = select(Person).where(condition)
+        if library_ids is not None:
+            statement = statement.where(
+                exists().where(
+                    Credit.person_id == Person.id,
+                    Credit.item_id == Item.id,
+                    Item.deleted_at.is_(None),
+                    Item.library_id.in_(sorted(library_ids)),
+                )
+            )
+        if not self._sqlite:
+            similarity = func.similarity(Person.sort_name, normalized)
+            statement = statement.order_by(similarity.desc(), Person.id).limit(limit)
+        return list((await self.session.scalars(statement)).all())
+
+    async def _word_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
+        tokens = words(query)
+        if self._sqlite:
+            if not tokens:
+                return []
+            match = " ".join(_fts_quote(t) + "*" for t in tokens)
+            return await self._fts("search_items_words", match, limit)
+        condition = Item.sort_title.startswith(normalized)
+        if tokens:
+            tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
+            condition = or_(condition, _WORDS_VECTOR.op("@@")(tsquery))
+        return await self._by_similarity(condition, normalized, limit)
+
+    async def _close_item_ids(self, normalized: str, limit: int) -> list[int]:
+        """Titles that share enough trigrams with the query."""
+        if self._sqlite:
+            grams = trigrams(normalized)
+            if not grams:
+                return []
+            match = " OR ".join(_fts_quote(g) for g in grams)
+            return await self._fts("search_items_trigrams", match, limit)
+        await self.session.execute(
+            text(f"SET LOCAL pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
+        )
+        return await self._by_similarity(Item.sort_title.op("%")(normalized), normalized, limit)
+
+    async def _by_similarity(
+        self, condition: ColumnElement[bool], normalized: str, limit: int
+    ) -> list[int]:
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(condition)
+            .order_by(func.similarity(Item.sort_title, normalized).desc(), Item.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def _same_start(self, normalized: str, limit: int) -> list[int]:
+        """Titles that start like the query: trigrams miss typos in words of 4-6 letters."""
+        start = normalized[:PREFIX_LENGTH]
+        if len(start) < PREFIX_LENGTH or start[-1] == chr(sys.maxunicode):
+            return []
+        upper = start[:-1] + chr(ord(start[-1]) + 1)
+        rows = await self.session.scalars(
+            select(Item.id)
+            .where(Item.sort_title >= start, Item.sort_title < upper)
+            .order_by(Item.sort_title, Item.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def _fts(self, table: str, match: str, limit: int) -> list[int]:
+        rows = await self.session.execute(
+            text(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH :match "
+                f"ORDER BY bm25({table}) LIMIT :limit"
+            ),
+            {"match": match, "limit": limit},
+        )
+        return [int(row[0]) for row in rows]

@@ -1,0 +1,113 @@
+"""Media files not yet in the catalogue, grouped into the items they will become.
+
+The grouping is naming's own (`reelhouse.naming.group_items`, what `reelhouse identify --group`
+shows): versions and stacked parts of one movie or episode make one item, extras join the item
+they belong to. A unit is what one provider request enriches: the items of one movie in one
+folder (its editions too), or every episode of one series below its folder. Nothing here
+touches the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from pydantic import ValidationError
+
+from reelhouse.content.enrichment import Unit, UnlinkedFile
+from reelhouse.content.metadata.models import ExternalIds
+from reelhouse.content.module import ContentModule
+from reelhouse.infra.logging import get_logger
+from reelhouse.libraries.roots import owning_root
+from reelhouse.naming import Identity, Kind, group_items
+
+log = get_logger(__name__)
+
+_FOLDED = re.compile(r"[\W_]+")
+
+
+@dataclass
+class Grouped:
+    units: list[Unit]
+    #: Extras whose item is not among the units: they belong to an item stored before.
+    orphan_extras: list[UnlinkedFile]
+
+
+def _fold(text: str) -> str:
+    return _FOLDED.sub("", text).casefold()
+
+
+def owner_folder(file: UnlinkedFile, roots: Sequence[str]) -> str | None:
+    """The absolute folder of the item a file belongs to, from its identity's `owner`."""
+    owner = file.identity.owner
+    root = owning_root(file.path, roots)
+    if not owner or root is None:
+        return None
+    return f"{root.rstrip('/')}/{owner.rstrip('/')}"
+
+
+def provider_ids(identities: Iterable[Identity]) -> ExternalIds:
+    """The ids the names carry (`[tmdbid-603]`...), the first file's winning; a malformed or
+    out-of-range id is logged and left out, never truncated."""
+    ids = ExternalIds()
+    for identity in identities:
+        for name, value in identity.provider_ids.items():
+            try:
+                found = ExternalIds.model_validate({name: value})
+            except ValidationError:
+                log.warning("provider id in a file name ignored", provider=name, value=value)
+                continue
+            ids = ids.merged(found)
+    return ids
+
+
+def group_units(
+    files: Iterable[UnlinkedFile], roots: Sequence[str], module: ContentModule
+) -> Grouped:
+    """The module's units: its items grouped by folder and name (and by year, where the year
+    tells items of its kind apart). Files are grouped by their folders as absolute paths, so
+    that the same folder name under two roots is two units."""
+    # Each file by its identity object (not by path: files are the grouping's payload, and
+    # nothing here needs their paths to differ).
+    file_of: dict[int, UnlinkedFile] = {}
+    identities = []
+    for file in files:
+        folder = owner_folder(file, roots)
+        identity = replace(file.identity, path=file.path, owner=folder and folder + "/")
+        file_of[id(identity)] = file
+        identities.append(identity)
+    grouping = group_items(identities)
+    units: dict[tuple[object, ...], Unit] = {}
+    orphans = [file_of[id(identity)] for identity in grouping.alone]
+    for item in grouping.items:
+        extras = [file_of[id(extra)] for extra in item.extras]
+        named = [(i, name) for i in item.files if (name := _name(i, module)) is not None]
+        if item.first.kind != module.file_kind or not named:
+            orphans += extras
+            continue
+        unit = _unit_of(*named[0], module, units)
+        unit.files += [file_of[id(identity)] for identity, _ in named]
+        unit.extras += extras
+    for unit in units.values():
+        unit.files.sort(key=lambda f: (f.identity.part or 0, f.path))
+        unit.ids = provider_ids(f.identity for f in unit.files)
+    return Grouped(list(units.values()), [f for f in orphans if f.identity.kind is Kind.EXTRA])
+
+
+def _name(identity: Identity, module: ContentModule) -> str | None:
+    """The name of the unit a main file belongs to; None when its name says none."""
+    name = module.unit_title(identity)
+    return name.strip() if name is not None and name.strip() else None
+
+
+def _unit_of(
+    first: Identity, name: str, module: ContentModule, units: dict[tuple[object, ...], Unit]
+) -> Unit:
+    """The unit named `name` of an item whose first named file is `first`, made on first
+    sight."""
+    folder = first.owner.rstrip("/") if first.owner else None
+    key: tuple[object, ...] = (folder, _fold(name))
+    if module.year_separates_units:
+        key += (first.year,)
+    return units.setdefault(key, Unit(module.kind, name, first.year, folder))

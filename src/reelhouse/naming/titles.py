@@ -1,0 +1,302 @@
+"""Title, year and the decorations around them, from one folder or file name (no extension).
+
+Two shapes are recognised. ``Title (Year)`` (Plex, Jellyfin, Kodi, Radarr) is split at the first
+bracketed year, so a title may itself contain numbers or years (``2001 A Space Odyssey (1968)``).
+Release names (``The.Matrix.1999.1080p.BluRay.x264-GRP``) are split into tokens; the title runs up
+to the last year before the first release token, and never starts with a release token, so
+``Cam (2018)`` or ``It`` keep their title.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reelhouse.naming.vocabulary import (
+    FORMATS_3D,
+    LANGUAGE_WORDS,
+    STRONG_TOKENS,
+    UPPER_TOKENS,
+)
+
+_MAX_ID = 2**63 - 1
+
+_PROVIDER_ID = re.compile(
+    r"[\[\{\(]\s*(tmdb|tvdb|imdb)(?:id)?\s*[-=:\s]\s*(tt\d{5,12}|\d{1,19})\s*[\]\}\)]",
+    re.IGNORECASE,
+)
+_EDITION_TAG = re.compile(r"\{edition-([^{}]*)\}", re.IGNORECASE)
+_TITLE_YEAR = re.compile(
+    r"^(?P<title>.*?[^\s(\[])\s*[(\[](?P<year>(?:18|19|20)\d\d)[)\]](?P<rest>.*)$"
+)
+_YEAR_TOKEN = re.compile(r"^(?:18|19|20)\d\d$")
+_RESOLUTION = re.compile(r"^\d{3,4}[pi]$", re.IGNORECASE)
+_AUDIO = re.compile(
+    r"^(?:(?:ddp?|dd\+|e?ac3|aac|dts(?:-hd)?(?:-ma)?|truehd|flac|opus|lpcm|atmos)[257]?\.?[01]?"
+    r"|[257]\.[01])$",
+    re.IGNORECASE,
+)
+_PART = re.compile(
+    r"(?:^|[\s._-])(?P<word>cd|dvd|part|pt|disc|disk)[\s._-]*(?P<n>[1-9]|[a-d])(?![a-z0-9])",
+    re.IGNORECASE,
+)
+_PART_AT_END = re.compile(
+    r"[\s._-]+(?:cd|dvd|part|pt|disc|disk)[\s._-]*([1-9]|[a-d])$", re.IGNORECASE
+)
+_PART_TOKEN = re.compile(r"^(?:cd|dvd|part|pt|disc|disk)[1-9a-d]$", re.IGNORECASE)
+_SITE = re.compile(r"^\s*[\[(]?\s*www\.[\w-]+\.[a-z]{2,6}\s*[\])]?[\s._-]*(?=\S)", re.IGNORECASE)
+_LEADING_GROUP = re.compile(r"^\s*\[[^\]]*\][\s._-]*(?=\S)")
+_SPACED_SPLIT = re.compile(r"[\s_]+")
+_DOTTED_SPLIT = re.compile(r"[\s._]+")
+_BRACKETS = re.compile(r"[\[\](){}]")
+_WORDS = re.compile(r"[\s._\[\](){}]+")
+_EDGE = " -_.,;:"
+_ACRONYM_END = re.compile(r"(?:^|\s)(?:[A-Za-z]\.){2,}$")
+
+_EDITION_NAMES: tuple[tuple[str, str], ...] = (
+    (r"director'?s[\s._-]*(?:cut|edition)", "Director's Cut"),
+    (r"extended[\s._-]*(?:cut|edition|version)?", "Extended"),
+    (r"theatrical[\s._-]*(?:cut|edition|version)?", "Theatrical"),
+    (r"final[\s._-]*cut", "Final Cut"),
+    (r"ultimate[\s._-]*(?:cut|edition)", "Ultimate Edition"),
+    (r"special[\s._-]*edition", "Special Edition"),
+    (r"collector'?s[\s._-]*edition", "Collector's Edition"),
+    (r"\d+(?:th)?[\s._-]*anniversary(?:[\s._-]*edition)?", "Anniversary Edition"),
+    (r"criterion(?:[\s._-]*(?:collection|edition))?", "Criterion"),
+    (r"imax(?:[\s._-]*edition)?", "IMAX"),
+    (r"unrated", "Unrated"),
+    (r"uncut", "Uncut"),
+    (r"uncensored", "Uncensored"),
+    (r"remastered", "Remastered"),
+    (r"redux", "Redux"),
+    (r"open[\s._-]*matte", "Open Matte"),
+    (r"alternate[\s._-]*(?:cut|ending)", "Alternate Cut"),
+)
+_EDITIONS = re.compile(
+    r"(?:^|[\s._-])(?:"
+    + "|".join(f"(?P<e{i}>{pattern})" for i, (pattern, _) in enumerate(_EDITION_NAMES))
+    + r")(?![a-z0-9])",
+    re.IGNORECASE,
+)
+_GENERIC_TITLES = frozenset({"movie", "video", "film", "main", "feature", "title", "video_ts"})
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """What one name says about a movie or series."""
+
+    title: str | None
+    year: int | None = None
+    provider_ids: dict[str, str] = field(default_factory=dict)
+    edition: str | None = None
+    version: str | None = None
+    part: int | None = None
+    format_3d: str | None = None
+    confident: bool = True
+
+
+def provider_ids(name: str) -> tuple[dict[str, str], str]:
+    """The provider ids in ``name`` (all bracket forms) and the name without them."""
+    ids: dict[str, str] = {}
+
+    def take(match: re.Match[str]) -> str:
+        provider, value = match.group(1).lower(), match.group(2).lower()
+        if provider == "imdb":
+            if not value.startswith("tt"):
+                return match.group(0)
+        elif value.startswith("tt") or not 0 < int(value) <= _MAX_ID:
+            return match.group(0)
+        ids.setdefault(provider, value)
+        return " "
+
+    lower = name.lower()
+    if "tmdb" not in lower and "tvdb" not in lower and "imdb" not in lower:
+        return ids, name
+    return ids, _PROVIDER_ID.sub(take, name)
+
+
+def split_part(text: str) -> tuple[int | None, str]:
+    """A stacking marker (``cd2``, ``part 1``, ``disc-b``...) and the text around it."""
+    match = _PART.search(text)
+    if match is None:
+        return None, text
+    return _part_number(match.group("n")), text[: match.start()] + " " + text[match.end() :]
+
+
+def _part_number(n: str) -> int:
+    n = n.lower()
+    return int(n) if n.isdigit() else ord(n) - ord("a") + 1
+
+
+def clean(text: str, *, dots: bool = True) -> str | None:
+    """Separators to spaces (dots too if ``dots``), edges trimmed; None when nothing is left."""
+    if dots and is_dotted(text):
+        text = text.replace(".", " ").replace("_", " ")
+    else:
+        text = text.replace("_", " ")
+    text = " ".join(text.split())
+    acronym = _ACRONYM_END.search(text)
+    text = text.strip(_EDGE) + ("." if acronym else "")
+    return text if text.strip(".") else None
+
+
+def _join_acronyms(words: list[str]) -> list[str]:
+    """``U N C L E`` (a dotted name split into letters) back to ``U.N.C.L.E.``."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if len(run) > 1:
+            out.append("".join(f"{letter}." for letter in run))
+        else:
+            out.extend(run)
+        run = []
+        if word:
+            out.append(word)
+    return out
+
+
+def is_generic(title: str | None) -> bool:
+    return title is None or title.lower() in _GENERIC_TITLES or (title.isdigit() and len(title) < 3)
+
+
+def is_release_token(token: str) -> bool:
+    lower = token.lower()
+    if lower in STRONG_TOKENS or token in UPPER_TOKENS or _RESOLUTION.match(token):
+        return True
+    if _AUDIO.match(token):
+        return True
+    if "-" in token:
+        # A release group glued on: "x264-GRP", "WEB-DL-GRP", "WEB-GRP".
+        head = token.split("-", 1)[0]
+        before_group = lower.rsplit("-", 1)[0]
+        return (
+            head.lower() in STRONG_TOKENS
+            or head in UPPER_TOKENS
+            or before_group in STRONG_TOKENS
+            or bool(_RESOLUTION.match(head))
+        )
+    return bool(_PART_TOKEN.match(token))
+
+
+def is_dotted(text: str) -> bool:
+    """Whether dots, not spaces, separate the words (``The.Matrix.1999 [1080p]`` does)."""
+    spaces = text.strip().count(" ")
+    return spaces == 0 or text.count(".") > spaces
+
+
+def tokens(text: str) -> list[str]:
+    splitter = _DOTTED_SPLIT if is_dotted(text) else _SPACED_SPLIT
+    text = _BRACKETS.sub(" ", text)
+    return [t for t in splitter.split(text) if t and t != "-"]
+
+
+def leading_words(text: str) -> str | None:
+    """The words of ``text`` before its first release token (an episode title, say)."""
+    words: list[str] = []
+    found = tokens(text)
+    for i, token in enumerate(found):
+        if is_release_token(token) or (_YEAR_TOKEN.match(token) and words):
+            break
+        if token.lower() in LANGUAGE_WORDS and is_language_tag(token, found[i + 1 :], words):
+            break
+        words.append(token)
+    return clean(" ".join(words)) if words else None
+
+
+def is_language_tag(token: str, rest: list[str], before: list[str]) -> bool:
+    """Whether a language word ends a title: followed by release tokens, or last and in capitals
+    after other words (``Pilot GERMAN``). An episode called "German" keeps its title."""
+    if rest:
+        return is_release_token(rest[0])
+    return bool(before) and token.isupper()
+
+
+def edition_in(text: str) -> str | None:
+    """The canonical name of the first edition words in ``text`` (``Director's Cut``...)."""
+    match = _EDITIONS.search(text) if text.strip() else None
+    if match is None or match.lastgroup is None:
+        return None
+    return _EDITION_NAMES[int(match.lastgroup[1:])][1]
+
+
+def format_3d_in(words: list[str]) -> str | None:
+    found: str | None = None
+    for word in words:
+        lower = word.lower()
+        fmt = FORMATS_3D.get(lower)
+        if fmt is None or (lower in {"ou", "tab", "sbs", "3d"} and word != word.upper()):
+            continue
+        if fmt != "3d":
+            return fmt
+        found = fmt
+    return found
+
+
+def parse_name(name: str) -> NameParts:
+    """Title, year, ids, edition, version label, stacking part and 3D format of ``name``."""
+    ids, text = provider_ids(name)
+    edition: str | None = None
+    tag = _EDITION_TAG.search(text) if "{" in text else None
+    if tag is not None:
+        edition = clean(tag.group(1))
+        text = text[: tag.start()] + " " + text[tag.end() :]
+    if "www." in text[:12].lower():
+        text = _SITE.sub("", text)
+    if text.lstrip().startswith("["):
+        text = _LEADING_GROUP.sub("", text)
+    shaped = _TITLE_YEAR.match(text)
+    if shaped is not None:
+        return _title_year(shaped, ids, edition)
+    return _release(text, ids, edition)
+
+
+def _title_year(match: re.Match[str], ids: dict[str, str], edition: str | None) -> NameParts:
+    rest = match.group("rest")
+    title, year = clean(match.group("title")), int(match.group("year"))
+    if not rest or rest.isspace():
+        return NameParts(title=title, year=year, provider_ids=ids, edition=edition)
+    part, rest = split_part(rest)
+    words = _WORDS.split(rest)
+    version = None
+    label = rest.strip()
+    if label.startswith("-") or label.startswith("["):
+        version = clean(_BRACKETS.sub(" ", label.lstrip("-")))
+    return NameParts(
+        title=title,
+        year=year,
+        provider_ids=ids,
+        edition=edition or edition_in(rest),
+        version=version,
+        part=part,
+        format_3d=format_3d_in(words),
+    )
+
+
+def _release(text: str, ids: dict[str, str], edition: str | None) -> NameParts:
+    end_part = _PART_AT_END.search(text)
+    if end_part is not None:
+        text = text[: end_part.start()]
+    words = tokens(text)
+    stop = next((i for i in range(1, len(words)) if is_release_token(words[i])), len(words))
+    year_at = next((i for i in range(stop - 1, 0, -1) if _YEAR_TOKEN.match(words[i])), None)
+    if year_at is not None:
+        title_words, rest_words, year = words[:year_at], words[year_at + 1 :], int(words[year_at])
+    else:
+        title_words, rest_words, year = words[:stop], words[stop:], None
+    rest = " ".join(rest_words)
+    part = _part_number(end_part.group(1)) if end_part else split_part(rest)[0]
+    dotted = is_dotted(text)
+    title = clean(" ".join(_join_acronyms(title_words) if dotted else title_words), dots=False)
+    numeric = any(any(c.isdigit() for c in w) for w in title_words[1:])
+    return NameParts(
+        title=title,
+        year=year,
+        provider_ids=ids,
+        edition=edition or edition_in(rest),
+        part=part,
+        format_3d=format_3d_in(_WORDS.split(rest)),
+        confident=title is not None and (year is not None or bool(ids) or not numeric),
+    )
