@@ -1,0 +1,55 @@
+"""Typed settings: defaults, then an optional TOML file, then ``REELHOUSE_*`` environment variables.
+
+Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in the TOML file maps to
+``REELHOUSE_DATABASE_<FIELD>`` in the environment, e.g. ``REELHOUSE_DATABASE_URL``.
+"""
+
+from reelhouse.config.access import AuthSettings, WebhookSettings
+from reelhouse.config.base import PositiveFloat, PositiveInt, Section
+from reelhouse.config.images import ImagesSettings
+from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
+from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
+from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
+from reelhouse.config.reference import mask_url, public_view, settings_reference
+from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
+from reelhouse.config.settings import CONFIG_ENV_VAR, ENV_PREFIX, Settings, load_settings
+from reelhouse.config.storage import (
+    CacheNamespaceSettings,
+    CacheSettings,
+    DatabaseSettings,
+    RedisSettings,
+)
+from reelhouse.config.web import WebSettings
+
+__all__ = [
+    "CONFIG_ENV_VAR",
+    "ENV_PREFIX",
+    "AuthSettings",
+    "CacheNamespaceSettings",
+    "CacheSettings",
+    "DatabaseSettings",
+    "EnrichmentSettings",
+    "HttpSettings",
+    "ImagesSettings",
+    "JobKindSettings",
+    "JobsSettings",
+    "LogSettings",
+    "MetadataSettings",
+    "PositiveFloat",
+    "PositiveInt",
+    "ProviderName",
+    "ProviderSettings",
+    "RedisSettings",
+    "ScanSettings",
+    "Section",
+    "ServerSettings",
+    "Settings",
+    "TmdbSettings",
+    "TvdbSettings",
+    "WebSettings",
+    "WebhookSettings",
+    "load_settings",
+    "mask_url",
+    "public_view",
+    "settings_reference",
+]

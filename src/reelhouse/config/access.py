@@ -1,0 +1,50 @@
+"""Who may call: accounts and login tokens, and the webhook secret."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from reelhouse.config.base import PositiveInt, Section
+
+
+class AuthSettings(Section):
+    session_ttl_s: PositiveInt = Field(
+        30 * 86_400, description="Seconds a login token stays valid."
+    )
+    min_password_length: int = Field(
+        8, ge=1, le=1024, description="Shortest password an account may have."
+    )
+    password_hash_iterations: int = Field(
+        3, ge=1, le=100, description="Argon2id passes per password hash (the time cost)."
+    )
+    password_hash_memory_kib: int = Field(
+        65_536,
+        ge=8,
+        le=4_194_304,
+        description="Argon2id memory per password hash, in KiB (lower it on very small machines).",
+    )
+    initial_admin_username: str | None = Field(
+        None, description="Admin account created at start when no account exists yet."
+    )
+    initial_admin_password: SecretStr | None = Field(
+        None, description="Password of `initial_admin_username`."
+    )
+    touch_interval_s: int = Field(
+        60,
+        ge=0,
+        description="A token's `last_used_at` is written at most this often (0: at every "
+        "request): a page with fifty posters authenticates fifty-one times.",
+    )
+
+
+class WebhookSettings(Section):
+    secret: SecretStr | None = Field(
+        None,
+        min_length=16,
+        description="Shared secret (16 characters or more) Sonarr and Radarr send to "
+        "`/api/webhooks/arr`, in the header `X-Webhook-Secret` or as `?secret=` in the URL; "
+        "unset turns that webhook off.",
+    )
+    max_paths: PositiveInt = Field(
+        100, description="Paths one webhook call may name; a call naming more is refused (422)."
+    )

@@ -1,0 +1,86 @@
+"""Artwork: downloads, resized copies, placeholders and serving."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from reelhouse.config.base import PositiveFloat, PositiveInt, Section
+
+
+def _variant_widths() -> list[int]:
+    return [185, 342, 500, 780, 1280]
+
+
+class ImagesSettings(Section):
+    download_timeout_s: PositiveFloat = Field(
+        30.0, description="Seconds one image download may take, from connecting to the last byte."
+    )
+    connect_timeout_s: PositiveFloat = Field(
+        5.0, description="Seconds opening a connection to an image host may take."
+    )
+    max_bytes: PositiveInt = Field(
+        20 * 1024 * 1024,
+        description="Largest image downloaded; the download stops there and the image is "
+        "refused as bad.",
+    )
+    max_pixels: PositiveInt = Field(
+        80_000_000,
+        description="Largest image accepted, in pixels (width times height): a small file can "
+        "decode into a huge bitmap.",
+    )
+    max_redirects: int = Field(
+        3, ge=0, le=20, description="Redirects followed per download before the image is refused."
+    )
+    download_concurrency: PositiveInt = Field(
+        8,
+        description="Images one process downloads at once (the artwork job's parallelism, and "
+        "the pooled connections of the image store).",
+    )
+    variant_widths: list[Annotated[int, Field(gt=0, le=10_000)]] = Field(
+        default_factory=_variant_widths,
+        description="Widths a resized copy may be asked for (`?width=`); any other is refused, "
+        "so requests cannot fill the disk with sizes.",
+    )
+    variant_format: Literal["webp", "jpeg"] = Field(
+        "webp",
+        description="Format of resized copies: `webp` (small, keeps transparency) or `jpeg` "
+        "(for old clients; then only JPEG originals become JPEG, others PNG, which keeps "
+        "the transparency of logos).",
+    )
+    variant_quality: int = Field(
+        80,
+        ge=1,
+        le=100,
+        description="Encoder quality of resized copies; a copy is made once, so a change "
+        "applies to copies made afterwards.",
+    )
+    variant_lock_stripes: PositiveInt = Field(
+        64,
+        description="Locks that make concurrent requests for one resized copy make it once; "
+        "requests for different copies wait on each other only when they share a lock.",
+    )
+    blurhash_components_x: int = Field(
+        4, ge=1, le=7, description="Horizontal detail of the blurhash placeholder (1-7)."
+    )
+    blurhash_components_y: int = Field(
+        3, ge=1, le=7, description="Vertical detail of the blurhash placeholder (1-7)."
+    )
+    memory_cache_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="Bytes of served images (originals and resized copies) held in memory, the "
+        "most recently served first, so a repeated request reads no file; 0 holds none.",
+    )
+    memory_cache_max_file_bytes: PositiveInt = Field(
+        4 * 1024 * 1024,
+        description="Largest image file held in memory (`images.memory_cache_bytes`); a larger "
+        "one is read from disk each time it is served.",
+    )
+    cache_max_age_s: PositiveInt = Field(
+        86_400,
+        description="Seconds clients may keep a served image without asking again "
+        "(`Cache-Control: private, max-age`; after it, the ETag makes asking again cheap); a "
+        "newly selected image of the same kind shows after at most this long.",
+    )

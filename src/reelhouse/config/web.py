@@ -1,0 +1,64 @@
+"""The web page: its cookies, page sizes and image widths."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from reelhouse.config.base import Section
+
+
+class WebSettings(Section):
+    session_cookie: str = Field(
+        "reelhouse_session",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Name of the web page's login cookie (HttpOnly, SameSite=Lax; it holds a "
+        "login token, valid for `auth.session_ttl_s`).",
+    )
+    csrf_cookie: str = Field(
+        "reelhouse_csrf",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Name of the cookie every form of the web page must echo (CSRF protection).",
+    )
+    recent_cookie: str = Field(
+        "reelhouse_recent",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Name of the cookie that remembers what this browser opened last, for the "
+        'home page\'s "continue exploring" rows.',
+    )
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Mark the page's cookies Secure: `auto` when the request came over HTTPS "
+        "(behind a proxy, as its `X-Forwarded-Proto` says when uvicorn trusts it), `always` "
+        "for a proxy that does not say, `never` for plain-HTTP test setups only.",
+    )
+    page_size: int = Field(
+        60, ge=1, le=200, description="Posters per page of a library grid (one more load each)."
+    )
+    row_size: int = Field(20, ge=1, le=200, description="Posters per row of the home page.")
+    recent_items: int = Field(
+        24, ge=0, le=100, description='Items remembered for "continue exploring".'
+    )
+    search_results: int = Field(
+        8, ge=1, le=50, description="Results per group (movies, series...) in the search box."
+    )
+    search_debounce_ms: int = Field(
+        200, ge=0, le=5_000, description="Typing pause before the search box asks the server."
+    )
+    jobs_shown: int = Field(50, ge=1, le=200, description="Jobs on the admin's jobs page.")
+    match_candidates: int = Field(
+        10, ge=1, le=50, description="Provider candidates the fix-match dialog offers."
+    )
+    poster_width: int = Field(
+        342, description="Width of poster images on the page; one of `images.variant_widths`."
+    )
+    backdrop_width: int = Field(
+        1280, description="Width of backdrops on the page; one of `images.variant_widths`."
+    )
+    photo_width: int = Field(
+        185, description="Width of people's photos on the page; one of `images.variant_widths`."
+    )
+    still_width: int = Field(
+        342, description="Width of episode stills on the page; one of `images.variant_widths`."
+    )
