@@ -38,14 +38,9 @@ from reelhouse.infra.cache.codec import (
     is_immutable,
 )
 from reelhouse.infra.cache.l1 import NEGATIVE, Encoded, InvalidationLog, L1Store
-from reelhouse.infra.cache.l2 import (
-    L2Unavailable,
-    Listener,
-    Message,
-    RedisTier,
-    decode_message,
-    encode_message,
-)
+from reelhouse.infra.cache.l2 import L2Unavailable, RedisTier
+from reelhouse.infra.cache.listener import Listener
+from reelhouse.infra.cache.messages import Message, decode_message, encode_message
 from reelhouse.infra.cache.metrics import CacheMetrics, NamespaceCounts
 from reelhouse.infra.logging import get_logger
 
