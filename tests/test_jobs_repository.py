@@ -17,6 +17,7 @@ from reelhouse.infra.jobs.context import ItemFailure
 from reelhouse.infra.jobs.models import Job, JobItemFailure, JobSchedule, JobState
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.repository import LEASE_EXPIRED, AttemptEnd, JobRepository
+from reelhouse.infra.jobs.schedules import ScheduleRepository
 from tests.jobs_support import T0
 
 
@@ -315,7 +316,7 @@ async def test_a_schedule_slot_is_taken_once_per_period_across_processes(
 ) -> None:
     async def take(db: Database, at: float) -> bool:
         async with db.transaction() as session:
-            return await JobRepository(session).take_schedule_slot(
+            return await ScheduleRepository(session).take_schedule_slot(
                 "scan", interval_s=100, now=T0 + timedelta(seconds=at)
             )
 
@@ -331,7 +332,7 @@ async def test_a_schedule_slot_is_taken_once_per_period_across_processes(
 
     # The interval was shortened in the settings: the next run moves closer, without firing now.
     async with database.transaction() as session:
-        repo = JobRepository(session)
+        repo = ScheduleRepository(session)
         assert not await repo.take_schedule_slot(
             "scan", interval_s=10, now=T0 + timedelta(seconds=300)
         )

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,7 +28,6 @@ from reelhouse.infra.jobs.models import (
     FINISHED_STATES,
     Job,
     JobItemFailure,
-    JobSchedule,
     JobState,
 )
 
@@ -380,7 +378,7 @@ class JobRepository:
         result = await self.session.execute(
             delete(Job).where(Job.id.in_(oldest)).execution_options(synchronize_session=False)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
     async def count_prunable(self, *, finished_before: datetime) -> int:
         total = await self.session.scalar(
@@ -390,62 +388,6 @@ class JobRepository:
         )
         return int(total or 0)
 
-    # -- schedules ---------------------------------------------------------------------------
-
-    async def take_schedule_slot(self, name: str, *, interval_s: float, now: datetime) -> bool:
-        """True for exactly one caller per period of schedule `name`, across all processes.
-
-        The slot is a compare-and-set of `next_run_at`; the caller enqueues the job in the same
-        transaction, so a slot is never taken without its job.
-        """
-        following = now + timedelta(seconds=interval_s)
-        taken = await self._update_schedule(
-            name, JobSchedule.next_run_at <= now, next_run_at=following
-        )
-        if taken:
-            return True
-        # Not due. If the interval was shortened in the settings, pull the next run closer.
-        await self._update_schedule(
-            name, JobSchedule.next_run_at > following, next_run_at=following
-        )
-        if await self.session.get(JobSchedule, name) is not None:
-            return False
-        try:
-            async with self.session.begin_nested():
-                self.session.add(JobSchedule(name=name, next_run_at=following))
-        except IntegrityError:
-            return False  # another worker created it first, and fired it
-        return True
-
-    async def schedules_needing_attention(
-        self, intervals: dict[str, float], *, now: datetime
-    ) -> list[str]:
-        """Names of schedules that are due, new, or whose interval was shortened (a read, so
-        idle workers do not write)."""
-        rows = await self.session.execute(
-            select(JobSchedule.name, JobSchedule.next_run_at).where(JobSchedule.name.in_(intervals))
-        )
-        next_runs = {name: next_run_at for name, next_run_at in rows}
-        return [
-            name
-            for name, interval_s in intervals.items()
-            if name not in next_runs
-            or next_runs[name] <= now
-            or next_runs[name] > now + timedelta(seconds=interval_s)
-        ]
-
-    async def schedule_ran(self, name: str, job_id: int) -> None:
-        await self._update_schedule(name, last_job_id=job_id)
-
-    async def _update_schedule(self, name: str, *conditions: Any, **values: Any) -> int:
-        result = await self.session.execute(
-            update(JobSchedule)
-            .where(JobSchedule.name == name, *conditions)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result)
-
     async def _update(self, conditions: Sequence[ColumnElement[bool]], **values: Any) -> int:
         result = await self.session.execute(
             update(Job)
@@ -453,7 +395,7 @@ class JobRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 def _owned(job_id: int, owner: str) -> tuple[ColumnElement[bool], ...]:
@@ -464,6 +406,6 @@ def _at(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     """Rows an UPDATE or DELETE matched (`session.execute` types them as a plain `Result`)."""
     return int(cast("CursorResult[Any]", result).rowcount)
