@@ -132,6 +132,26 @@ async def test_per_kind_attempt_limit_comes_from_the_settings(database: Database
     assert (await queue.enqueue("enrich")).job.max_attempts == 4
 
 
+async def test_latest_finds_the_job_behind_many_newer_ones_of_its_kind(database: Database) -> None:
+    """The arguments are matched in the database, not among a page of the newest jobs: sixty
+    newer scans of other libraries do not hide the scan of the library asked for."""
+    queue = JobQueue(database, JobsSettings(), clock=lambda: T0)
+    await queue.enqueue("scan", {"library_id": 1, "folder": "/a"})
+    wanted = (await queue.enqueue("scan", {"library_id": 1, "folder": "/b"})).job
+    for library_id in range(2, 62):
+        await queue.enqueue("scan", {"library_id": library_id, "folder": "/b"})
+    await queue.enqueue("match", {"library_id": 1})
+
+    found = await queue.latest("scan", {"library_id": 1}, since=T0)
+    assert found is not None
+    assert found.id == wanted.id
+    both = await queue.latest("scan", {"library_id": 1, "folder": "/b"}, since=T0)
+    assert both is not None
+    assert both.id == wanted.id
+    assert await queue.latest("scan", {"library_id": 62}, since=T0) is None
+    assert await queue.latest("scan", {"library_id": 1}, since=T0 + timedelta(seconds=1)) is None
+
+
 async def test_claim_takes_due_jobs_of_known_kinds_by_priority(database: Database) -> None:
     low = await enqueue(database, priority=0)
     high = await enqueue(database, priority=5)

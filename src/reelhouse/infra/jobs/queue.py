@@ -127,8 +127,7 @@ class JobQueue:
         """The newest job of `kind` created at or after `since` whose arguments include `args`
         (the step a job queued for the same library, say)."""
         async with self.database.read() as session:
-            jobs = await JobRepository(session).list_jobs(kind=kind, since=since, limit=50)
-        return next((j for j in jobs if all(j.args.get(k) == v for k, v in args.items())), None)
+            return await JobRepository(session).latest(kind, args, since=since)
 
     async def failures(self, job_id: int, *, limit: int = 20) -> tuple[list[JobItemFailure], int]:
         async with self.database.read() as session:

@@ -9,7 +9,7 @@ that lost its lease can no longer change the job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from reelhouse.errors import ConflictError
+from reelhouse.errors import ConflictError, InvalidInputError
 from reelhouse.infra.db.types import UTCDateTime
 from reelhouse.infra.jobs.context import ItemFailure
 from reelhouse.infra.jobs.models import (
@@ -126,7 +126,6 @@ class JobRepository:
         *,
         states: Sequence[JobState] = (),
         kind: str | None = None,
-        since: datetime | None = None,
         limit: int,
     ) -> list[Job]:
         query = select(Job).order_by(Job.id.desc()).limit(limit)
@@ -134,9 +133,21 @@ class JobRepository:
             query = query.where(Job.state.in_(states))
         if kind is not None:
             query = query.where(Job.kind == kind)
-        if since is not None:
-            query = query.where(Job.created_at >= since)
         return list(await self.session.scalars(query))
+
+    async def latest(self, kind: str, args: Mapping[str, Any], *, since: datetime) -> Job | None:
+        """The newest job of `kind` created at or after `since` whose arguments include `args`
+        (JSON scalars, compared as their JSON type)."""
+        return await self.session.scalar(
+            select(Job)
+            .where(
+                Job.kind == kind,
+                Job.created_at >= since,
+                *(_argument_is(name, value) for name, value in args.items()),
+            )
+            .order_by(Job.id.desc())
+            .limit(1)
+        )
 
     async def failures(self, job_id: int, *, limit: int) -> tuple[list[JobItemFailure], int]:
         """The first `limit` item failures of a job, and how many there are in all."""
@@ -400,6 +411,28 @@ class JobRepository:
 
 def _owned(job_id: int, owner: str) -> tuple[ColumnElement[bool], ...]:
     return (Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
+
+
+def _argument_is(name: str, value: Any) -> ColumnElement[bool]:
+    """`args[name] == value` in SQL; a missing argument counts as null, as with `dict.get`."""
+    element: Any = Job.args[name]
+    condition: ColumnElement[bool]
+    if value is None:
+        condition = element.as_string().is_(None)
+    elif isinstance(value, bool):  # before int: a bool is an int to Python, not to JSON
+        condition = element.as_boolean() == value
+    elif isinstance(value, int):
+        condition = element.as_integer() == value
+    elif isinstance(value, float):
+        condition = element.as_float() == value
+    elif isinstance(value, str):
+        condition = element.as_string() == value
+    else:
+        raise InvalidInputError(
+            f"job argument {name!r} is not a JSON scalar, so jobs cannot be looked up by it",
+            field="args",
+        )
+    return condition
 
 
 def _at(moment: datetime) -> ColumnElement[datetime]:
