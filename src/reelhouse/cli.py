@@ -41,9 +41,10 @@ from reelhouse.errors import ReelhouseError
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
-from reelhouse.infra.jobs.models import Job, JobState
+from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.progress import ProgressView
 from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.infra.jobs.views import JobView
 from reelhouse.infra.logging import configure_logging
 from reelhouse.jobs_display import job_details, jobs_table, pipeline_summary
 from reelhouse.libraries.jobs import SCAN_KIND
@@ -232,11 +233,11 @@ PIPELINE_STEPS = (("files", SCAN_KIND), ("matched", ENRICH_KIND), ("artwork", AR
 
 
 async def _follow_pipeline(
-    queue: JobQueue, scan_job: Job, library_id: int, poll_s: float
-) -> list[tuple[str, Job]]:
+    queue: JobQueue, scan_job: JobView, library_id: int, poll_s: float
+) -> list[tuple[str, JobView]]:
     """Follow the scan and the steps it leads to, one progress bar each, until one ends
     without succeeding or the last one ends; the jobs as they ended."""
-    ended: list[tuple[str, Job]] = []
+    ended: list[tuple[str, JobView]] = []
     with Progress(
         TextColumn("{task.description:<8}"),
         BarColumn(),
