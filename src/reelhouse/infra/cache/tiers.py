@@ -120,6 +120,7 @@ class Tiers:
             log_ = self.log
             if generation >= log_.floor and (not names or not log_.is_stale(generation, names)):
                 space.counts.l1_hits += 1
+                # `materialize`, inlined: this runs on every L1 hit.
                 if payload is NEGATIVE:
                     return None
                 if type(payload) is Encoded:
@@ -150,13 +151,12 @@ class Tiers:
         tag_names: tuple[str, ...],
         check: tuple[str, ...],
         ttl_s: float,
-    ) -> bool:
+    ) -> None:
         if self.log.is_stale(generation, check):
             space.counts.stale_fills += 1
-            return False
+            return
         if ttl_s > 0:
             space.store.set(key, (payload, generation, tag_names), ttl_s)
-        return True
 
     def write_l1(
         self, space: Namespace, key: str, payload: Any, tags: tuple[str, ...], ttl_s: float
