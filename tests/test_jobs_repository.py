@@ -17,6 +17,7 @@ from reelhouse.infra.jobs.context import ItemFailure
 from reelhouse.infra.jobs.models import Job, JobItemFailure, JobSchedule, JobState
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.repository import LEASE_EXPIRED, AttemptEnd, JobRepository
+from reelhouse.infra.jobs.schedules import ScheduleRepository
 from tests.jobs_support import T0
 
 
@@ -129,6 +130,26 @@ async def test_per_kind_attempt_limit_comes_from_the_settings(database: Database
     queue = JobQueue(database, settings)
     assert (await queue.enqueue("scan")).job.max_attempts == 2
     assert (await queue.enqueue("enrich")).job.max_attempts == 4
+
+
+async def test_latest_finds_the_job_behind_many_newer_ones_of_its_kind(database: Database) -> None:
+    """The arguments are matched in the database, not among a page of the newest jobs: sixty
+    newer scans of other libraries do not hide the scan of the library asked for."""
+    queue = JobQueue(database, JobsSettings(), clock=lambda: T0)
+    await queue.enqueue("scan", {"library_id": 1, "folder": "/a"})
+    wanted = (await queue.enqueue("scan", {"library_id": 1, "folder": "/b"})).job
+    for library_id in range(2, 62):
+        await queue.enqueue("scan", {"library_id": library_id, "folder": "/b"})
+    await queue.enqueue("match", {"library_id": 1})
+
+    found = await queue.latest("scan", {"library_id": 1}, since=T0)
+    assert found is not None
+    assert found.id == wanted.id
+    both = await queue.latest("scan", {"library_id": 1, "folder": "/b"}, since=T0)
+    assert both is not None
+    assert both.id == wanted.id
+    assert await queue.latest("scan", {"library_id": 62}, since=T0) is None
+    assert await queue.latest("scan", {"library_id": 1}, since=T0 + timedelta(seconds=1)) is None
 
 
 async def test_claim_takes_due_jobs_of_known_kinds_by_priority(database: Database) -> None:
@@ -315,7 +336,7 @@ async def test_a_schedule_slot_is_taken_once_per_period_across_processes(
 ) -> None:
     async def take(db: Database, at: float) -> bool:
         async with db.transaction() as session:
-            return await JobRepository(session).take_schedule_slot(
+            return await ScheduleRepository(session).take_schedule_slot(
                 "scan", interval_s=100, now=T0 + timedelta(seconds=at)
             )
 
@@ -331,7 +352,7 @@ async def test_a_schedule_slot_is_taken_once_per_period_across_processes(
 
     # The interval was shortened in the settings: the next run moves closer, without firing now.
     async with database.transaction() as session:
-        repo = JobRepository(session)
+        repo = ScheduleRepository(session)
         assert not await repo.take_schedule_slot(
             "scan", interval_s=10, now=T0 + timedelta(seconds=300)
         )

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from reelhouse.api.deps import AdminDep, ServicesDep, SettingsDep, token_router
 from reelhouse.api.schemas import NO_NUL, PATH_MAX, RowIdPath
 from reelhouse.config import HttpSettings
-from reelhouse.infra.jobs.models import ACTIVE_STATES, Job, JobState
+from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
+from reelhouse.infra.jobs.views import JobView
 
 router = token_router(tags=["jobs"])
 
@@ -38,7 +39,7 @@ class ScanRequest(BaseModel):
     folder: str | None = Field(None, max_length=PATH_MAX, description="Scan only this folder.")
 
 
-def job_out(job: Job) -> JobOut:
+def job_out(job: JobView) -> JobOut:
     return JobOut.model_validate(job, from_attributes=True)
 
 

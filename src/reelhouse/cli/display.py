@@ -8,8 +8,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from reelhouse.infra.jobs.models import Job, JobItemFailure, JobState
+from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.progress import ProgressView
+from reelhouse.infra.jobs.views import JobFailureView, JobView
 
 _STATE_STYLE = {
     JobState.QUEUED: "cyan",
@@ -20,7 +21,7 @@ _STATE_STYLE = {
 }
 
 
-def jobs_table(jobs: list[Job]) -> Table:
+def jobs_table(jobs: list[JobView]) -> Table:
     table = Table(title="jobs", title_justify="left")
     # Every column may wrap, so nothing vanishes on a narrow terminal.
     for column in ("id", "kind", "key", "state", "tries", "done", "items/s", "eta", "created"):
@@ -41,7 +42,7 @@ def jobs_table(jobs: list[Job]) -> Table:
     return table
 
 
-def job_details(job: Job, failures: list[JobItemFailure], failure_count: int) -> RenderableType:
+def job_details(job: JobView, failures: list[JobFailureView], failure_count: int) -> RenderableType:
     progress = ProgressView.from_json(job.progress)
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold")
@@ -80,7 +81,7 @@ def job_details(job: Job, failures: list[JobItemFailure], failure_count: int) ->
     return Group(*parts)
 
 
-def pipeline_summary(steps: list[tuple[str, Job]]) -> Table:
+def pipeline_summary(steps: list[tuple[str, JobView]]) -> Table:
     """One row per step of a scan and what followed it: how it ended, counts and time."""
     table = Table(title="summary", title_justify="left")
     for column in ("step", "job", "state", "done", "outcomes", "took"):
@@ -101,7 +102,7 @@ def pipeline_summary(steps: list[tuple[str, Job]]) -> Table:
     return table
 
 
-def _state(job: Job) -> str:
+def _state(job: JobView) -> str:
     state = JobState(job.state)
     label = f"[{_STATE_STYLE[state]}]{state.value}[/]"
     if job.cancel_requested and state == JobState.RUNNING:

@@ -15,9 +15,10 @@ from rich.table import Table
 from reelhouse.bootstrap import Runtime
 from reelhouse.cli.display import job_details, pipeline_summary
 from reelhouse.cli.root import app, run, settings_of
-from reelhouse.infra.jobs.models import Job, JobState
+from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.progress import ProgressView
 from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.infra.jobs.views import JobView
 from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.ingest.artwork import ARTWORK_KIND
 from reelhouse.ingest.pipeline import ENRICH_KIND
@@ -96,11 +97,11 @@ def scan(
 
 
 async def _follow_pipeline(
-    queue: JobQueue, scan_job: Job, library_id: int, poll_s: float
-) -> list[tuple[str, Job]]:
+    queue: JobQueue, scan_job: JobView, library_id: int, poll_s: float
+) -> list[tuple[str, JobView]]:
     """Follow the scan and the steps it leads to, one progress bar each, until one ends
     without succeeding or the last one ends; the jobs as they ended."""
-    ended: list[tuple[str, Job]] = []
+    ended: list[tuple[str, JobView]] = []
     with Progress(
         TextColumn("{task.description:<8}"),
         BarColumn(),

@@ -1,6 +1,8 @@
-"""`reelhouse.infra.cache`: the bounded two-tier cache (see `core` for the whole picture)."""
+"""`reelhouse.infra.cache`: the bounded two-tier cache (see `cache` for the whole picture)."""
 
-from reelhouse.infra.cache.core import MISS, Cache, CacheNamespace, Loader, Miss, get_or_load
-from reelhouse.infra.cache.l2 import Message
+from reelhouse.infra.cache.cache import Cache, CacheNamespace, get_or_load
+from reelhouse.infra.cache.fills import Loader
+from reelhouse.infra.cache.messages import Message
+from reelhouse.infra.cache.tiers import MISS, Miss
 
 __all__ = ["MISS", "Cache", "CacheNamespace", "Loader", "Message", "Miss", "get_or_load"]

@@ -24,7 +24,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-import msgspec
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -45,28 +44,6 @@ _DEL_CHUNK = 500
 
 class L2Unavailable(Exception):  # noqa: N818 - an internal signal, not a reelhouse error
     """Redis is down, slow, or resting after a failure: go on with the L1 only."""
-
-
-class Message(msgspec.Struct, frozen=True, omit_defaults=True):
-    """One invalidation on the channel."""
-
-    origin: str
-    sent_ns: int
-    keys: tuple[tuple[str, str], ...] = ()
-    tags: tuple[str, ...] = ()
-    clear: bool = False
-
-
-_message_encode = msgspec.msgpack.Encoder().encode
-_message_decode = msgspec.msgpack.Decoder(Message).decode
-
-
-def encode_message(message: Message) -> bytes:
-    return _message_encode(message)
-
-
-def decode_message(data: bytes) -> Message:
-    return _message_decode(data)
 
 
 class Keys:
@@ -100,10 +77,9 @@ class RedisTier:
         metrics: CacheMetrics,
     ) -> None:
         self.keys = Keys(cache.key_prefix, cache.schema_version)
-        self._timeout_s = redis.timeout_s
+        self.timeout_s = redis.timeout_s
         self._retry_after_s = redis.retry_after_s
-        self._settings = cache
-        self._metrics = metrics
+        self.metrics = metrics
         # Tag sets outlive every entry they list: the longest TTL plus a margin.
         longest = max((ns.ttl_s for ns in cache.namespaces.values()), default=3600.0)
         self.tag_set_ttl_ms = int((longest + 60) * 1000)
@@ -148,7 +124,7 @@ class RedisTier:
         return self._down_since is None or time.monotonic() >= self._retry_at
 
     def failed(self, exc: BaseException, what: str) -> None:
-        self._metrics.l2_errors += 1
+        self.metrics.l2_errors += 1
         now = time.monotonic()
         self._retry_at = now + self._retry_after_s
         if self._down_since is None:
@@ -178,7 +154,7 @@ class RedisTier:
         if not force and not self.available():
             raise L2Unavailable(what)
         try:
-            async with asyncio.timeout(self._timeout_s):
+            async with asyncio.timeout(self.timeout_s):
                 result = await call()
         except FAILURES as exc:
             self.failed(exc, what)
@@ -344,105 +320,7 @@ class RedisTier:
 
         await self.run("invalidate", call)
 
-    async def publish(self, message: bytes) -> None:
-        async def call() -> None:
-            await self.client.publish(self.keys.channel, message)
-
-        await self.run("publish", call)
-
     async def close(self) -> None:
         await self.client.aclose()
         await self._pool.aclose()
         await self.pubsub_client.aclose()
-
-
-class Listener:
-    """Keeps a subscription to the invalidation channel alive.
-
-    A heartbeat (PING on the subscribed connection) every `pubsub_ping_s` detects a silent drop.
-    After any drop the listener reconnects every `retry_after_s`, and each (re)subscription calls
-    `on_subscribed`, which clears the L1: messages sent meanwhile were missed.
-    """
-
-    def __init__(
-        self,
-        tier: RedisTier,
-        ping_s: float,
-        on_message: Callable[[bytes], None],
-        on_subscribed: Callable[[bool], None],
-    ) -> None:
-        self._tier = tier
-        self._ping_s = ping_s
-        self._on_message = on_message
-        self._on_subscribed = on_subscribed
-        self.connected = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="reelhouse-cache-invalidations")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-            self._task = None
-
-    async def _run(self) -> None:
-        tier = self._tier
-        ever = False
-        while True:
-            pubsub = tier.pubsub_client.pubsub()
-            try:
-                await self._subscribe(pubsub)
-                if ever:
-                    self._tier._metrics.pubsub_reconnects += 1
-                self._on_subscribed(ever)
-                ever = True
-                self.connected.set()
-                tier.succeeded()
-                await self._listen(pubsub)
-            except FAILURES as exc:
-                self.connected.clear()
-                tier.failed(exc, "subscribe")
-            except Exception:
-                # A bug, not an outage: report it, and keep the channel alive all the same.
-                self.connected.clear()
-                log.exception("cache invalidation listener failed; resubscribing")
-            finally:
-                await _close_quietly(pubsub, tier._timeout_s)
-            await asyncio.sleep(tier.retry_after_s)
-
-    async def _subscribe(self, pubsub: Any) -> None:
-        tier = self._tier
-        async with asyncio.timeout(tier._timeout_s):
-            await pubsub.subscribe(tier.keys.channel)
-            reply = await pubsub.get_message(timeout=tier._timeout_s)
-        if reply is None or reply.get("type") != "subscribe":
-            raise TimeoutError("no subscribe confirmation")
-
-    async def _listen(self, pubsub: Any) -> None:
-        tier = self._tier
-        last_heard = time.monotonic()
-        next_ping = last_heard + self._ping_s
-        while True:
-            now = time.monotonic()
-            if now >= next_ping:
-                await pubsub.ping()
-                next_ping = now + self._ping_s
-            if now - last_heard > self._ping_s + 2 * tier._timeout_s:
-                raise TimeoutError("invalidation channel heartbeat lost")
-            wait = max(0.0, min(next_ping - now, self._ping_s))
-            message = await pubsub.get_message(timeout=wait)
-            if message is None:
-                continue
-            last_heard = time.monotonic()
-            if message.get("type") == "message":
-                self._on_message(message["data"])
-
-
-async def _close_quietly(pubsub: Any, timeout_s: float) -> None:
-    try:
-        async with asyncio.timeout(timeout_s):
-            await pubsub.aclose()
-    except FAILURES as exc:
-        log.debug("closing the invalidation subscription failed", error=str(exc))

@@ -1,4 +1,5 @@
-"""The job queue as the rest of reelhouse uses it: enqueue, look at, cancel."""
+"""The job queue as the rest of reelhouse uses it: enqueue, look at, cancel. What it returns
+are views (`JobView`), never ORM rows."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from reelhouse.config import JobsSettings
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
-from reelhouse.infra.jobs.models import ACTIVE_STATES, Job, JobItemFailure, JobState
+from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
 from reelhouse.infra.jobs.repository import JobRepository
+from reelhouse.infra.jobs.views import JobFailureView, JobView
 
 
 @dataclass(frozen=True)
 class Enqueued:
-    job: Job
+    job: JobView
     #: False when an equal job (same kind and key) was already queued or running.
     created: bool
 
@@ -97,16 +99,17 @@ class JobQueue:
             run_at=now + timedelta(seconds=delay_s),
             now=now,
         )
-        return Enqueued(job, created)
+        return Enqueued(JobView.of(job), created)
 
-    async def get(self, job_id: int) -> Job:
+    async def get(self, job_id: int) -> JobView:
         async with self.database.read() as session:
             job = await JobRepository(session).get(job_id)
-        if job is None:
+            view = None if job is None else JobView.of(job)
+        if view is None:
             raise NotFoundError(f"there is no job {job_id}")
-        return job
+        return view
 
-    async def poll(self, job_id: int, interval_s: float) -> AsyncGenerator[Job, None]:
+    async def poll(self, job_id: int, interval_s: float) -> AsyncGenerator[JobView, None]:
         """The job now and again every `interval_s` until it has finished, which is the last
         one yielded; for followers (a progress bar, an event stream) that outlive many writes.
         Raises `NotFoundError` for an unknown job."""
@@ -119,29 +122,34 @@ class JobQueue:
 
     async def list_jobs(
         self, *, states: Sequence[JobState] = (), kind: str | None = None, limit: int = 50
-    ) -> list[Job]:
+    ) -> list[JobView]:
         async with self.database.read() as session:
-            return await JobRepository(session).list_jobs(states=states, kind=kind, limit=limit)
+            jobs = await JobRepository(session).list_jobs(states=states, kind=kind, limit=limit)
+            return [JobView.of(job) for job in jobs]
 
-    async def latest(self, kind: str, args: Mapping[str, Any], *, since: datetime) -> Job | None:
+    async def latest(
+        self, kind: str, args: Mapping[str, Any], *, since: datetime
+    ) -> JobView | None:
         """The newest job of `kind` created at or after `since` whose arguments include `args`
         (the step a job queued for the same library, say)."""
         async with self.database.read() as session:
-            jobs = await JobRepository(session).list_jobs(kind=kind, since=since, limit=50)
-        return next((j for j in jobs if all(j.args.get(k) == v for k, v in args.items())), None)
+            job = await JobRepository(session).latest(kind, args, since=since)
+            return None if job is None else JobView.of(job)
 
-    async def failures(self, job_id: int, *, limit: int = 20) -> tuple[list[JobItemFailure], int]:
+    async def failures(self, job_id: int, *, limit: int = 20) -> tuple[list[JobFailureView], int]:
         async with self.database.read() as session:
-            return await JobRepository(session).failures(job_id, limit=limit)
+            failures, total = await JobRepository(session).failures(job_id, limit=limit)
+            return [JobFailureView.of(failure) for failure in failures], total
 
-    async def cancel(self, job_id: int) -> Job:
+    async def cancel(self, job_id: int) -> JobView:
         """Cancel a queued job now, or ask a running one to stop at its next checkpoint.
         A finished job is returned unchanged."""
         async with self.database.transaction() as session:
             job = await JobRepository(session).cancel(job_id, now=self.clock())
-        if job is None:
+            view = None if job is None else JobView.of(job)
+        if view is None:
             raise NotFoundError(f"there is no job {job_id}")
-        return job
+        return view
 
 
 def _json_object(args: Mapping[str, Any]) -> dict[str, Any]:

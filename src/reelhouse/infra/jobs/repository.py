@@ -9,18 +9,17 @@ that lost its lease can no longer change the job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from reelhouse.errors import ConflictError
+from reelhouse.errors import ConflictError, InvalidInputError
 from reelhouse.infra.db.types import UTCDateTime
 from reelhouse.infra.jobs.context import ItemFailure
 from reelhouse.infra.jobs.models import (
@@ -29,7 +28,6 @@ from reelhouse.infra.jobs.models import (
     FINISHED_STATES,
     Job,
     JobItemFailure,
-    JobSchedule,
     JobState,
 )
 
@@ -128,7 +126,6 @@ class JobRepository:
         *,
         states: Sequence[JobState] = (),
         kind: str | None = None,
-        since: datetime | None = None,
         limit: int,
     ) -> list[Job]:
         query = select(Job).order_by(Job.id.desc()).limit(limit)
@@ -136,9 +133,21 @@ class JobRepository:
             query = query.where(Job.state.in_(states))
         if kind is not None:
             query = query.where(Job.kind == kind)
-        if since is not None:
-            query = query.where(Job.created_at >= since)
         return list(await self.session.scalars(query))
+
+    async def latest(self, kind: str, args: Mapping[str, Any], *, since: datetime) -> Job | None:
+        """The newest job of `kind` created at or after `since` whose arguments include `args`
+        (JSON scalars, compared as their JSON type)."""
+        return await self.session.scalar(
+            select(Job)
+            .where(
+                Job.kind == kind,
+                Job.created_at >= since,
+                *(_argument_is(name, value) for name, value in args.items()),
+            )
+            .order_by(Job.id.desc())
+            .limit(1)
+        )
 
     async def failures(self, job_id: int, *, limit: int) -> tuple[list[JobItemFailure], int]:
         """The first `limit` item failures of a job, and how many there are in all."""
@@ -380,7 +389,7 @@ class JobRepository:
         result = await self.session.execute(
             delete(Job).where(Job.id.in_(oldest)).execution_options(synchronize_session=False)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
     async def count_prunable(self, *, finished_before: datetime) -> int:
         total = await self.session.scalar(
@@ -390,62 +399,6 @@ class JobRepository:
         )
         return int(total or 0)
 
-    # -- schedules ---------------------------------------------------------------------------
-
-    async def take_schedule_slot(self, name: str, *, interval_s: float, now: datetime) -> bool:
-        """True for exactly one caller per period of schedule `name`, across all processes.
-
-        The slot is a compare-and-set of `next_run_at`; the caller enqueues the job in the same
-        transaction, so a slot is never taken without its job.
-        """
-        following = now + timedelta(seconds=interval_s)
-        taken = await self._update_schedule(
-            name, JobSchedule.next_run_at <= now, next_run_at=following
-        )
-        if taken:
-            return True
-        # Not due. If the interval was shortened in the settings, pull the next run closer.
-        await self._update_schedule(
-            name, JobSchedule.next_run_at > following, next_run_at=following
-        )
-        if await self.session.get(JobSchedule, name) is not None:
-            return False
-        try:
-            async with self.session.begin_nested():
-                self.session.add(JobSchedule(name=name, next_run_at=following))
-        except IntegrityError:
-            return False  # another worker created it first, and fired it
-        return True
-
-    async def schedules_needing_attention(
-        self, intervals: dict[str, float], *, now: datetime
-    ) -> list[str]:
-        """Names of schedules that are due, new, or whose interval was shortened (a read, so
-        idle workers do not write)."""
-        rows = await self.session.execute(
-            select(JobSchedule.name, JobSchedule.next_run_at).where(JobSchedule.name.in_(intervals))
-        )
-        next_runs = {name: next_run_at for name, next_run_at in rows}
-        return [
-            name
-            for name, interval_s in intervals.items()
-            if name not in next_runs
-            or next_runs[name] <= now
-            or next_runs[name] > now + timedelta(seconds=interval_s)
-        ]
-
-    async def schedule_ran(self, name: str, job_id: int) -> None:
-        await self._update_schedule(name, last_job_id=job_id)
-
-    async def _update_schedule(self, name: str, *conditions: Any, **values: Any) -> int:
-        result = await self.session.execute(
-            update(JobSchedule)
-            .where(JobSchedule.name == name, *conditions)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(result)
-
     async def _update(self, conditions: Sequence[ColumnElement[bool]], **values: Any) -> int:
         result = await self.session.execute(
             update(Job)
@@ -453,17 +406,39 @@ class JobRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return _rowcount(result)
+        return rowcount(result)
 
 
 def _owned(job_id: int, owner: str) -> tuple[ColumnElement[bool], ...]:
     return (Job.id == job_id, Job.lease_owner == owner, Job.state == JobState.RUNNING)
 
 
+def _argument_is(name: str, value: Any) -> ColumnElement[bool]:
+    """`args[name] == value` in SQL; a missing argument counts as null, as with `dict.get`."""
+    element: Any = Job.args[name]
+    condition: ColumnElement[bool]
+    if value is None:
+        condition = element.as_string().is_(None)
+    elif isinstance(value, bool):  # before int: a bool is an int to Python, not to JSON
+        condition = element.as_boolean() == value
+    elif isinstance(value, int):
+        condition = element.as_integer() == value
+    elif isinstance(value, float):
+        condition = element.as_float() == value
+    elif isinstance(value, str):
+        condition = element.as_string() == value
+    else:
+        raise InvalidInputError(
+            f"job argument {name!r} is not a JSON scalar, so jobs cannot be looked up by it",
+            field="args",
+        )
+    return condition
+
+
 def _at(moment: datetime) -> ColumnElement[datetime]:
     return literal(moment, UTCDateTime())
 
 
-def _rowcount(result: Any) -> int:
+def rowcount(result: Any) -> int:
     """Rows an UPDATE or DELETE matched (`session.execute` types them as a plain `Result`)."""
     return int(cast("CursorResult[Any]", result).rowcount)

@@ -9,7 +9,7 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
-from reelhouse.infra.jobs.repository import JobRepository
+from reelhouse.infra.jobs.schedules import ScheduleRepository
 from reelhouse.infra.logging import get_logger
 
 log = get_logger(__name__)
@@ -40,13 +40,13 @@ class Scheduler:
         if not schedules:
             return enqueued
         async with self._database.read() as session:
-            names = await JobRepository(session).schedules_needing_attention(
+            names = await ScheduleRepository(session).schedules_needing_attention(
                 {name: schedule.interval_s for name, schedule in schedules.items()},
                 now=self._clock(),
             )
         for schedule in (schedules[name] for name in names):
             async with self._database.transaction() as session:
-                repo = JobRepository(session)
+                repo = ScheduleRepository(session)
                 now = self._clock()
                 if not await repo.take_schedule_slot(
                     schedule.name, interval_s=schedule.interval_s, now=now
