@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.shared.models import CreditRole, StudioKind
 from reelhouse.content.shared.repository import CreditInput, PeopleRepository, RatingValue
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository
 from tests.support import Api, bearer

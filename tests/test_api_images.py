@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image as PilImage
 
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.shared.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.shared.models import Image, ImageKind
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.infra.images import StoredImage
 from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository

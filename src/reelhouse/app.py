@@ -27,14 +27,6 @@ from reelhouse.api import search as search_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
 from reelhouse.api import webhooks as webhook_routes
-from reelhouse.api.middleware import (
-    HttpMetrics,
-    HttpMetricsMiddleware,
-    ReelhouseApp,
-    RequestIdMiddleware,
-    install_http_middleware,
-)
-from reelhouse.api.problems import install_problem_handlers
 from reelhouse.config import Settings
 from reelhouse.content.movies.enrich import MovieEnrichment
 from reelhouse.content.shared.artwork_jobs import ArtworkDownloads
@@ -44,6 +36,14 @@ from reelhouse.content.shared.metadata.metrics import ProviderMetrics
 from reelhouse.content.shared.pipeline import MetadataPipeline
 from reelhouse.content.tv.enrich import SeriesEnrichment
 from reelhouse.health import HealthService
+from reelhouse.http.middleware import (
+    HttpMetrics,
+    HttpMetricsMiddleware,
+    ReelhouseApp,
+    RequestIdMiddleware,
+    install_http_middleware,
+)
+from reelhouse.http.problems import install_problem_handlers
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database

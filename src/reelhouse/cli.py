@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reelhouse.api.server_protocol import bounded_httptools
 from reelhouse.app import (
     create_app,
     prepare_database,
@@ -38,6 +37,7 @@ from reelhouse.content.shared.invalidation import CatalogueInvalidation
 from reelhouse.content.shared.naming import LibraryHint, group, identify
 from reelhouse.content.shared.pipeline import ENRICH_KIND
 from reelhouse.errors import ReelhouseError
+from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database

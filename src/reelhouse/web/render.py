@@ -22,9 +22,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from reelhouse import __version__
-from reelhouse.api.problems import status_for
 from reelhouse.config import Settings
 from reelhouse.errors import AuthenticationError, DomainError
+from reelhouse.http.problems import status_for
 from reelhouse.users.service import Principal
 from reelhouse.web.session import (
     SAFE_METHODS,
