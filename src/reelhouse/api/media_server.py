@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
-from reelhouse.api.deps import MediaServerAdminDep, ServicesDep
+from reelhouse.api.deps import MediaServerAdminDep
 from reelhouse.api.webhooks import MediaServerModel
 from reelhouse.content.shared.models import ItemKind
 from reelhouse.errors import InvalidInputError
+from reelhouse.http.deps import ServicesDep
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.service import ItemFolder
 

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import Query, Request
 from pydantic import BaseModel, TypeAdapter
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import ItemOut, JSONBody, encoder, item_out
-from reelhouse.api.schemas import NO_NUL
 from reelhouse.content.shared.models import ItemKind
 from reelhouse.content.shared.search import MAX_QUERY_LENGTH, SearchResults
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import NO_NUL
 
 router = token_router(tags=["search"])
 

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
-from reelhouse.api.schemas import RowIdPath
 from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest
 from reelhouse.content.shared.matching.score import Scored
 from reelhouse.content.shared.models import MAX_BIGINT
 from reelhouse.content.shared.views import ItemView
 from reelhouse.errors import DomainError, InvalidInputError, NotFoundError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.params import RowIdPath
 from reelhouse.http.problems import status_for
 from reelhouse.infra.jobs.models import ACTIVE_STATES
 from reelhouse.infra.jobs.progress import ProgressView

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
+from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.users.service import Principal
 from reelhouse.web.session import session_secret
 

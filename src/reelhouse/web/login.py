@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
 from reelhouse.errors import AuthenticationError, DomainError
+from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.problems import status_for
 from reelhouse.web.render import PageRoute, local_path, render
 from reelhouse.web.session import end_session, session_secret, start_session

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
-from reelhouse.api.schemas import RowIdPath
 from reelhouse.content.shared.catalogue import ItemCatalogue
 from reelhouse.content.shared.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.shared.models import ImageKind, ItemKind
 from reelhouse.content.shared.search import MAX_QUERY_LENGTH
 from reelhouse.content.shared.views import ItemDetailsView, ItemView
 from reelhouse.errors import NotFoundError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.params import RowIdPath
 from reelhouse.libraries.models import LibraryKind
 from reelhouse.libraries.service import LibraryInfo
 from reelhouse.services import Services
