@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
 from reelhouse.http.deps import ServicesDep, services, settings
+from reelhouse.http.sessions import SAFE_METHODS, session_secret
 from reelhouse.users.service import Principal
-from reelhouse.web.session import SAFE_METHODS, session_secret
 
 _bearer = HTTPBearer(auto_error=False, description="A login or API token (`rh_...`).")
 

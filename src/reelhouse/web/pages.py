@@ -22,8 +22,8 @@ from reelhouse.libraries.service import LibraryInfo
 from reelhouse.services import Services
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
+from reelhouse.web.recent import recent_items, remember
 from reelhouse.web.render import PageRoute, is_fragment, render
-from reelhouse.web.session import recent_items, remember
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
