@@ -27,7 +27,7 @@ from reelhouse.web.render import PageRoute, is_fragment, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-#: The sorts a grid offers, as the issue names them.
+#: The sorts a grid offers.
 GRID_SORTS = (SortField.TITLE, SortField.YEAR, SortField.ADDED, SortField.RATING)
 
 
