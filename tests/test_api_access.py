@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.app import create_app
+from reelhouse.http.problems import PROBLEM_JSON
 from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer, settings_for
 
 PUBLIC = {

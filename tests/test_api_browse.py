@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 
 from reelhouse.api.items import ItemOut
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.catalogue.items import RatingValue
 from reelhouse.content.catalogue.models import CreditRole, StudioKind
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
@@ -14,6 +13,7 @@ from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.reads.views import ItemView
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.ingest.links import MediaLinkRepository
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository

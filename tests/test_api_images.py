@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image as PilImage
 
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.models import Image, ImageKind
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.infra.images import StoredImage
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository

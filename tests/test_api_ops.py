@@ -17,14 +17,14 @@ from sqlalchemy import text
 from starlette.middleware import Middleware
 from starlette.types import Message, Receive, Scope, Send
 
-from reelhouse.api.middleware import (
+from reelhouse.config import DatabaseSettings
+from reelhouse.http.middleware import (
     HttpMetrics,
     HttpMetricsMiddleware,
     ReelhouseApp,
     RequestIdMiddleware,
 )
-from reelhouse.api.problems import PROBLEM_JSON, install_problem_handlers
-from reelhouse.config import DatabaseSettings
+from reelhouse.http.problems import PROBLEM_JSON, install_problem_handlers
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
 from tests.support import CORS_ORIGIN, Api, bearer, ops_settings, running_api

@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reelhouse.api.problems import PROBLEM_JSON
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.ingest.links import MediaLinkRepository
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND

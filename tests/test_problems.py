@@ -6,7 +6,6 @@ import httpx
 import pytest
 from fastapi import FastAPI, Query
 
-from reelhouse.api.problems import PROBLEM_JSON, install_problem_handlers
 from reelhouse.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -17,6 +16,7 @@ from reelhouse.errors import (
     RateLimitedError,
     UpstreamUnavailableError,
 )
+from reelhouse.http.problems import PROBLEM_JSON, install_problem_handlers
 
 
 def client_raising(error: Exception) -> httpx.AsyncClient:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
 from tests.conftest import PostgresServer, unique_name

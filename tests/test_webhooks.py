@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reelhouse.api.problems import PROBLEM_JSON
+from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND
 from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer

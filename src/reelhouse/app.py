@@ -27,16 +27,16 @@ from reelhouse.api import search as search_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
 from reelhouse.api import webhooks as webhook_routes
-from reelhouse.api.middleware import (
+from reelhouse.bootstrap import open_runtime
+from reelhouse.config import Settings
+from reelhouse.http.middleware import (
     HttpMetrics,
     HttpMetricsMiddleware,
     ReelhouseApp,
     RequestIdMiddleware,
     install_http_middleware,
 )
-from reelhouse.api.problems import install_problem_handlers
-from reelhouse.bootstrap import open_runtime
-from reelhouse.config import Settings
+from reelhouse.http.problems import install_problem_handlers
 from reelhouse.infra.db import migrate
 from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.infra.logging import get_logger

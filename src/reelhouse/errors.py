@@ -1,6 +1,6 @@
 """The one error model of reelhouse (house rule 4).
 
-Domain errors say *what* went wrong; `reelhouse.api.problems` alone decides how each one looks on
+Domain errors say *what* went wrong; `reelhouse.http.problems` alone decides how each one looks on
 the wire (RFC 9457 problem+json), so services and repositories never think in HTTP statuses.
 """
 

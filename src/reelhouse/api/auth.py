@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from fastapi import status
 
-from reelhouse.api.deps import CallerDep, ServicesDep, open_router, token_router
-from reelhouse.api.schemas import (
-    IssuedTokenOut,
-    LoginRequest,
-    NewTokenRequest,
-    RowIdPath,
-    TokenOut,
-    UserOut,
-)
+from reelhouse.api.deps import CallerDep, open_router, token_router
+from reelhouse.api.schemas import IssuedTokenOut, LoginRequest, NewTokenRequest, TokenOut, UserOut
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import IssuedToken
 
 public_router = open_router("/auth", tags=["auth"])

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import Query, Response, status
 from pydantic import BaseModel, Field, model_validator
 
-from reelhouse.api.deps import AdminDep, ServicesDep, token_router
+from reelhouse.api.deps import AdminDep, token_router
 from reelhouse.api.jobs import JobOut, accepted
-from reelhouse.api.schemas import NO_NUL, RowIdPath
 from reelhouse.content.metadata.models import INT64_MAX
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import NO_NUL, RowIdPath
 
 router = token_router("/items/{item_id}", tags=["control"])
 

@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the services of this process and who is calling."""
+"""Who is calling the API: a token, or for a read the web page's login cookie; an admin; an admin
+of a stand-in media server. And the routers under `/api` that check it."""
 
 from __future__ import annotations
 
@@ -7,33 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from reelhouse.bootstrap import Services
-from reelhouse.config import Settings
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
+from reelhouse.http.deps import ServicesDep, services, settings
+from reelhouse.http.sessions import SAFE_METHODS, session_secret
 from reelhouse.users.service import Principal
-from reelhouse.web.session import SAFE_METHODS, session_secret
 
 _bearer = HTTPBearer(auto_error=False, description="A login or API token (`rh_...`).")
-
-
-# Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` one in
-# its thread pool, a thread hop (and a GIL hand-over) per dependency per request.
-
-
-async def services(request: Request) -> Services:
-    wired: Services = request.app.state.services
-    return wired
-
-
-ServicesDep = Annotated[Services, Depends(services)]
-
-
-async def settings(request: Request) -> Settings:
-    configured: Settings = request.app.state.settings
-    return configured
-
-
-SettingsDep = Annotated[Settings, Depends(settings)]
 
 
 async def current_principal(

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import Header, Query
 from fastapi.responses import FileResponse, Response
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
-from reelhouse.api.schemas import RowIdPath
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.content.reads.images import ServedImage
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router(tags=["images"])
 

@@ -11,11 +11,11 @@ from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reelhouse.api.query import QueryModel
-from reelhouse.api.schemas import NO_NUL, RowId
 from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.views import ItemDetailsView, ItemView, PageView
+from reelhouse.http.params import NO_NUL, RowId
 from reelhouse.infra.encoded_body import EncodedBody
 
 MAX_PAGE_SIZE = 200

@@ -12,9 +12,10 @@ from fastapi import Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from reelhouse.api.deps import AdminDep, ServicesDep, SettingsDep, token_router
-from reelhouse.api.schemas import NO_NUL, PATH_MAX, RowIdPath
+from reelhouse.api.deps import AdminDep, token_router
 from reelhouse.config import HttpSettings
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.params import NO_NUL, PATH_MAX, RowIdPath
 from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.views import JobView

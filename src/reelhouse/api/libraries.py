@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from fastapi import status
 
-from reelhouse.api.deps import AdminDep, CallerDep, ServicesDep, token_router
-from reelhouse.api.schemas import (
-    LibraryChangeRequest,
-    LibraryOut,
-    NewLibraryRequest,
-    RowIdPath,
-)
+from reelhouse.api.deps import AdminDep, CallerDep, token_router
+from reelhouse.api.schemas import LibraryChangeRequest, LibraryOut, NewLibraryRequest
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router("/libraries", tags=["libraries"])
 

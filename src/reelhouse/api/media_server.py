@@ -13,9 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
-from reelhouse.api.deps import MediaServerAdminDep, ServicesDep
+from reelhouse.api.deps import MediaServerAdminDep
 from reelhouse.api.webhooks import MediaServerModel
 from reelhouse.errors import InvalidInputError
+from reelhouse.http.deps import ServicesDep
 from reelhouse.infra.logging import get_logger
 from reelhouse.ingest.libraries import ItemFolder
 from reelhouse.kinds import ItemKind

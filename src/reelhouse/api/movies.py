@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
@@ -15,7 +15,8 @@ from reelhouse.api.items import (
     detail_response,
     listing_response,
 )
-from reelhouse.api.schemas import RowIdPath
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router("/movies", tags=["movies"])
 

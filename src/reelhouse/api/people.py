@@ -7,9 +7,10 @@ from datetime import date
 import msgspec
 from pydantic import BaseModel
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import ItemOut, item_out
-from reelhouse.api.schemas import RowIdPath
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router(tags=["people"])
 

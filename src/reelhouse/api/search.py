@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Query, Request
 from pydantic import BaseModel, TypeAdapter
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import ItemOut, JSONBody, encoder, item_out
-from reelhouse.api.schemas import NO_NUL
 from reelhouse.content.reads.search import MAX_QUERY_LENGTH, SearchResults
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import NO_NUL
 from reelhouse.kinds import ItemKind
 
 router = token_router(tags=["search"])

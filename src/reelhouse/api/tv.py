@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from reelhouse.api.deps import CallerDep, ServicesDep, token_router
+from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
@@ -18,7 +18,8 @@ from reelhouse.api.items import (
     item_out,
     listing_response,
 )
-from reelhouse.api.schemas import RowIdPath
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router(tags=["tv"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}

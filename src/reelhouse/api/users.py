@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import status
 
-from reelhouse.api.deps import AdminDep, ServicesDep, token_router
-from reelhouse.api.schemas import NewUserRequest, RowIdPath, UserLibrariesRequest, UserOut
+from reelhouse.api.deps import AdminDep, token_router
+from reelhouse.api.schemas import NewUserRequest, UserLibrariesRequest, UserOut
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
 
 router = token_router("/users", tags=["users"])
 

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel, to_pascal
 
-from reelhouse.api.deps import MediaServerAdminDep, ServicesDep, SettingsDep, open_router
-from reelhouse.api.schemas import PATH_MAX
+from reelhouse.api.deps import MediaServerAdminDep, open_router
 from reelhouse.bootstrap import Services
 from reelhouse.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.params import PATH_MAX
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.roots import normalize_root
 

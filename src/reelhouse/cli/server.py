@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from reelhouse.api.server_protocol import bounded_httptools
 from reelhouse.app import create_app
 from reelhouse.bootstrap import Runtime
 from reelhouse.cli.root import app, run, settings_of
+from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.infra.db import migrate
 from reelhouse.libraries.watch import running_watcher
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.sessions import session_secret
 from reelhouse.users.service import Principal
-from reelhouse.web.session import session_secret
 
 
 async def page_principal(

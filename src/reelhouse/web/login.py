@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
-from reelhouse.api.problems import status_for
 from reelhouse.errors import AuthenticationError, DomainError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.problems import status_for
+from reelhouse.http.sessions import end_session, session_secret, start_session
+from reelhouse.web.csrf import renew_csrf
+from reelhouse.web.recent import forget_recent
 from reelhouse.web.render import PageRoute, local_path, render
-from reelhouse.web.session import end_session, session_secret, start_session
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -50,6 +52,7 @@ async def login(
         )
     response = RedirectResponse(local_path(next), HTTPStatus.SEE_OTHER)
     start_session(response, request, configured, issued.secret)
+    renew_csrf(response, request, configured)
     return response
 
 
@@ -63,4 +66,5 @@ async def logout(request: Request, wired: ServicesDep, configured: SettingsDep) 
             await wired.users.logout(await wired.users.authenticate(secret))
     response = RedirectResponse("/login", HTTPStatus.SEE_OTHER)
     end_session(response, request, configured.web)
+    forget_recent(response, request, configured.web)
     return response

@@ -9,8 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
 
-from reelhouse.api.deps import ServicesDep, SettingsDep
-from reelhouse.api.schemas import RowIdPath
 from reelhouse.bootstrap import Services
 from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.catalogue.models import ImageKind
@@ -18,12 +16,14 @@ from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.search import MAX_QUERY_LENGTH
 from reelhouse.content.reads.views import ItemDetailsView, ItemView
 from reelhouse.errors import NotFoundError
+from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.params import RowIdPath
 from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
+from reelhouse.web.recent import recent_items, remember
 from reelhouse.web.render import PageRoute, is_fragment, render
-from reelhouse.web.session import recent_items, remember
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -22,18 +22,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
 from reelhouse import __version__
-from reelhouse.api.problems import status_for
 from reelhouse.config import Settings
 from reelhouse.errors import AuthenticationError, DomainError
+from reelhouse.http.problems import status_for
+from reelhouse.http.sessions import SAFE_METHODS, end_session, session_secret
 from reelhouse.users.service import Principal
-from reelhouse.web.session import (
-    SAFE_METHODS,
-    csrf_token,
-    end_session,
-    keep_csrf,
-    session_secret,
-    verify_csrf,
-)
+from reelhouse.web.csrf import csrf_token, keep_csrf, verify_csrf
+from reelhouse.web.recent import forget_recent
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -124,6 +119,7 @@ def login_redirect(request: Request, *, expired: bool) -> Response:
         response = RedirectResponse(f"/login?{urlencode(params)}", HTTPStatus.SEE_OTHER)
     if expired:
         end_session(response, request, settings.web)
+        forget_recent(response, request, settings.web)
     return response
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reelhouse.web import admin, login, pages
+from reelhouse.web import account, login, pages
+from reelhouse.web.admin import jobs, libraries, matching, users
 from reelhouse.web.render import STATIC_DIR
 
 
 def web_routers() -> tuple[APIRouter, ...]:
     """The page under `/` (none of it in the API docs)."""
-    return (login.router, pages.router, admin.router)
+    return (
+        login.router,
+        pages.router,
+        libraries.router,
+        users.router,
+        account.router,
+        jobs.router,
+        matching.router,
+    )
 
 
 def mount_static(app: FastAPI) -> None:

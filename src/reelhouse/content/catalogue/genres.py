@@ -8,11 +8,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelhouse.content.catalogue.models import (
-    Genre,
-    Item,
-    ItemGenre,
-)
+from reelhouse.content.catalogue.models import Genre, Item, ItemGenre
 
 
 class GenreRepository:

@@ -13,10 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reelhouse.content.catalogue.models import (
-    Item,
-    MediaFileItem,
-)
+from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import MediaFile
 

@@ -13,13 +13,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelhouse.content.catalogue.models import (
-    Credit,
-    CreditRole,
-    Image,
-    Item,
-    Person,
-)
+from reelhouse.content.catalogue.models import Credit, CreditRole, Image, Item, Person
 from reelhouse.content.catalogue.sorting import sort_title
 from reelhouse.infra.db.repository import (
     BULK_CHUNK,

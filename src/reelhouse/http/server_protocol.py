@@ -16,8 +16,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from reelhouse.api.middleware import head_too_large_detail
-from reelhouse.api.problems import problem
+from reelhouse.http.middleware import head_too_large_detail
+from reelhouse.http.problems import problem
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):

@@ -23,8 +23,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reelhouse.api.problems import document_problems, problem
 from reelhouse.config import HttpSettings
+from reelhouse.http.problems import document_problems, problem
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()

@@ -1,4 +1,5 @@
-"""RFC 9457 problem+json for every error the API returns (house rule 4)."""
+"""RFC 9457 problem+json for every error the API returns (house rule 4), and the status of each
+domain error, which the web page's error pages answer with too."""
 
 from __future__ import annotations
 

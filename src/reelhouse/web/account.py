@@ -1,0 +1,71 @@
+"""The viewer's own account page: their login and API tokens, for any user (not an admin page).
+
+A token's secret is shown once, in the answer that made it; a refused name is shown again with
+what is wrong.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from reelhouse.errors import DomainError
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
+from reelhouse.http.problems import status_for
+from reelhouse.users.service import Principal
+from reelhouse.web.deps import ViewerDep
+from reelhouse.web.forms import Text, notice, see
+from reelhouse.web.render import PageRoute, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+async def _tokens_page(
+    request: Request,
+    viewer: Principal,
+    wired: ServicesDep,
+    *,
+    issued: str | None = None,
+    name: str = "",
+    error: DomainError | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "account.html",
+        {
+            "tokens": await wired.users.list_tokens(viewer),
+            "issued": issued,
+            "name": name,
+            "error": error,
+            "notice": notice(request),
+        },
+        principal=viewer,
+        status=status_for(error).value if error else 200,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request, viewer: ViewerDep, wired: ServicesDep) -> HTMLResponse:
+    """The viewer's own login and API tokens."""
+    return await _tokens_page(request, viewer, wired)
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+async def create_token(
+    request: Request, viewer: ViewerDep, wired: ServicesDep, name: Text = ""
+) -> HTMLResponse:
+    """A new API token, whose secret this answer shows once (it is not kept)."""
+    try:
+        issued = await wired.users.create_api_token(viewer, name)
+    except DomainError as exc:
+        return await _tokens_page(request, viewer, wired, name=name, error=exc)
+    return await _tokens_page(request, viewer, wired, issued=issued.secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(
+    token_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+) -> RedirectResponse:
+    await wired.users.revoke_token(viewer, token_id)
+    return see("/account", "token-revoked")

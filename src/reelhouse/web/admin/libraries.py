@@ -1,0 +1,134 @@
+"""Admin pages of the libraries: adding, changing, deleting and scanning them; the admin area
+opens here."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from reelhouse.errors import DomainError, InvalidInputError
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
+from reelhouse.http.problems import status_for
+from reelhouse.kinds import LibraryKind
+from reelhouse.users.service import Principal
+from reelhouse.web.deps import AdminViewerDep
+from reelhouse.web.forms import Text, notice, see
+from reelhouse.web.render import PageRoute, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def split_paths(text: str) -> list[str]:
+    """Folders as a form gives them: one per line."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@router.get("/admin")
+async def admin_home(_admin: AdminViewerDep) -> RedirectResponse:
+    return RedirectResponse("/admin/libraries", HTTPStatus.SEE_OTHER)
+
+
+async def _libraries_page(
+    request: Request,
+    admin: Principal,
+    wired: ServicesDep,
+    *,
+    form: dict[str, Any] | None = None,
+    error: DomainError | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin/libraries.html",
+        {
+            "libraries": await wired.libraries.list(),
+            "kinds": list(LibraryKind),
+            "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
+            "error": error,
+            "notice": notice(request),
+        },
+        principal=admin,
+        status=status_for(error).value if error else 200,
+    )
+
+
+@router.get("/admin/libraries", response_class=HTMLResponse)
+async def libraries_page(
+    request: Request, admin: AdminViewerDep, wired: ServicesDep
+) -> HTMLResponse:
+    return await _libraries_page(request, admin, wired)
+
+
+@router.post("/admin/libraries", response_model=None)
+async def add_library(
+    request: Request,
+    admin: AdminViewerDep,
+    wired: ServicesDep,
+    name: Text = "",
+    kind: Text = LibraryKind.MOVIES.value,
+    paths: Text = "",
+) -> HTMLResponse | RedirectResponse:
+    try:
+        if kind not in set(LibraryKind):
+            raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
+        await wired.libraries.create(name, LibraryKind(kind), split_paths(paths))
+    except DomainError as exc:
+        form = {"name": name, "kind": kind, "paths": paths}
+        return await _libraries_page(request, admin, wired, form=form, error=exc)
+    return see("/admin/libraries", "library-added")
+
+
+@router.get("/admin/libraries/{library_id}", response_class=HTMLResponse)
+async def library_form(
+    request: Request, library_id: RowIdPath, admin: AdminViewerDep, wired: ServicesDep
+) -> HTMLResponse:
+    library = await wired.libraries.get(library_id)
+    form = {"name": library.name, "paths": "\n".join(library.paths)}
+    return render(
+        request,
+        "admin/library.html",
+        {"library": library, "form": form, "error": None},
+        principal=admin,
+    )
+
+
+@router.post("/admin/libraries/{library_id}", response_model=None)
+async def change_library(
+    request: Request,
+    library_id: RowIdPath,
+    admin: AdminViewerDep,
+    wired: ServicesDep,
+    name: Text = "",
+    paths: Text = "",
+) -> HTMLResponse | RedirectResponse:
+    library = await wired.libraries.get(library_id)
+    try:
+        await wired.libraries.update(library_id, name=name, paths=split_paths(paths))
+    except DomainError as exc:
+        return render(
+            request,
+            "admin/library.html",
+            {"library": library, "form": {"name": name, "paths": paths}, "error": exc},
+            principal=admin,
+            status=status_for(exc).value,
+        )
+    return see("/admin/libraries", "library-saved")
+
+
+@router.post("/admin/libraries/{library_id}/delete")
+async def delete_library(
+    library_id: RowIdPath, _admin: AdminViewerDep, wired: ServicesDep
+) -> RedirectResponse:
+    await wired.libraries.delete(library_id)
+    return see("/admin/libraries", "library-deleted")
+
+
+@router.post("/admin/libraries/{library_id}/scan")
+async def scan_library(
+    library_id: RowIdPath, _admin: AdminViewerDep, wired: ServicesDep
+) -> RedirectResponse:
+    enqueued = await wired.libraries.scan(library_id)
+    return see("/admin/jobs", "scan-queued" if enqueued.created else "scan-running")

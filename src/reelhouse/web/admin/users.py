@@ -1,0 +1,83 @@
+"""Admin pages of the users: adding and deleting them, and which libraries each one sees."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from reelhouse.errors import DomainError
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
+from reelhouse.http.problems import status_for
+from reelhouse.users.service import Principal
+from reelhouse.web.deps import AdminViewerDep
+from reelhouse.web.forms import Text, notice, see
+from reelhouse.web.render import PageRoute, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+async def _users_page(
+    request: Request,
+    admin: Principal,
+    wired: ServicesDep,
+    *,
+    form: dict[str, Any] | None = None,
+    error: DomainError | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "users": await wired.users.list_users(),
+            "libraries": await wired.libraries.list(),
+            "form": form or {"username": "", "is_admin": False},
+            "error": error,
+            "notice": notice(request),
+        },
+        principal=admin,
+        status=status_for(error).value if error else 200,
+    )
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+async def users_page(request: Request, admin: AdminViewerDep, wired: ServicesDep) -> HTMLResponse:
+    return await _users_page(request, admin, wired)
+
+
+@router.post("/admin/users", response_model=None)
+async def add_user(
+    request: Request,
+    admin: AdminViewerDep,
+    wired: ServicesDep,
+    username: Text = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    is_admin: Annotated[bool, Form()] = False,
+) -> HTMLResponse | RedirectResponse:
+    try:
+        await wired.users.create_user(username, password, is_admin=is_admin)
+    except DomainError as exc:
+        form = {"username": username, "is_admin": is_admin}  # never the password back
+        return await _users_page(request, admin, wired, form=form, error=exc)
+    return see("/admin/users", "user-added")
+
+
+@router.post("/admin/users/{user_id}/libraries")
+async def set_user_libraries(
+    user_id: RowIdPath,
+    _admin: AdminViewerDep,
+    wired: ServicesDep,
+    library_id: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+) -> RedirectResponse:
+    await wired.users.set_user_libraries(user_id, library_id)
+    return see("/admin/users", "user-saved")
+
+
+@router.post("/admin/users/{user_id}/delete")
+async def delete_user(
+    user_id: RowIdPath, admin: AdminViewerDep, wired: ServicesDep
+) -> RedirectResponse:
+    await wired.users.delete_user(admin, user_id)
+    return see("/admin/users", "user-deleted")

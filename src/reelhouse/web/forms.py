@@ -1,0 +1,34 @@
+"""What the page's forms share: the notice a page shows after a change sent it there, and the
+bound on a form's text field."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse
+
+#: What a page says after a change sent it there (`?notice=`): fixed texts, never echoed input.
+NOTICES = {
+    "library-added": "Library added. Start a scan to fill it.",
+    "library-saved": "Library saved.",
+    "library-deleted": "Library deleted.",
+    "scan-queued": "Scan queued: follow it below.",
+    "scan-running": "That scan is already queued or running: follow it below.",
+    "user-added": "User added.",
+    "user-saved": "User saved.",
+    "user-deleted": "User deleted.",
+    "token-revoked": "Token revoked.",
+    "job-cancelled": "Cancellation asked for.",
+    "match-queued": "Match chosen: the item is being refreshed with it.",
+}
+Text = Annotated[str, Form(max_length=10_000)]
+
+
+def see(path: str, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?notice={notice}", HTTPStatus.SEE_OTHER)
+
+
+def notice(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get("notice", ""))
