@@ -20,15 +20,15 @@ def issued(token: IssuedToken) -> IssuedTokenOut:
 
 
 @public_router.post("/login", responses={401: {"description": "Wrong username or password."}})
-async def login(body: LoginRequest, wired: ServicesDep) -> IssuedTokenOut:
+async def login(body: LoginRequest, services: ServicesDep) -> IssuedTokenOut:
     """Exchange a username and password for a login token."""
-    return issued(await wired.users.login(body.username, body.password))
+    return issued(await services.users.login(body.username, body.password))
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(caller: CallerDep, wired: ServicesDep) -> None:
+async def logout(caller: CallerDep, services: ServicesDep) -> None:
     """Revoke the token this request was made with."""
-    await wired.users.logout(caller)
+    await services.users.logout(caller)
 
 
 @router.get("/users/me")
@@ -37,19 +37,19 @@ async def me(caller: CallerDep) -> UserOut:
 
 
 @router.get("/tokens")
-async def list_tokens(caller: CallerDep, wired: ServicesDep) -> list[TokenOut]:
-    tokens = await wired.users.list_tokens(caller)
+async def list_tokens(caller: CallerDep, services: ServicesDep) -> list[TokenOut]:
+    tokens = await services.users.list_tokens(caller)
     return [TokenOut.model_validate(token, from_attributes=True) for token in tokens]
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
 async def create_token(
-    body: NewTokenRequest, caller: CallerDep, wired: ServicesDep
+    body: NewTokenRequest, caller: CallerDep, services: ServicesDep
 ) -> IssuedTokenOut:
     """A long-lived API token for a script or an app; its secret is shown once."""
-    return issued(await wired.users.create_api_token(caller, body.name))
+    return issued(await services.users.create_api_token(caller, body.name))
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_token(token_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> None:
-    await wired.users.revoke_token(caller, token_id)
+async def revoke_token(token_id: RowIdPath, caller: CallerDep, services: ServicesDep) -> None:
+    await services.users.revoke_token(caller, token_id)

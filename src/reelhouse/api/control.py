@@ -58,12 +58,12 @@ class CandidateOut(BaseModel):
 async def match_candidates(
     item_id: RowIdPath,
     _admin: AdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     query: Annotated[str | None, Query(max_length=500)] = None,
     year: Annotated[int | None, Query(ge=1800, le=2200)] = None,
 ) -> list[CandidateOut]:
     """What the provider offers for the item's title (or for `query`), best match first."""
-    ranked = await wired.control.search_candidates(item_id, query, year)
+    ranked = await services.control.search_candidates(item_id, query, year)
     return [
         CandidateOut(
             provider=s.candidate.provider,
@@ -83,10 +83,10 @@ async def match_candidates(
 
 @router.post("/match", status_code=status.HTTP_202_ACCEPTED, responses=QUEUED)
 async def fix_match(
-    item_id: RowIdPath, body: MatchIn, _admin: AdminDep, wired: ServicesDep, response: Response
+    item_id: RowIdPath, body: MatchIn, _admin: AdminDep, services: ServicesDep, response: Response
 ) -> JobOut:
     """Give the item these provider ids and re-fetch it under them."""
-    enqueued = await wired.control.fix_match(
+    enqueued = await services.control.fix_match(
         item_id, tmdb_id=body.tmdb_id, tvdb_id=body.tvdb_id, imdb_id=body.imdb_id
     )
     return accepted(enqueued, response)
@@ -96,11 +96,11 @@ async def fix_match(
 async def refresh(
     item_id: RowIdPath,
     _admin: AdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     response: Response,
     body: RefreshIn | None = None,
 ) -> JobOut:
-    enqueued = await wired.control.refresh(
+    enqueued = await services.control.refresh(
         item_id, bypass_cache=body.bypass_cache if body else False
     )
     return accepted(enqueued, response)
@@ -108,7 +108,7 @@ async def refresh(
 
 @router.put("/locked-fields", responses=NOT_FOUND)
 async def lock_fields(
-    item_id: RowIdPath, body: LockedFields, _admin: AdminDep, wired: ServicesDep
+    item_id: RowIdPath, body: LockedFields, _admin: AdminDep, services: ServicesDep
 ) -> LockedFields:
     """Fields a refresh leaves as they are (`title`, `overview`, `genres`, `artwork`...)."""
-    return LockedFields(fields=await wired.control.lock_fields(item_id, body.fields))
+    return LockedFields(fields=await services.control.lock_fields(item_id, body.fields))

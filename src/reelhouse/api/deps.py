@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelhouse.errors import AuthenticationError, PermissionDeniedError
-from reelhouse.http.deps import ServicesDep, services, settings
+from reelhouse.http.deps import ServicesDep, app_services, app_settings
 from reelhouse.http.sessions import SAFE_METHODS, session_secret
 from reelhouse.users.service import Principal
 
@@ -22,14 +22,14 @@ async def current_principal(
 ) -> Principal:
     # The services and settings straight from the app, not as dependencies: FastAPI works out
     # each dependency of this one again wherever it is used, and nearly every route uses it.
-    wired, configured = await services(request), await settings(request)
+    services, configured = await app_services(request), await app_settings(request)
     if credentials is not None:
-        return await wired.users.authenticate(credentials.credentials)
+        return await services.users.authenticate(credentials.credentials)
     cookie = session_secret(request, configured.web)
     if cookie is not None and request.method in SAFE_METHODS:
         # The web page's own reads (its images, its job event streams) carry its login
         # cookie; a change never goes by cookie alone, which another site's form could send.
-        return await wired.users.authenticate(cookie)
+        return await services.users.authenticate(cookie)
     raise AuthenticationError("this request needs an `Authorization: Bearer` token")
 
 
@@ -46,7 +46,7 @@ AdminDep = Annotated[Principal, Depends(admin_principal)]
 
 
 async def media_server_admin(
-    wired: ServicesDep,
+    services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     emby_token: Annotated[str | None, Header(alias="X-Emby-Token")] = None,
     media_browser_token: Annotated[str | None, Header(alias="X-MediaBrowser-Token")] = None,
@@ -61,7 +61,7 @@ async def media_server_admin(
             "this request needs a token: `X-Emby-Token`, `X-MediaBrowser-Token`, `?api_key=` "
             "or `Authorization: Bearer`"
         )
-    return await admin_principal(await wired.users.authenticate(token))
+    return await admin_principal(await services.users.authenticate(token))
 
 
 MediaServerAdminDep = Annotated[Principal, Depends(media_server_admin)]

@@ -36,12 +36,12 @@ async def get_image(
     item_id: RowIdPath,
     kind: ImageKind,
     caller: CallerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     width: Width = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The item's selected image of `kind`: the original, or resized to `width` pixels."""
-    served = await wired.images.image(item_id, kind, width, caller.visible_libraries)
+    served = await services.images.image(item_id, kind, width, caller.visible_libraries)
     return image_response(served, if_none_match)
 
 
@@ -50,12 +50,12 @@ async def get_person_image(
     person_id: RowIdPath,
     kind: ImageKind,
     _caller: CallerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     width: Width = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The person's selected image of `kind` (`profile`: their photo), as `get_image`."""
-    return image_response(await wired.images.person_image(person_id, kind, width), if_none_match)
+    return image_response(await services.images.person_image(person_id, kind, width), if_none_match)
 
 
 def image_response(served: ServedImage, if_none_match: str | None) -> Response:

@@ -58,30 +58,30 @@ def accepted(enqueued: Enqueued, response: Response) -> JobOut:
 async def scan_library(
     library_id: RowIdPath,
     _admin: AdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     response: Response,
     body: ScanRequest | None = None,
 ) -> JobOut:
     """Queue a scan of the library, or of one folder inside it."""
-    enqueued = await wired.libraries.scan(library_id, body.folder if body else None)
+    enqueued = await services.libraries.scan(library_id, body.folder if body else None)
     return accepted(enqueued, response)
 
 
 @router.get("/jobs")
 async def list_jobs(
     _admin: AdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     state: Annotated[list[JobState] | None, Query()] = None,
     kind: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[JobOut]:
-    jobs = await wired.jobs.list_jobs(states=state or (), kind=kind, limit=limit)
+    jobs = await services.jobs.list_jobs(states=state or (), kind=kind, limit=limit)
     return [job_out(job) for job in jobs]
 
 
 @router.get("/jobs/{job_id}", responses={404: {"description": "No such job."}})
-async def get_job(job_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> JobOut:
-    return job_out(await wired.jobs.get(job_id))
+async def get_job(job_id: RowIdPath, _admin: AdminDep, services: ServicesDep) -> JobOut:
+    return job_out(await services.jobs.get(job_id))
 
 
 @router.get(
@@ -95,15 +95,15 @@ async def get_job(job_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> Jo
 async def job_events(
     job_id: RowIdPath,
     _admin: AdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     request: Request,
 ) -> StreamingResponse:
     """Follow a job: a `progress` event with the job (as `GET /jobs/{job_id}` shows it) now and
     each time it changes, and an `end` event when it has finished, which closes the stream."""
-    await wired.jobs.get(job_id)  # an unknown job is a 404 now, not an empty stream
+    await services.jobs.get(job_id)  # an unknown job is a 404 now, not an empty stream
     return StreamingResponse(
-        job_event_stream(wired.jobs, job_id, configured.http, request),
+        job_event_stream(services.jobs, job_id, configured.http, request),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -133,6 +133,6 @@ async def job_event_stream(
 
 
 @router.post("/jobs/{job_id}/cancel", responses={404: {"description": "No such job."}})
-async def cancel_job(job_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> JobOut:
+async def cancel_job(job_id: RowIdPath, _admin: AdminDep, services: ServicesDep) -> JobOut:
     """Cancel a queued job now, or ask a running one to stop at its next checkpoint."""
-    return job_out(await wired.jobs.cancel(job_id))
+    return job_out(await services.jobs.cancel(job_id))

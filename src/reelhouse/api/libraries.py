@@ -13,34 +13,36 @@ router = token_router("/libraries", tags=["libraries"])
 
 
 @router.get("")
-async def list_libraries(caller: CallerDep, wired: ServicesDep) -> list[LibraryOut]:
-    libraries = await wired.libraries.list(caller.visible_libraries)
+async def list_libraries(caller: CallerDep, services: ServicesDep) -> list[LibraryOut]:
+    libraries = await services.libraries.list(caller.visible_libraries)
     return [LibraryOut.model_validate(library, from_attributes=True) for library in libraries]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_library(
-    body: NewLibraryRequest, _admin: AdminDep, wired: ServicesDep
+    body: NewLibraryRequest, _admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
-    library = await wired.libraries.create(body.name, body.kind, body.paths)
+    library = await services.libraries.create(body.name, body.kind, body.paths)
     return LibraryOut.model_validate(library, from_attributes=True)
 
 
 @router.get("/{library_id}", responses={404: {"description": "No such library."}})
-async def get_library(library_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> LibraryOut:
-    library = await wired.libraries.get(library_id, caller.visible_libraries)
+async def get_library(
+    library_id: RowIdPath, caller: CallerDep, services: ServicesDep
+) -> LibraryOut:
+    library = await services.libraries.get(library_id, caller.visible_libraries)
     return LibraryOut.model_validate(library, from_attributes=True)
 
 
 @router.patch("/{library_id}", responses={404: {"description": "No such library."}})
 async def change_library(
-    library_id: RowIdPath, body: LibraryChangeRequest, _admin: AdminDep, wired: ServicesDep
+    library_id: RowIdPath, body: LibraryChangeRequest, _admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
     """Rename a library or replace its folders."""
-    library = await wired.libraries.update(library_id, name=body.name, paths=body.paths)
+    library = await services.libraries.update(library_id, name=body.name, paths=body.paths)
     return LibraryOut.model_validate(library, from_attributes=True)
 
 
 @router.delete("/{library_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_library(library_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> None:
-    await wired.libraries.delete(library_id)
+async def delete_library(library_id: RowIdPath, _admin: AdminDep, services: ServicesDep) -> None:
+    await services.libraries.delete(library_id)

@@ -113,7 +113,7 @@ async def admin_notice(notice: AdminNotice, _admin: MediaServerAdminDep) -> Resp
 @router.get("/Items", response_model_exclude_none=True)
 async def items(
     _admin: MediaServerAdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     include_item_types: Annotated[
         str | None,
         Query(alias="includeItemTypes", max_length=MAX_LIST_TEXT, description="Movie, Series."),
@@ -128,7 +128,7 @@ async def items(
     """Movies and series by sort title, each with its folder and provider ids: how Sonarr
     and Radarr find the folder to name in their library update. The answer is always flat and
     always has `Path` and `ProviderIds` (what `recursive=true&fields=Path,ProviderIds` asks)."""
-    found, total = await wired.libraries.item_folders(
+    found, total = await services.libraries.item_folders(
         _item_kinds(include_item_types), _years(years), start_index, limit
     )
     return EmbyItemsOut(

@@ -23,9 +23,9 @@ router = token_router("/movies", tags=["movies"])
 
 @router.get("", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
 async def list_movies(
-    params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
+    params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await listing_response(wired.movies, params, caller.visible_libraries, request)
+    return await listing_response(services.movies, params, caller.visible_libraries, request)
 
 
 @router.get(
@@ -34,8 +34,8 @@ async def list_movies(
     responses={404: {"description": "No such movie."}},
 )
 async def get_movie(
-    movie_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+    movie_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
     return await detail_response(
-        wired.movies, movie_id, caller.visible_libraries, wired.people, request
+        services.movies, movie_id, caller.visible_libraries, services.people, request
     )

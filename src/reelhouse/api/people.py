@@ -40,8 +40,8 @@ class GenreOut(BaseModel):
 
 
 @router.get("/people/{person_id}", responses={404: {"description": "No such person."}})
-async def get_person(person_id: RowIdPath, caller: CallerDep, wired: ServicesDep) -> PersonOut:
-    details = await wired.people.details(person_id, caller.visible_libraries)
+async def get_person(person_id: RowIdPath, caller: CallerDep, services: ServicesDep) -> PersonOut:
+    details = await services.people.details(person_id, caller.visible_libraries)
     return PersonOut(
         **msgspec.structs.asdict(details.person),
         credits=[
@@ -58,7 +58,7 @@ async def get_person(person_id: RowIdPath, caller: CallerDep, wired: ServicesDep
 
 
 @router.get("/genres")
-async def list_genres(caller: CallerDep, wired: ServicesDep) -> list[GenreOut]:
+async def list_genres(caller: CallerDep, services: ServicesDep) -> list[GenreOut]:
     """Genres of the items the caller may see, with how many items have each."""
-    counts = await wired.people.genres(caller.visible_libraries)
+    counts = await services.people.genres(caller.visible_libraries)
     return [GenreOut(name=name, items=items) for name, items in counts]

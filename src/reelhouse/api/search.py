@@ -52,13 +52,13 @@ def search_json(results: SearchResults) -> bytes:
 async def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, pattern=NO_NUL)],
     caller: CallerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> JSONBody:
     """Titles (original too), overviews and people; accents, case and small typos forgiven."""
     render = encoder(request, search_json)
-    body = await wired.search.search_rendered(
+    body = await services.search.search_rendered(
         q, caller.visible_libraries, limit, "api-json+gzip", render
     )
     return JSONBody.encoded(body, request)

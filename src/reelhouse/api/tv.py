@@ -27,49 +27,49 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item
 
 @router.get("/series", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
 async def list_series(
-    params: ListingDep, caller: CallerDep, wired: ServicesDep, request: Request
+    params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await listing_response(wired.series, params, caller.visible_libraries, request)
+    return await listing_response(services.series, params, caller.visible_libraries, request)
 
 
 @router.get("/series/{series_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
 async def get_series(
-    series_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+    series_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
     return await detail_response(
-        wired.series, series_id, caller.visible_libraries, wired.people, request
+        services.series, series_id, caller.visible_libraries, services.people, request
     )
 
 
 @router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
 async def list_seasons(
-    series_id: RowIdPath, caller: CallerDep, wired: ServicesDep
+    series_id: RowIdPath, caller: CallerDep, services: ServicesDep
 ) -> list[ItemOut]:
-    seasons = await wired.series.seasons(series_id, caller.visible_libraries)
+    seasons = await services.series.seasons(series_id, caller.visible_libraries)
     return [item_out(season) for season in seasons]
 
 
 @router.get("/seasons/{season_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
 async def get_season(
-    season_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+    season_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
     return await detail_response(
-        wired.seasons, season_id, caller.visible_libraries, wired.people, request
+        services.seasons, season_id, caller.visible_libraries, services.people, request
     )
 
 
 @router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
 async def list_episodes(
-    season_id: RowIdPath, caller: CallerDep, wired: ServicesDep
+    season_id: RowIdPath, caller: CallerDep, services: ServicesDep
 ) -> list[ItemOut]:
-    episodes = await wired.seasons.episodes(season_id, caller.visible_libraries)
+    episodes = await services.seasons.episodes(season_id, caller.visible_libraries)
     return [item_out(episode) for episode in episodes]
 
 
 @router.get("/episodes/{episode_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
 async def get_episode(
-    episode_id: RowIdPath, caller: CallerDep, wired: ServicesDep, request: Request
+    episode_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
     return await detail_response(
-        wired.episodes, episode_id, caller.visible_libraries, wired.people, request
+        services.episodes, episode_id, caller.visible_libraries, services.people, request
     )

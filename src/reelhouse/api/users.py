@@ -13,30 +13,32 @@ router = token_router("/users", tags=["users"])
 
 
 @router.get("")
-async def list_users(_admin: AdminDep, wired: ServicesDep) -> list[UserOut]:
-    return [UserOut.model_validate(u, from_attributes=True) for u in await wired.users.list_users()]
+async def list_users(_admin: AdminDep, services: ServicesDep) -> list[UserOut]:
+    return [
+        UserOut.model_validate(u, from_attributes=True) for u in await services.users.list_users()
+    ]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_user(body: NewUserRequest, _admin: AdminDep, wired: ServicesDep) -> UserOut:
-    user = await wired.users.create_user(body.username, body.password, is_admin=body.is_admin)
+async def create_user(body: NewUserRequest, _admin: AdminDep, services: ServicesDep) -> UserOut:
+    user = await services.users.create_user(body.username, body.password, is_admin=body.is_admin)
     return UserOut.model_validate(user, from_attributes=True)
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: RowIdPath, _admin: AdminDep, wired: ServicesDep) -> UserOut:
-    return UserOut.model_validate(await wired.users.get_user(user_id), from_attributes=True)
+async def get_user(user_id: RowIdPath, _admin: AdminDep, services: ServicesDep) -> UserOut:
+    return UserOut.model_validate(await services.users.get_user(user_id), from_attributes=True)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: RowIdPath, admin: AdminDep, wired: ServicesDep) -> None:
-    await wired.users.delete_user(admin, user_id)
+async def delete_user(user_id: RowIdPath, admin: AdminDep, services: ServicesDep) -> None:
+    await services.users.delete_user(admin, user_id)
 
 
 @router.put("/{user_id}/libraries")
 async def set_user_libraries(
-    user_id: RowIdPath, body: UserLibrariesRequest, _admin: AdminDep, wired: ServicesDep
+    user_id: RowIdPath, body: UserLibrariesRequest, _admin: AdminDep, services: ServicesDep
 ) -> UserOut:
     """The libraries a plain user may see (admins see all)."""
-    user = await wired.users.set_user_libraries(user_id, body.library_ids)
+    user = await services.users.set_user_libraries(user_id, body.library_ids)
     return UserOut.model_validate(user, from_attributes=True)

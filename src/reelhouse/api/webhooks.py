@@ -161,13 +161,13 @@ SCANS_RESPONSES: dict[int | str, dict[str, str]] = {
     responses=SCANS_RESPONSES,
 )
 async def arr_webhook(
-    event: ArrEvent, wired: ServicesDep, configured: SettingsDep, response: Response
+    event: ArrEvent, services: ServicesDep, configured: SettingsDep, response: Response
 ) -> ArrScansOut:
     """Sonarr's or Radarr's "Webhook" connection: imports, upgrades, renames and deletions
     become targeted scans of the folders they touch; other events are ignored."""
     paths = event.paths()
     log.info("arr webhook", event_type=event.event_type, paths=len(paths))
-    scans = await scan_paths(wired, paths, configured.webhooks.max_paths, response)
+    scans = await scan_paths(services, paths, configured.webhooks.max_paths, response)
     return ArrScansOut(event_type=event.event_type, **scans.model_dump())
 
 
@@ -177,18 +177,18 @@ async def arr_webhook(
 async def media_updated(
     body: MediaUpdates,
     _admin: MediaServerAdminDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     response: Response,
 ) -> ScansOut:
     """Emby's and Jellyfin's "media updated" call: each path (a folder, or a file whose
     folder is meant) becomes a targeted scan."""
     paths = [update.path for update in body.updates]
-    return await scan_paths(wired, paths, configured.webhooks.max_paths, response)
+    return await scan_paths(services, paths, configured.webhooks.max_paths, response)
 
 
 async def scan_paths(
-    wired: Services, paths: Iterable[str], max_paths: int, response: Response
+    services: Services, paths: Iterable[str], max_paths: int, response: Response
 ) -> ScansOut:
     """Queue a scan per path, all validated first so that a bad one queues nothing."""
     wanted = list(dict.fromkeys(normalize_root(path, field="path") for path in paths))
@@ -200,7 +200,7 @@ async def scan_paths(
     job_ids: list[int] = []
     unmatched: list[str] = []
     for path in wanted:
-        enqueued = await wired.libraries.scan_path(path)
+        enqueued = await services.libraries.scan_path(path)
         if enqueued is None:
             unmatched.append(path)
         elif enqueued.job.id not in job_ids:

@@ -13,17 +13,17 @@ from reelhouse.config import Settings
 # its thread pool, a thread hop (and a GIL hand-over) per dependency per request.
 
 
-async def services(request: Request) -> Services:
-    wired: Services = request.app.state.services
-    return wired
+async def app_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+ServicesDep = Annotated[Services, Depends(app_services)]
 
 
-async def settings(request: Request) -> Settings:
-    configured: Settings = request.app.state.settings
-    return configured
+async def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-SettingsDep = Annotated[Settings, Depends(settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]

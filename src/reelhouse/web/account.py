@@ -24,7 +24,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 async def _tokens_page(
     request: Request,
     viewer: Principal,
-    wired: ServicesDep,
+    services: ServicesDep,
     *,
     issued: str | None = None,
     name: str = "",
@@ -34,7 +34,7 @@ async def _tokens_page(
         request,
         "account.html",
         {
-            "tokens": await wired.users.list_tokens(viewer),
+            "tokens": await services.users.list_tokens(viewer),
             "issued": issued,
             "name": name,
             "error": error,
@@ -46,26 +46,26 @@ async def _tokens_page(
 
 
 @router.get("/account", response_class=HTMLResponse)
-async def account_page(request: Request, viewer: ViewerDep, wired: ServicesDep) -> HTMLResponse:
+async def account_page(request: Request, viewer: ViewerDep, services: ServicesDep) -> HTMLResponse:
     """The viewer's own login and API tokens."""
-    return await _tokens_page(request, viewer, wired)
+    return await _tokens_page(request, viewer, services)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
 async def create_token(
-    request: Request, viewer: ViewerDep, wired: ServicesDep, name: Text = ""
+    request: Request, viewer: ViewerDep, services: ServicesDep, name: Text = ""
 ) -> HTMLResponse:
     """A new API token, whose secret this answer shows once (it is not kept)."""
     try:
-        issued = await wired.users.create_api_token(viewer, name)
+        issued = await services.users.create_api_token(viewer, name)
     except DomainError as exc:
-        return await _tokens_page(request, viewer, wired, name=name, error=exc)
-    return await _tokens_page(request, viewer, wired, issued=issued.secret)
+        return await _tokens_page(request, viewer, services, name=name, error=exc)
+    return await _tokens_page(request, viewer, services, issued=issued.secret)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 async def revoke_token(
-    token_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+    token_id: RowIdPath, viewer: ViewerDep, services: ServicesDep
 ) -> RedirectResponse:
-    await wired.users.revoke_token(viewer, token_id)
+    await services.users.revoke_token(viewer, token_id)
     return see("/account", "token-revoked")

@@ -13,13 +13,13 @@ from reelhouse.users.service import Principal
 
 
 async def page_principal(
-    request: Request, wired: ServicesDep, configured: SettingsDep
+    request: Request, services: ServicesDep, configured: SettingsDep
 ) -> Principal:
     """The logged-in user; `AuthenticationError` (the login page) otherwise."""
     secret = session_secret(request, configured.web)
     if secret is None:
         raise AuthenticationError("log in first")
-    return await wired.users.authenticate(secret)
+    return await services.users.authenticate(secret)
 
 
 ViewerDep = Annotated[Principal, Depends(page_principal)]

@@ -34,7 +34,7 @@ async def login_form(request: Request, next: str = "/", expired: bool = False) -
 @router.post("/login", response_model=None)
 async def login(
     request: Request,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
@@ -42,7 +42,7 @@ async def login(
 ) -> Response:
     """A login cookie and back to where the user was going; a wrong password keeps the name."""
     try:
-        issued = await wired.users.login(username, password)
+        issued = await services.users.login(username, password)
     except DomainError as exc:
         return render(
             request,
@@ -57,13 +57,15 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, wired: ServicesDep, configured: SettingsDep) -> RedirectResponse:
+async def logout(
+    request: Request, services: ServicesDep, configured: SettingsDep
+) -> RedirectResponse:
     """Revoke the login token (when it is still valid) and forget the cookie."""
     secret = session_secret(request, configured.web)
     if secret is not None:
         # Expired or revoked already: then there is nothing left to revoke.
         with suppress(AuthenticationError):
-            await wired.users.logout(await wired.users.authenticate(secret))
+            await services.users.logout(await services.users.authenticate(secret))
     response = RedirectResponse("/login", HTTPStatus.SEE_OTHER)
     end_session(response, request, configured.web)
     forget_recent(response, request, configured.web)

@@ -31,9 +31,9 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 GRID_SORTS = (SortField.TITLE, SortField.YEAR, SortField.ADDED, SortField.RATING)
 
 
-def catalogue_for(wired: Services, kind: LibraryKind) -> ItemCatalogue[Any]:
+def catalogue_for(services: Services, kind: LibraryKind) -> ItemCatalogue[Any]:
     """What a library lists in its grid: its movies, or its series."""
-    return wired.movies if kind == LibraryKind.MOVIES else wired.series
+    return services.movies if kind == LibraryKind.MOVIES else services.series
 
 
 class GridQuery(BaseModel):
@@ -92,24 +92,24 @@ class GridQuery(BaseModel):
 GridDep = Annotated[GridQuery, Query()]
 
 
-async def tiles(wired: Services, items: Iterable[ItemView], viewer: Principal) -> dict[int, str]:
+async def tiles(services: Services, items: Iterable[ItemView], viewer: Principal) -> dict[int, str]:
     """Blurhashes of the posters stored for these items (see `ImagesService.placeholders`)."""
-    return await wired.images.placeholders(
+    return await services.images.placeholders(
         (i.id for i in items), ImageKind.POSTER, viewer.visible_libraries
     )
 
 
 @router.get("/", response_class=HTMLResponse)
 async def home(
-    request: Request, viewer: ViewerDep, wired: ServicesDep, configured: SettingsDep
+    request: Request, viewer: ViewerDep, services: ServicesDep, configured: SettingsDep
 ) -> HTMLResponse:
     """Per library, what was added last and what this browser opened last."""
     web = configured.web
     visible = viewer.visible_libraries
-    opened = await _opened(wired, recent_items(request, web), visible)
+    opened = await _opened(services, recent_items(request, web), visible)
     rows = []
-    for library in await wired.libraries.list(visible):
-        newest = await catalogue_for(wired, library.kind).list(
+    for library in await services.libraries.list(visible):
+        newest = await catalogue_for(services, library.kind).list(
             ItemFilter(library_ids=frozenset({library.id})),
             PageRequest(sort=SortField.ADDED, descending=True, limit=web.row_size),
             visible,
@@ -120,18 +120,18 @@ async def home(
     return render(
         request,
         "home.html",
-        {"rows": rows, "posters": await tiles(wired, shown, viewer)},
+        {"rows": rows, "posters": await tiles(services, shown, viewer)},
         principal=viewer,
     )
 
 
 async def _opened(
-    wired: Services, entries: list[tuple[str, int]], visible: frozenset[int] | None
+    services: Services, entries: list[tuple[str, int]], visible: frozenset[int] | None
 ) -> list[ItemView]:
     """The items behind the "continue exploring" cookie that still exist and may be seen."""
     found = []
     for kind, item_id in entries:
-        catalogue = wired.movies if kind == ItemKind.MOVIE else wired.series
+        catalogue = services.movies if kind == ItemKind.MOVIE else services.series
         try:
             found.append((await catalogue.details(item_id, visible)).item)
         except NotFoundError:
@@ -140,16 +140,18 @@ async def _opened(
 
 
 async def _grid_page(
-    wired: Services, viewer: Principal, library: LibraryInfo, query: GridQuery, limit: int
+    services: Services, viewer: Principal, library: LibraryInfo, query: GridQuery, limit: int
 ) -> dict[str, Any]:
     filters, page = query.listing(library.id, limit)
-    listed = await catalogue_for(wired, library.kind).list(filters, page, viewer.visible_libraries)
+    listed = await catalogue_for(services, library.kind).list(
+        filters, page, viewer.visible_libraries
+    )
     return {
         "library": library,
         "query": query,
         "items": listed.items,
         "next_cursor": listed.next_cursor,
-        "posters": await tiles(wired, listed.items, viewer),
+        "posters": await tiles(services, listed.items, viewer),
     }
 
 
@@ -159,15 +161,15 @@ async def library_grid(
     library_id: RowIdPath,
     query: GridDep,
     viewer: ViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
 ) -> HTMLResponse:
     """A library's posters, filtered and sorted as the URL says; scrolling loads more."""
-    library = await wired.libraries.get(library_id, viewer.visible_libraries)
-    context = await _grid_page(wired, viewer, library, query, configured.web.page_size)
+    library = await services.libraries.get(library_id, viewer.visible_libraries)
+    context = await _grid_page(services, viewer, library, query, configured.web.page_size)
     if is_fragment(request):
         return render(request, "_tiles.html", context, principal=viewer)
-    genres = await wired.people.genres(frozenset({library.id}))
+    genres = await services.people.genres(frozenset({library.id}))
     return render(
         request,
         "library.html",
@@ -177,13 +179,13 @@ async def library_grid(
 
 
 async def _details_context(
-    wired: Services, details: ItemDetailsView, viewer: Principal
+    services: Services, details: ItemDetailsView, viewer: Principal
 ) -> dict[str, Any]:
     """What every detail page shows: the item, its people with their photos, its artwork."""
     item = details.item
-    names = await wired.people.names(c.person_id for c in details.credits)
+    names = await services.people.names(c.person_id for c in details.credits)
     artwork = {
-        kind: await wired.images.placeholders([item.id], kind, viewer.visible_libraries)
+        kind: await services.images.placeholders([item.id], kind, viewer.visible_libraries)
         for kind in (ImageKind.POSTER, ImageKind.BACKDROP, ImageKind.STILL)
     }
     files = [f for f in details.files if f.extra_type is None]
@@ -191,7 +193,7 @@ async def _details_context(
         "details": details,
         "item": item,
         "names": names,
-        "photos": await wired.images.person_placeholders(c.person_id for c in details.cast),
+        "photos": await services.images.person_placeholders(c.person_id for c in details.cast),
         "artwork": {kind.value: found.get(item.id) for kind, found in artwork.items()},
         "files": files,
         # Several main files without part numbers are versions (cuts, qualities) of one item.
@@ -205,22 +207,22 @@ async def movie_page(
     request: Request,
     movie_id: RowIdPath,
     viewer: ViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
 ) -> HTMLResponse:
-    details = await wired.movies.details(movie_id, viewer.visible_libraries)
-    context = await _details_context(wired, details, viewer)
+    details = await services.movies.details(movie_id, viewer.visible_libraries)
+    context = await _details_context(services, details, viewer)
     collection: ItemView | None = None
     siblings: tuple[ItemView, ...] = ()
     if details.item.collection_id is not None:
         collection_id = details.item.collection_id
-        collection = (await wired.collections.details(collection_id, None)).item
-        movies = await wired.collections.movies(collection_id, viewer.visible_libraries)
+        collection = (await services.collections.details(collection_id, None)).item
+        movies = await services.collections.movies(collection_id, viewer.visible_libraries)
         siblings = tuple(movie for movie in movies if movie.id != movie_id)
     context |= {
         "collection": collection,
         "siblings": siblings,
-        "posters": await tiles(wired, siblings, viewer),
+        "posters": await tiles(services, siblings, viewer),
     }
     response = render(request, "movie.html", context, principal=viewer)
     remember(response, request, configured, ItemKind.MOVIE, movie_id)
@@ -232,14 +234,14 @@ async def series_page(
     request: Request,
     series_id: RowIdPath,
     viewer: ViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
 ) -> HTMLResponse:
     visible = viewer.visible_libraries
-    details = await wired.series.details(series_id, visible)
-    seasons = await wired.series.seasons(series_id, visible)
-    context = await _details_context(wired, details, viewer)
-    context |= {"seasons": seasons, "posters": await tiles(wired, seasons, viewer)}
+    details = await services.series.details(series_id, visible)
+    seasons = await services.series.seasons(series_id, visible)
+    context = await _details_context(services, details, viewer)
+    context |= {"seasons": seasons, "posters": await tiles(services, seasons, viewer)}
     response = render(request, "series.html", context, principal=viewer)
     remember(response, request, configured, ItemKind.SERIES, series_id)
     return response
@@ -247,17 +249,17 @@ async def series_page(
 
 @router.get("/seasons/{season_id}", response_class=HTMLResponse)
 async def season_page(
-    request: Request, season_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+    request: Request, season_id: RowIdPath, viewer: ViewerDep, services: ServicesDep
 ) -> HTMLResponse:
     visible = viewer.visible_libraries
-    details = await wired.seasons.details(season_id, visible)
-    episodes = await wired.seasons.episodes(season_id, visible)
-    series = await _series(wired, details.item.parent_id, visible)
-    context = await _details_context(wired, details, viewer)
+    details = await services.seasons.details(season_id, visible)
+    episodes = await services.seasons.episodes(season_id, visible)
+    series = await _series(services, details.item.parent_id, visible)
+    context = await _details_context(services, details, viewer)
     context |= {
         "series": series,
         "episodes": episodes,
-        "stills": await wired.images.placeholders(
+        "stills": await services.images.placeholders(
             (e.id for e in episodes), ImageKind.STILL, visible
         ),
     }
@@ -266,13 +268,13 @@ async def season_page(
 
 @router.get("/episodes/{episode_id}", response_class=HTMLResponse)
 async def episode_page(
-    request: Request, episode_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+    request: Request, episode_id: RowIdPath, viewer: ViewerDep, services: ServicesDep
 ) -> HTMLResponse:
     visible = viewer.visible_libraries
-    details = await wired.episodes.details(episode_id, visible)
-    season = await wired.seasons.details(_parent_id(details.item.parent_id), visible)
-    series = await _series(wired, details.item.series_id, visible)
-    context = await _details_context(wired, details, viewer)
+    details = await services.episodes.details(episode_id, visible)
+    season = await services.seasons.details(_parent_id(details.item.parent_id), visible)
+    series = await _series(services, details.item.series_id, visible)
+    context = await _details_context(services, details, viewer)
     context |= {"season": season.item, "series": series}
     return render(request, "episode.html", context, principal=viewer)
 
@@ -284,17 +286,17 @@ def _parent_id(parent_id: int | None) -> int:
 
 
 async def _series(
-    wired: Services, series_id: int | None, visible: frozenset[int] | None
+    services: Services, series_id: int | None, visible: frozenset[int] | None
 ) -> ItemView:
-    return (await wired.series.details(_parent_id(series_id), visible)).item
+    return (await services.series.details(_parent_id(series_id), visible)).item
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 async def person_page(
-    request: Request, person_id: RowIdPath, viewer: ViewerDep, wired: ServicesDep
+    request: Request, person_id: RowIdPath, viewer: ViewerDep, services: ServicesDep
 ) -> HTMLResponse:
     """A person, with what they did in the libraries the viewer may see."""
-    details = await wired.people.details(person_id, viewer.visible_libraries)
+    details = await services.people.details(person_id, viewer.visible_libraries)
     items = [credit.item for credit in details.credits]
     return render(
         request,
@@ -302,8 +304,8 @@ async def person_page(
         {
             "person": details.person,
             "credits": details.credits,
-            "posters": await tiles(wired, items, viewer),
-            "photo": (await wired.images.person_placeholders([person_id])).get(person_id),
+            "posters": await tiles(services, items, viewer),
+            "photo": (await services.images.person_placeholders([person_id])).get(person_id),
         },
         principal=viewer,
     )
@@ -313,7 +315,7 @@ async def person_page(
 async def search_page(
     request: Request,
     viewer: ViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
 ) -> HTMLResponse:
@@ -321,7 +323,7 @@ async def search_page(
     groups: list[tuple[str, list[ItemView]]] = []
     people: list[Any] = []
     if q.strip():
-        found = await wired.search.search(
+        found = await services.search.search(
             q, viewer.visible_libraries, configured.web.search_results
         )
         groups = [
@@ -338,8 +340,8 @@ async def search_page(
         "q": q,
         "groups": groups,
         "people": people,
-        "posters": await tiles(wired, items, viewer),
-        "photos": await wired.images.person_placeholders(p.id for p in people),
+        "posters": await tiles(services, items, viewer),
+        "photos": await services.images.person_placeholders(p.id for p in people),
     }
     template = "_search_results.html" if is_fragment(request) else "search.html"
     return render(request, template, context, principal=viewer)

@@ -19,10 +19,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/admin/jobs", response_class=HTMLResponse)
 async def jobs_page(
-    request: Request, admin: AdminViewerDep, wired: ServicesDep, configured: SettingsDep
+    request: Request, admin: AdminViewerDep, services: ServicesDep, configured: SettingsDep
 ) -> HTMLResponse:
     """Recent jobs; running ones follow the API's event stream, so their bars move live."""
-    jobs = await wired.jobs.list_jobs(limit=configured.web.jobs_shown)
+    jobs = await services.jobs.list_jobs(limit=configured.web.jobs_shown)
     context = {
         "jobs": [(job, ProgressView.from_json(job.progress)) for job in jobs],
         "active": ACTIVE_STATES,
@@ -37,12 +37,12 @@ async def job_page(
     request: Request,
     job_id: RowIdPath,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
 ) -> HTMLResponse:
     """One job: its progress, its error, and the items that failed without failing it."""
-    job = await wired.jobs.get(job_id)
-    failures, failure_count = await wired.jobs.failures(job_id, limit=configured.web.jobs_shown)
+    job = await services.jobs.get(job_id)
+    failures, failure_count = await services.jobs.failures(job_id, limit=configured.web.jobs_shown)
     context = {
         "job": job,
         "progress": ProgressView.from_json(job.progress),
@@ -55,7 +55,7 @@ async def job_page(
 
 @router.post("/admin/jobs/{job_id}/cancel")
 async def cancel_job(
-    job_id: RowIdPath, _admin: AdminViewerDep, wired: ServicesDep
+    job_id: RowIdPath, _admin: AdminViewerDep, services: ServicesDep
 ) -> RedirectResponse:
-    await wired.jobs.cancel(job_id)
+    await services.jobs.cancel(job_id)
     return see("/admin/jobs", "job-cancelled")

@@ -35,7 +35,7 @@ async def admin_home(_admin: AdminViewerDep) -> RedirectResponse:
 async def _libraries_page(
     request: Request,
     admin: Principal,
-    wired: ServicesDep,
+    services: ServicesDep,
     *,
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
@@ -44,7 +44,7 @@ async def _libraries_page(
         request,
         "admin/libraries.html",
         {
-            "libraries": await wired.libraries.list(),
+            "libraries": await services.libraries.list(),
             "kinds": list(LibraryKind),
             "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
             "error": error,
@@ -57,16 +57,16 @@ async def _libraries_page(
 
 @router.get("/admin/libraries", response_class=HTMLResponse)
 async def libraries_page(
-    request: Request, admin: AdminViewerDep, wired: ServicesDep
+    request: Request, admin: AdminViewerDep, services: ServicesDep
 ) -> HTMLResponse:
-    return await _libraries_page(request, admin, wired)
+    return await _libraries_page(request, admin, services)
 
 
 @router.post("/admin/libraries", response_model=None)
 async def add_library(
     request: Request,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     name: Text = "",
     kind: Text = LibraryKind.MOVIES.value,
     paths: Text = "",
@@ -74,18 +74,18 @@ async def add_library(
     try:
         if kind not in set(LibraryKind):
             raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
-        await wired.libraries.create(name, LibraryKind(kind), split_paths(paths))
+        await services.libraries.create(name, LibraryKind(kind), split_paths(paths))
     except DomainError as exc:
         form = {"name": name, "kind": kind, "paths": paths}
-        return await _libraries_page(request, admin, wired, form=form, error=exc)
+        return await _libraries_page(request, admin, services, form=form, error=exc)
     return see("/admin/libraries", "library-added")
 
 
 @router.get("/admin/libraries/{library_id}", response_class=HTMLResponse)
 async def library_form(
-    request: Request, library_id: RowIdPath, admin: AdminViewerDep, wired: ServicesDep
+    request: Request, library_id: RowIdPath, admin: AdminViewerDep, services: ServicesDep
 ) -> HTMLResponse:
-    library = await wired.libraries.get(library_id)
+    library = await services.libraries.get(library_id)
     form = {"name": library.name, "paths": "\n".join(library.paths)}
     return render(
         request,
@@ -100,13 +100,13 @@ async def change_library(
     request: Request,
     library_id: RowIdPath,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     name: Text = "",
     paths: Text = "",
 ) -> HTMLResponse | RedirectResponse:
-    library = await wired.libraries.get(library_id)
+    library = await services.libraries.get(library_id)
     try:
-        await wired.libraries.update(library_id, name=name, paths=split_paths(paths))
+        await services.libraries.update(library_id, name=name, paths=split_paths(paths))
     except DomainError as exc:
         return render(
             request,
@@ -120,15 +120,15 @@ async def change_library(
 
 @router.post("/admin/libraries/{library_id}/delete")
 async def delete_library(
-    library_id: RowIdPath, _admin: AdminViewerDep, wired: ServicesDep
+    library_id: RowIdPath, _admin: AdminViewerDep, services: ServicesDep
 ) -> RedirectResponse:
-    await wired.libraries.delete(library_id)
+    await services.libraries.delete(library_id)
     return see("/admin/libraries", "library-deleted")
 
 
 @router.post("/admin/libraries/{library_id}/scan")
 async def scan_library(
-    library_id: RowIdPath, _admin: AdminViewerDep, wired: ServicesDep
+    library_id: RowIdPath, _admin: AdminViewerDep, services: ServicesDep
 ) -> RedirectResponse:
-    enqueued = await wired.libraries.scan(library_id)
+    enqueued = await services.libraries.scan(library_id)
     return see("/admin/jobs", "scan-queued" if enqueued.created else "scan-running")

@@ -28,7 +28,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 async def unmatched_page(
     request: Request,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     movies_after: Annotated[str | None, Query(max_length=1024)] = None,
     series_after: Annotated[str | None, Query(max_length=1024)] = None,
@@ -37,8 +37,8 @@ async def unmatched_page(
     unmatched = ItemFilter(matched=False)
     groups = []
     for label, catalogue, param, after in (
-        ("Movies", wired.movies, "movies_after", movies_after),
-        ("Series", wired.series, "series_after", series_after),
+        ("Movies", services.movies, "movies_after", movies_after),
+        ("Series", services.series, "series_after", series_after),
     ):
         page = PageRequest(
             limit=configured.web.page_size, after=Cursor.decode(after) if after else None
@@ -53,9 +53,9 @@ async def unmatched_page(
     )
 
 
-async def _matchable(wired: Services, item_id: int) -> ItemView:
+async def _matchable(services: Services, item_id: int) -> ItemView:
     """The movie or series to match (the only kinds that are matched)."""
-    for catalogue in (wired.movies, wired.series):
+    for catalogue in (services.movies, services.series):
         try:
             return (await catalogue.details(item_id, None)).item
         except NotFoundError:
@@ -68,18 +68,20 @@ async def match_page(
     request: Request,
     item_id: RowIdPath,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     configured: SettingsDep,
     query: Annotated[str, Query(max_length=500)] = "",
     year: Annotated[str, Query(max_length=4)] = "",
 ) -> HTMLResponse:
     """The provider's candidates for an item (its own title, or what the admin searches)."""
-    item = await _matchable(wired, item_id)
+    item = await _matchable(services, item_id)
     error: DomainError | None = None
     candidates: list[Scored] = []
     try:
         wanted_year = int(year) if year.strip() else None
-        ranked = await wired.control.search_candidates(item_id, query.strip() or None, wanted_year)
+        ranked = await services.control.search_candidates(
+            item_id, query.strip() or None, wanted_year
+        )
         candidates = ranked[: configured.web.match_candidates]
     except ValueError:
         error = InvalidInputError("a year is four digits", field="year")
@@ -101,18 +103,18 @@ async def fix_match(
     request: Request,
     item_id: RowIdPath,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     tmdb_id: Annotated[int | None, Form(ge=1, le=MAX_BIGINT)] = None,
     tvdb_id: Annotated[int | None, Form(ge=1, le=MAX_BIGINT)] = None,
     imdb_id: Annotated[str | None, Form(max_length=16)] = None,
 ) -> HTMLResponse | RedirectResponse:
     """Give the item the chosen candidate's ids; a job fetches it again under them."""
     try:
-        await wired.control.fix_match(
+        await services.control.fix_match(
             item_id, tmdb_id=tmdb_id, tvdb_id=tvdb_id, imdb_id=imdb_id or None
         )
     except DomainError as exc:
-        item = await _matchable(wired, item_id)
+        item = await _matchable(services, item_id)
         context = {"item": item, "query": item.title, "year": item.year or "", "candidates": []}
         return render(
             request,

@@ -22,7 +22,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 async def _users_page(
     request: Request,
     admin: Principal,
-    wired: ServicesDep,
+    services: ServicesDep,
     *,
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
@@ -31,8 +31,8 @@ async def _users_page(
         request,
         "admin/users.html",
         {
-            "users": await wired.users.list_users(),
-            "libraries": await wired.libraries.list(),
+            "users": await services.users.list_users(),
+            "libraries": await services.libraries.list(),
             "form": form or {"username": "", "is_admin": False},
             "error": error,
             "notice": notice(request),
@@ -43,24 +43,26 @@ async def _users_page(
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-async def users_page(request: Request, admin: AdminViewerDep, wired: ServicesDep) -> HTMLResponse:
-    return await _users_page(request, admin, wired)
+async def users_page(
+    request: Request, admin: AdminViewerDep, services: ServicesDep
+) -> HTMLResponse:
+    return await _users_page(request, admin, services)
 
 
 @router.post("/admin/users", response_model=None)
 async def add_user(
     request: Request,
     admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     username: Text = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     is_admin: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     try:
-        await wired.users.create_user(username, password, is_admin=is_admin)
+        await services.users.create_user(username, password, is_admin=is_admin)
     except DomainError as exc:
         form = {"username": username, "is_admin": is_admin}  # never the password back
-        return await _users_page(request, admin, wired, form=form, error=exc)
+        return await _users_page(request, admin, services, form=form, error=exc)
     return see("/admin/users", "user-added")
 
 
@@ -68,16 +70,16 @@ async def add_user(
 async def set_user_libraries(
     user_id: RowIdPath,
     _admin: AdminViewerDep,
-    wired: ServicesDep,
+    services: ServicesDep,
     library_id: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> RedirectResponse:
-    await wired.users.set_user_libraries(user_id, library_id)
+    await services.users.set_user_libraries(user_id, library_id)
     return see("/admin/users", "user-saved")
 
 
 @router.post("/admin/users/{user_id}/delete")
 async def delete_user(
-    user_id: RowIdPath, admin: AdminViewerDep, wired: ServicesDep
+    user_id: RowIdPath, admin: AdminViewerDep, services: ServicesDep
 ) -> RedirectResponse:
-    await wired.users.delete_user(admin, user_id)
+    await services.users.delete_user(admin, user_id)
     return see("/admin/users", "user-deleted")
