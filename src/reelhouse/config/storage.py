@@ -33,6 +33,11 @@ class DatabaseSettings(Section):
         description="Milliseconds SQLite waits on a locked database before failing: its one "
         "writer may be storing a long series while a job wants to record its progress.",
     )
+    busy_retry_after_s: PositiveFloat = Field(
+        1.0,
+        description="What a request the database was too busy for is told to wait "
+        "(`Retry-After` of its 503): about one request's worth.",
+    )
 
 
 class RedisSettings(Section):

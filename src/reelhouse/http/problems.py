@@ -10,8 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from reelhouse.errors import (
@@ -76,23 +74,6 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, RateLimitedError | UpstreamUnavailableError) and exc.retry_after_s:
         headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
     return problem(status, exc.detail, headers=headers, **extensions)
-
-
-#: What a client is told to wait when the database is saturated: about one request's worth.
-_BUSY_RETRY_AFTER = {"Retry-After": "1"}
-
-
-async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
-    """Every pooled connection stayed in use for `database.pool_timeout_s`, or SQLite's write
-    lock for its busy timeout: the server is overloaded, not broken, so 503 and not 500."""
-    if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
-        return await _unexpected_error(request, exc)
-    log.warning("database saturated", path=request.url.path, error=type(exc).__name__)
-    return problem(
-        HTTPStatus.SERVICE_UNAVAILABLE,
-        "the server is busy: try again shortly",
-        headers=_BUSY_RETRY_AFTER,
-    )
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -168,6 +149,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(PoolTimeoutError, _database_busy)
-    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected_error)

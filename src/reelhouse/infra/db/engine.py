@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,7 +20,9 @@ from sqlalchemy.ext.asyncio import (
 
 from reelhouse.config import DatabaseSettings, Settings, mask_url
 from reelhouse.errors import ConfigError, DatabaseUnavailableError
+from reelhouse.infra.logging import get_logger
 
+log = get_logger(__name__)
 SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 READ_ONLY_OPTION = "reelhouse_read_only"
 
@@ -86,8 +89,9 @@ def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
 class Database:
     """The engine and session factory of one process."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_retry_after_s: float = 1.0) -> None:
         self.engine = engine
+        self.busy_retry_after_s = busy_retry_after_s
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(
             engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
@@ -99,7 +103,8 @@ class Database:
 
     @classmethod
     def from_url(cls, url: str, settings: DatabaseSettings | None = None) -> Database:
-        return cls(create_engine(url, settings or DatabaseSettings()))
+        settings = settings or DatabaseSettings()
+        return cls(create_engine(url, settings), busy_retry_after_s=settings.busy_retry_after_s)
 
     @property
     def backend(self) -> str:
@@ -107,15 +112,33 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session whose work commits on success and rolls back on any error. A database too
+        busy to serve it is `DatabaseUnavailableError` (see `_busy`)."""
+        with self._busy():
+            async with self.sessions() as session, session.begin():
+                yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only: on SQLite it does not take the write lock."""
-        async with self._read_sessions() as session, session.begin():
-            yield session
+        with self._busy():
+            async with self._read_sessions() as session, session.begin():
+                yield session
+
+    @contextmanager
+    def _busy(self) -> Iterator[None]:
+        """Every pooled connection stayed in use for `database.pool_timeout_s`, or SQLite's
+        write lock for its busy timeout: the database is saturated, not broken, and is worth
+        asking again in `database.busy_retry_after_s`."""
+        try:
+            yield
+        except (PoolTimeoutError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
+                raise
+            log.warning("database saturated", error=type(exc).__name__)
+            raise DatabaseUnavailableError(
+                "the server is busy: try again shortly", retry_after_s=self.busy_retry_after_s
+            ) from exc
 
     async def ping(self) -> None:
         """Raise `DatabaseUnavailableError` unless the database answers a trivial query."""

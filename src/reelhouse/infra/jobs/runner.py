@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reelhouse.config import JobsSettings
 from reelhouse.errors import (
+    DatabaseUnavailableError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -161,7 +162,7 @@ class JobRun:
                 continue
             try:
                 flag = await self._heartbeat(with_progress=progress_due)
-            except (SQLAlchemyError, OSError):
+            except (SQLAlchemyError, DatabaseUnavailableError, OSError):
                 # The lease may still be ours when the database is back; the next beat tells.
                 self._log.exception("job heartbeat failed")
                 continue
@@ -225,7 +226,7 @@ class JobRun:
                     now=now,
                 )
                 recorded = await write(JobRepository(session), end)
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, DatabaseUnavailableError, OSError):
             # Nothing is lost: the lease runs out and another attempt resumes from the checkpoint.
             self._log.exception("job outcome could not be recorded", outcome=outcome)
             return

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 
 from reelhouse.config import JobsSettings
+from reelhouse.errors import DatabaseUnavailableError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.models import Job
@@ -117,7 +118,7 @@ class Worker:
                 )
             # A full claim suggests more work waits: skip the read-only check next time.
             self._backlog = len(jobs) == free
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, DatabaseUnavailableError, OSError):
             log.exception("job queue poll failed; trying again", worker=self.name)
             return
         for job in jobs:
