@@ -29,6 +29,8 @@ from reelhouse.api import users as user_routes
 from reelhouse.api import webhooks as webhook_routes
 from reelhouse.bootstrap import open_runtime
 from reelhouse.config import Settings
+from reelhouse.content.reads.views import CATALOGUE_NAMESPACE
+from reelhouse.http.encoded import EncodedBodies
 from reelhouse.http.middleware import (
     HttpMetrics,
     HttpMetricsMiddleware,
@@ -96,6 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.cache = runtime.cache
             app.state.health = runtime.health()
             app.state.services = runtime.services
+            app.state.bodies = EncodedBodies(
+                runtime.cache, CATALOGUE_NAMESPACE, settings.http.gzip_min_bytes
+            )
             app.state.jobs = runtime.queue
             await runtime.cache.start()
             if settings.server.run_workers:

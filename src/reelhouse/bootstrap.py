@@ -108,15 +108,16 @@ class Runtime:
         self.enricher = providers.enricher(settings)
         self.queue = JobQueue(database, settings.jobs, on_enqueue=self._wake_worker)
         self._worker: Worker | None = None
+        people = PeopleCatalogue(database, cache)
         self.services = Services(
             users=UsersService(database, settings.auth, cache),
             libraries=LibrariesService(database, self.invalidation, self.queue),
             catalogues={
-                kind: read(database, cache)
+                kind: read(database, cache, people)
                 for module in MODULES
                 for kind, read in module.reads.items()
             },
-            people=PeopleCatalogue(database, cache),
+            people=people,
             search=SearchService(database, SEARCHED_KINDS, cache),
             images=ImagesService(database, cache, images, settings.images),
             jobs=self.queue,

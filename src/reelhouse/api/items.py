@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reelhouse.api.query import QueryModel
 from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.reads.items import ItemCatalogue
-from reelhouse.content.reads.people import PeopleCatalogue
-from reelhouse.content.reads.views import ItemDetailsView, ItemView, PageView
+from reelhouse.content.reads.views import CreditedDetails, ItemDetailsView, ItemView, PageView
+from reelhouse.http.deps import encoded_bodies
+from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL, RowId
-from reelhouse.infra.encoded_body import EncodedBody
 
 MAX_PAGE_SIZE = 200
 T = TypeVar("T")
@@ -165,25 +164,6 @@ def item_out(item: ItemView) -> ItemOut:
     return ItemOut.model_validate(item, from_attributes=True)
 
 
-class JSONBody(Response):
-    """A JSON body encoded already: FastAPI neither validates nor encodes it again (the route's
-    `response_model` still documents it)."""
-
-    media_type = "application/json"
-
-    @classmethod
-    def encoded(cls, body: EncodedBody, request: Request) -> JSONBody:
-        """`body` in the form the client accepts; the gzip middleware passes a body that says
-        its encoding as it is."""
-        content, encoding = body.for_client(request.headers.get("accept-encoding", ""))
-        if body.gzipped is None:
-            return cls(content)
-        headers = {"Vary": "Accept-Encoding"}
-        if encoding is not None:
-            headers["Content-Encoding"] = encoding
-        return cls(content, headers=headers)
-
-
 _PAGE_JSON = TypeAdapter(PageOut[ItemOut])
 
 
@@ -192,6 +172,10 @@ def page_json(page: PageView) -> bytes:
     return _PAGE_JSON.dump_json(
         PageOut[ItemOut](items=items, next_cursor=page.next_cursor, total=page.total)
     )
+
+
+#: The form the API keeps its answers in: JSON, gzipped when large enough.
+API_JSON = "api-json+gzip"
 
 
 async def listing_response(
@@ -203,39 +187,26 @@ async def listing_response(
     """A page of a listing as the API's JSON, cached in that form and gzipped (a warm page costs
     a lookup)."""
     filters, page = params
-    render = encoder(request, page_json)
-    return JSONBody.encoded(
-        await catalogue.list_rendered(filters, page, visible, "api-json+gzip", render), request
+    body = await encoded_bodies(request).get(
+        catalogue.listing(filters, page, visible), API_JSON, page_json
     )
-
-
-def encoder(request: Request, to_json: Callable[[T], bytes]) -> Callable[[T], EncodedBody]:
-    """`to_json`, its output kept gzipped too by the server's gzip rule: a cached answer's
-    rendering."""
-    gzip_min_bytes: int = request.app.state.settings.http.gzip_min_bytes
-    return lambda value: EncodedBody.of(to_json(value), gzip_min_bytes)
+    return JSONBody.encoded(body, request)
 
 
 _DETAIL_JSON = TypeAdapter(ItemDetailOut)
 
 
+def detail_json(credited: CreditedDetails) -> bytes:
+    return _DETAIL_JSON.dump_json(detail_out(credited.details, credited.names))
+
+
 async def detail_response(
-    catalogue: ItemCatalogue[Any],
-    item_id: int,
-    visible: frozenset[int] | None,
-    people: PeopleCatalogue,
-    request: Request,
+    catalogue: ItemCatalogue[Any], item_id: int, visible: frozenset[int] | None, request: Request
 ) -> JSONBody:
     """An item's details with the credited people's current names, cached as the API's JSON
     and gzipped."""
-    encode = encoder(request, _DETAIL_JSON.dump_json)
-
-    async def render(details: ItemDetailsView) -> EncodedBody:
-        names = await people.names(credit.person_id for credit in details.credits)
-        return encode(detail_out(details, names))
-
-    body = await catalogue.details_rendered(item_id, visible, "api-json+gzip", render)
-    return JSONBody.encoded(body, request)
+    read = await catalogue.credited(item_id, visible)
+    return JSONBody.encoded(await encoded_bodies(request).get(read, API_JSON, detail_json), request)
 
 
 def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut:

@@ -9,13 +9,13 @@ from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
     ItemOut,
-    JSONBody,
     ListingDep,
     PageOut,
     detail_response,
     listing_response,
 )
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import RowIdPath
 
 router = token_router("/movies", tags=["movies"])
@@ -36,6 +36,4 @@ async def list_movies(
 async def get_movie(
     movie_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(
-        services.movies, movie_id, caller.visible_libraries, services.people, request
-    )
+    return await detail_response(services.movies, movie_id, caller.visible_libraries, request)

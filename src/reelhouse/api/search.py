@@ -8,9 +8,10 @@ from fastapi import Query, Request
 from pydantic import BaseModel, TypeAdapter
 
 from reelhouse.api.deps import CallerDep, token_router
-from reelhouse.api.items import ItemOut, JSONBody, encoder, item_out
+from reelhouse.api.items import API_JSON, ItemOut, item_out
 from reelhouse.content.reads.search import MAX_QUERY_LENGTH, SearchResults
-from reelhouse.http.deps import ServicesDep
+from reelhouse.http.deps import ServicesDep, encoded_bodies
+from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL
 from reelhouse.kinds import ItemKind
 
@@ -57,8 +58,5 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> JSONBody:
     """Titles (original too), overviews and people; accents, case and small typos forgiven."""
-    render = encoder(request, search_json)
-    body = await services.search.search_rendered(
-        q, caller.visible_libraries, limit, "api-json+gzip", render
-    )
-    return JSONBody.encoded(body, request)
+    read = services.search.results(q, caller.visible_libraries, limit)
+    return JSONBody.encoded(await encoded_bodies(request).get(read, API_JSON, search_json), request)

@@ -11,7 +11,6 @@ from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
     ItemOut,
-    JSONBody,
     ListingDep,
     PageOut,
     detail_response,
@@ -19,6 +18,7 @@ from reelhouse.api.items import (
     listing_response,
 )
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import RowIdPath
 
 router = token_router(tags=["tv"])
@@ -36,9 +36,7 @@ async def list_series(
 async def get_series(
     series_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(
-        services.series, series_id, caller.visible_libraries, services.people, request
-    )
+    return await detail_response(services.series, series_id, caller.visible_libraries, request)
 
 
 @router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
@@ -53,9 +51,7 @@ async def list_seasons(
 async def get_season(
     season_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(
-        services.seasons, season_id, caller.visible_libraries, services.people, request
-    )
+    return await detail_response(services.seasons, season_id, caller.visible_libraries, request)
 
 
 @router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
@@ -70,6 +66,4 @@ async def list_episodes(
 async def get_episode(
     episode_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(
-        services.episodes, episode_id, caller.visible_libraries, services.people, request
-    )
+    return await detail_response(services.episodes, episode_id, caller.visible_libraries, request)

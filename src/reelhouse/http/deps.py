@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from reelhouse.bootstrap import Services
 from reelhouse.config import Settings
+from reelhouse.http.encoded import EncodedBodies
 
 # Dependencies are `async def` even when they do not await: FastAPI runs a plain `def` one in
 # its thread pool, a thread hop (and a GIL hand-over) per dependency per request.
@@ -27,3 +28,9 @@ async def app_settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+
+def encoded_bodies(request: Request) -> EncodedBodies:
+    """The app's cache of encoded answers."""
+    bodies: EncodedBodies = request.app.state.bodies
+    return bodies

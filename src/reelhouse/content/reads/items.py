@@ -19,14 +19,20 @@ from reelhouse.content.catalogue.items import ItemRepository
 from reelhouse.content.catalogue.listing import ItemFilter, PageRequest
 from reelhouse.content.catalogue.models import Item
 from reelhouse.content.catalogue.people import PeopleRepository
-from reelhouse.content.reads.views import ItemDetailsView, ItemView, PageView, details_view
+from reelhouse.content.reads.people import PeopleCatalogue
+from reelhouse.content.reads.views import (
+    CATALOGUE_NAMESPACE,
+    CreditedDetails,
+    ItemDetailsView,
+    ItemView,
+    PageView,
+    details_view,
+)
 from reelhouse.errors import NotFoundError
-from reelhouse.infra.cache import Cache, CacheNamespace
+from reelhouse.infra.cache import Cache, CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
-from reelhouse.infra.encoded_body import EncodedBody
 
 ItemT = TypeVar("ItemT", bound=Item)
-CATALOGUE_NAMESPACE = "catalogue"
 
 
 def visible_filter(filters: ItemFilter, visible: frozenset[int] | None) -> ItemFilter:
@@ -65,12 +71,10 @@ class ItemCatalogue(Generic[ItemT]):
 
     repository: type[ItemRepository[ItemT]]
 
-    def __init__(self, database: Database, cache: Cache) -> None:
+    def __init__(self, database: Database, cache: Cache, people: PeopleCatalogue) -> None:
         self.database = database
+        self.people = people
         self._pages: CacheNamespace[PageView] = cache.namespace(CATALOGUE_NAMESPACE, PageView)
-        self._rendered: CacheNamespace[EncodedBody] = cache.namespace(
-            CATALOGUE_NAMESPACE, EncodedBody
-        )
         self._details: CacheNamespace[ItemDetailsView] = cache.namespace(
             CATALOGUE_NAMESPACE, ItemDetailsView
         )
@@ -82,41 +86,22 @@ class ItemCatalogue(Generic[ItemT]):
     def kind(self) -> str:
         return self.repository.model.__name__.lower()
 
+    def listing(
+        self, filters: ItemFilter, page: PageRequest, visible: frozenset[int] | None
+    ) -> Read[PageView]:
+        """One page of a listing, narrowed to the libraries the caller may see, as a read:
+        what it shows is cached (and dropped) per page, by the libraries it covers."""
+        narrowed = visible_filter(filters, visible)
+        return Read(
+            listing_key(self.kind, narrowed, page),
+            listing_tags(narrowed.library_ids),
+            lambda: self._load_page(narrowed, page),
+        )
+
     async def list(
         self, filters: ItemFilter, page: PageRequest, visible: frozenset[int] | None
     ) -> PageView:
-        narrowed = visible_filter(filters, visible)
-        value = await self._pages.get_or_load(
-            listing_key(self.kind, narrowed, page),
-            lambda: self._load_page(narrowed, page),
-            tags=listing_tags(narrowed.library_ids),
-        )
-        assert value is not None  # noqa: S101 - the loader never answers "not found"
-        return value
-
-    async def list_rendered(
-        self,
-        filters: ItemFilter,
-        page: PageRequest,
-        visible: frozenset[int] | None,
-        form: str,
-        render: Callable[[PageView], EncodedBody],
-    ) -> EncodedBody:
-        """A listing page as `render` writes it (`form` names the rendering, such as the API's
-        JSON), cached in that form under the page's tags: a warm read is one lookup, with
-        nothing to rebuild or encode again."""
-        narrowed = visible_filter(filters, visible)
-
-        async def load() -> EncodedBody:
-            return render(await self._load_page(narrowed, page))
-
-        value = await self._rendered.get_or_load(
-            f"{listing_key(self.kind, narrowed, page)}:{form}",
-            load,
-            tags=listing_tags(narrowed.library_ids),
-        )
-        assert value is not None  # noqa: S101 - the loader never answers "not found"
-        return value
+        return await self._pages.read(self.listing(filters, page, visible))
 
     async def _load_page(self, filters: ItemFilter, page: PageRequest) -> PageView:
         async with self.database.read() as session:
@@ -147,27 +132,19 @@ class ItemCatalogue(Generic[ItemT]):
         )
         return self._visible(details, item_id, visible)
 
-    async def details_rendered(
-        self,
-        item_id: int,
-        visible: frozenset[int] | None,
-        form: str,
-        render: Callable[[ItemDetailsView], Awaitable[EncodedBody]],
-    ) -> EncodedBody:
-        """The details as `render` writes them (`form` names the rendering), with the names of
-        the people they credit: cached in that form, dropped with the item and with any change
-        of a person."""
-        await self.details(item_id, visible)  # absent, or hidden from this caller: not found
+    async def credited(self, item_id: int, visible: frozenset[int] | None) -> Read[CreditedDetails]:
+        """The details of a visible item with the current names of the people they credit, as
+        a read dropped with the item and with any change of a person; `NotFoundError` alike
+        for an absent and a hidden item."""
+        await self.details(item_id, visible)
 
-        async def load() -> EncodedBody:
+        async def load() -> CreditedDetails:
             # Read again inside the load, so that a change while it runs is not kept.
-            return await render(await self.details(item_id, None))
+            details = await self.details(item_id, None)
+            names = await self.people.names(credit.person_id for credit in details.credits)
+            return CreditedDetails(details, names)
 
-        value = await self._rendered.get_or_load(
-            f"{self.kind}:details:{item_id}:{form}", load, tags=[item_tag(item_id), PEOPLE_TAG]
-        )
-        assert value is not None  # noqa: S101 - the loader never answers "not found"
-        return value
+        return Read(f"{self.kind}:credited:{item_id}", (item_tag(item_id), PEOPLE_TAG), load)
 
     async def children(
         self,

@@ -7,8 +7,13 @@ from collections.abc import Iterable
 from reelhouse.content.catalogue.genres import GenreRepository
 from reelhouse.content.catalogue.invalidation import listing_tags, person_tag
 from reelhouse.content.catalogue.people import PeopleRepository
-from reelhouse.content.reads.items import CATALOGUE_NAMESPACE
-from reelhouse.content.reads.views import ItemView, PersonCredit, PersonDetailsView, PersonView
+from reelhouse.content.reads.views import (
+    CATALOGUE_NAMESPACE,
+    ItemView,
+    PersonCredit,
+    PersonDetailsView,
+    PersonView,
+)
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -13,12 +13,10 @@ from reelhouse.content.catalogue.invalidation import PEOPLE_TAG, listing_tags
 from reelhouse.content.catalogue.models import Item
 from reelhouse.content.catalogue.search import ItemCandidate, SearchRepository, words
 from reelhouse.content.catalogue.sorting import sort_title
-from reelhouse.content.reads.items import CATALOGUE_NAMESPACE
-from reelhouse.content.reads.views import ItemView
+from reelhouse.content.reads.views import CATALOGUE_NAMESPACE, ItemView
 from reelhouse.errors import InvalidInputError
-from reelhouse.infra.cache import Cache, CacheNamespace
+from reelhouse.infra.cache import Cache, CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
-from reelhouse.infra.encoded_body import EncodedBody
 from reelhouse.kinds import ItemKind
 
 MAX_QUERY_LENGTH = 200
@@ -94,10 +92,8 @@ class SearchService:
         self.database = database
         self.kinds = tuple(kinds)
         self._hits: CacheNamespace[_Hits] | None = None
-        self._rendered: CacheNamespace[EncodedBody] | None = None
         if cache is not None:
             self._hits = cache.namespace(CATALOGUE_NAMESPACE, _Hits)
-            self._rendered = cache.namespace(CATALOGUE_NAMESPACE, EncodedBody)
 
     async def search(
         self, query: str, visible: frozenset[int] | None, limit: int = 20
@@ -117,27 +113,17 @@ class SearchService:
             {ItemKind(kind): list(items) for kind, items in hits.items}, list(hits.people)
         )
 
-    async def search_rendered(
-        self,
-        query: str,
-        visible: frozenset[int] | None,
-        limit: int,
-        form: str,
-        render: Callable[[SearchResults], EncodedBody],
-    ) -> EncodedBody:
-        """The results as `render` writes them (`form` names the rendering), cached in that
-        form beside the results themselves and dropped with them."""
-
-        async def load() -> EncodedBody:
-            return render(await self.search(query, visible, limit))
-
-        if self._rendered is None:
-            return await load()
-        value = await self._rendered.get_or_load(
-            f"{_results_key(query, visible, limit)}:{form}", load, tags=_results_tags(visible)
+    def results(
+        self, query: str, visible: frozenset[int] | None, limit: int
+    ) -> Read[SearchResults]:
+        """The results of a search, as a read kept (and dropped) like the results themselves;
+        `InvalidInputError` for a query that is empty or too long."""
+        normalize_query(query)
+        return Read(
+            _results_key(query, visible, limit),
+            _results_tags(visible),
+            lambda: self.search(query, visible, limit),
         )
-        assert value is not None  # noqa: S101 - the loader never answers "not found"
-        return value
 
     async def _search(
         self, query: str, normalized: str, visible: frozenset[int] | None, limit: int

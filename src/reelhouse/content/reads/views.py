@@ -24,6 +24,9 @@ from reelhouse.content.catalogue.models import (
 )
 from reelhouse.libraries.models import MediaFile
 
+#: The cache namespace of every catalogue read (and of what the HTTP layers make of them).
+CATALOGUE_NAMESPACE = "catalogue"
+
 
 class ItemView(msgspec.Struct, frozen=True, kw_only=True):
     """An item as listings, details and search show it. Its fields are the `items` columns of
@@ -129,6 +132,13 @@ class ItemDetailsView(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def crew(self) -> list[CreditView]:
         return [c for c in self.credits if c.role == CreditRole.CREW]
+
+
+class CreditedDetails(msgspec.Struct, frozen=True):
+    """An item's details with the current names of the people they credit."""
+
+    details: ItemDetailsView
+    names: dict[int, str]
 
 
 def details_view(

@@ -33,6 +33,7 @@ from reelhouse.infra.cache.l2 import L2Unavailable, RedisTier
 from reelhouse.infra.cache.listener import Listener
 from reelhouse.infra.cache.metrics import CacheMetrics
 from reelhouse.infra.cache.pending import PendingInvalidations
+from reelhouse.infra.cache.read import Read
 from reelhouse.infra.cache.tiers import Miss, Namespace, Tiers
 
 T = TypeVar("T")
@@ -249,6 +250,12 @@ class CacheNamespace(Generic[T]):
         value: T | None = await self._cache.get_or_load(
             self._space, str(key), loader, self._codec, tuple(tags)
         )
+        return value
+
+    async def read(self, read: Read[T]) -> T:
+        """The value of `read`, cached under its key and tags (its loader finds a value)."""
+        value = await self.get_or_load(read.key, read.load, tags=read.tags)
+        assert value is not None  # noqa: S101 - a read's loader never answers "not found"
         return value
 
     async def invalidate(self, *keys: str | int) -> None:
