@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reelhouse.config import CacheSettings
+from reelhouse.config import CacheSettings, SearchSettings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.models import CreditRole
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.catalogue.search import trigrams, words
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.reads.search import CANDIDATES, SearchService, normalize_query
+from reelhouse.content.reads.search import SearchService, normalize_query
 from reelhouse.content.registry import SEARCHED_KINDS
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import SeriesRepository
@@ -80,7 +80,7 @@ async def titles(
 )
 async def test_finds_what_people_type(database: Database, query: str, expected: str) -> None:
     await seed(database)
-    found = await titles(SearchService(database, SEARCHED_KINDS), query)
+    found = await titles(SearchService(database, SEARCHED_KINDS, SearchSettings()), query)
     assert found[:1] == [expected], found
 
 
@@ -88,13 +88,13 @@ async def test_typos_are_forgiven_in_a_crowd_of_close_titles(database: Database)
     """Titles with every word of a query come first, however many there are; a typo still
     finds its title among more alike titles than the search takes candidates of each kind."""
     ids = await seed(database)
-    crowd = CANDIDATES + 50
+    crowd = SearchSettings().candidates + 50
     async with database.transaction() as session:
         session.add_all(
             Movie(library_id=ids["movies_lib"], title=f"Silent City {n}") for n in range(crowd)
         )
         session.add(Movie(library_id=ids["movies_lib"], title="Silent River"))
-    service = SearchService(database, SEARCHED_KINDS)
+    service = SearchService(database, SEARCHED_KINDS, SearchSettings())
     as_typed = await titles(service, "silent city")
     assert len(as_typed) == 20
     assert all(title.startswith("Silent City") for title in as_typed)
@@ -104,20 +104,20 @@ async def test_typos_are_forgiven_in_a_crowd_of_close_titles(database: Database)
 
 async def test_unrelated_queries_find_nothing(database: Database) -> None:
     await seed(database)
-    assert await titles(SearchService(database, SEARCHED_KINDS), "zzyzx") == []
+    assert await titles(SearchService(database, SEARCHED_KINDS, SearchSettings()), "zzyzx") == []
 
 
 async def test_people_and_grouping(database: Database) -> None:
     ids = await seed(database)
-    results = await SearchService(database, SEARCHED_KINDS).search("pacino", None)
+    results = await SearchService(database, SEARCHED_KINDS, SearchSettings()).search("pacino", None)
     assert [p.id for p in results.people] == [ids["pacino"]]
-    results = await SearchService(database, SEARCHED_KINDS).search("dark", None)
+    results = await SearchService(database, SEARCHED_KINDS, SearchSettings()).search("dark", None)
     assert [i.title for i in results.items[ItemKind.SERIES]] == ["Dark"]
 
 
 async def test_results_follow_changes(database: Database) -> None:
     ids = await seed(database)
-    service = SearchService(database, SEARCHED_KINDS)
+    service = SearchService(database, SEARCHED_KINDS, SearchSettings())
     async with database.transaction() as session:
         movie = await MovieRepository(session).get(ids["Alien"])
         movie.title = "Aliens"
@@ -132,7 +132,7 @@ async def test_results_follow_changes(database: Database) -> None:
 
 async def test_only_visible_libraries(database: Database) -> None:
     ids = await seed(database)
-    service = SearchService(database, SEARCHED_KINDS)
+    service = SearchService(database, SEARCHED_KINDS, SearchSettings())
     tv_only = frozenset({ids["tv_lib"]})
     assert await titles(service, "heat", tv_only) == []
     assert (await service.search("pacino", tv_only)).people == []
@@ -145,7 +145,7 @@ async def test_only_visible_libraries(database: Database) -> None:
 )
 async def test_query_syntax_is_never_an_error(database: Database, query: str) -> None:
     await seed(database)
-    await SearchService(database, SEARCHED_KINDS).search(query, None)
+    await SearchService(database, SEARCHED_KINDS, SearchSettings()).search(query, None)
 
 
 def test_empty_or_huge_queries_are_invalid() -> None:
@@ -197,7 +197,7 @@ async def test_cached_results_follow_invalidated_changes(database: Database) -> 
     ids = await seed(database)
     cache = Cache(CacheSettings())
     invalidation = CatalogueInvalidation(cache)
-    service = SearchService(database, SEARCHED_KINDS, cache)
+    service = SearchService(database, SEARCHED_KINDS, SearchSettings(), cache)
     movies_only = frozenset({ids["movies_lib"]})
     assert (await titles(service, "alien"))[:1] == ["Alien"]
     assert (await titles(service, "alien", movies_only))[:1] == ["Alien"]
@@ -220,7 +220,7 @@ async def test_cached_results_follow_invalidated_changes(database: Database) -> 
 async def test_a_library_change_drops_only_its_cached_results(database: Database) -> None:
     ids = await seed(database)
     cache = Cache(CacheSettings())
-    service = SearchService(database, SEARCHED_KINDS, cache)
+    service = SearchService(database, SEARCHED_KINDS, SearchSettings(), cache)
     tv_only = frozenset({ids["tv_lib"]})
     assert await titles(service, "dark", tv_only) == ["Dark"]
     async with database.transaction() as session:

@@ -118,7 +118,7 @@ class Runtime:
                 for kind, read in module.reads.items()
             },
             people=people,
-            search=SearchService(database, SEARCHED_KINDS, cache),
+            search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),
             jobs=self.queue,
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
@@ -157,9 +157,7 @@ class Runtime:
             after_scan=pipeline.enqueue_enrich,
         )
         pipeline.register(registry)
-        artwork = ArtworkDownloads(
-            database, self.invalidation, self.images, settings.images.download_concurrency
-        )
+        artwork = ArtworkDownloads(database, self.invalidation, self.images, settings.images)
         artwork.register(registry)
         return registry
 

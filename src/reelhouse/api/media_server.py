@@ -16,7 +16,7 @@ from pydantic import Field
 from reelhouse.api.deps import MediaServerAdminDep
 from reelhouse.api.webhooks import MediaServerModel
 from reelhouse.errors import InvalidInputError
-from reelhouse.http.deps import ServicesDep
+from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.infra.logging import get_logger
 from reelhouse.ingest.libraries import ItemFolder
 from reelhouse.kinds import ItemKind
@@ -26,7 +26,6 @@ router = APIRouter(tags=["media server"])
 
 #: Emby's item types that reelhouse has, and its own kinds for them.
 ITEM_TYPES = {"movie": ItemKind.MOVIE, "series": ItemKind.SERIES}
-MAX_ITEMS = 1000
 MAX_LIST_TEXT = 1000
 YEAR = re.compile(r"[0-9]{1,4}")
 
@@ -114,6 +113,7 @@ async def admin_notice(notice: AdminNotice, _admin: MediaServerAdminDep) -> Resp
 async def items(
     _admin: MediaServerAdminDep,
     services: ServicesDep,
+    configured: SettingsDep,
     include_item_types: Annotated[
         str | None,
         Query(alias="includeItemTypes", max_length=MAX_LIST_TEXT, description="Movie, Series."),
@@ -123,13 +123,16 @@ async def items(
         Query(max_length=MAX_LIST_TEXT, description="Production years, comma-separated."),
     ] = None,
     start_index: Annotated[int, Query(alias="startIndex", ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = MAX_ITEMS,
+    limit: Annotated[
+        int | None, Query(ge=1, description="At most `webhooks.max_items`, the default.")
+    ] = None,
 ) -> EmbyItemsOut:
     """Movies and series by sort title, each with its folder and provider ids: how Sonarr
     and Radarr find the folder to name in their library update. The answer is always flat and
     always has `Path` and `ProviderIds` (what `recursive=true&fields=Path,ProviderIds` asks)."""
+    most = configured.webhooks.max_items
     found, total = await services.libraries.item_folders(
-        _item_kinds(include_item_types), _years(years), start_index, limit
+        _item_kinds(include_item_types), _years(years), start_index, min(limit or most, most)
     )
     return EmbyItemsOut(
         items=[_item_out(item) for item in found],

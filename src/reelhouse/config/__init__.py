@@ -11,6 +11,7 @@ from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
 from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
 from reelhouse.config.reference import mask_url, public_view, settings_reference
+from reelhouse.config.search import SearchSettings
 from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
 from reelhouse.config.settings import CONFIG_ENV_VAR, ENV_PREFIX, Settings, load_settings
 from reelhouse.config.storage import (
@@ -41,6 +42,7 @@ __all__ = [
     "ProviderSettings",
     "RedisSettings",
     "ScanSettings",
+    "SearchSettings",
     "Section",
     "ServerSettings",
     "Settings",

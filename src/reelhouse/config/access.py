@@ -48,3 +48,8 @@ class WebhookSettings(Section):
     max_paths: PositiveInt = Field(
         100, description="Paths one webhook call may name; a call naming more is refused (422)."
     )
+    max_items: PositiveInt = Field(
+        1000,
+        description="Movies and series one `GET /Items` answers with (the folder lookup of "
+        "Sonarr's and Radarr's Emby / Jellyfin connection); a larger `limit` gets this many.",
+    )

@@ -38,6 +38,12 @@ class ImagesSettings(Section):
         description="Images one process downloads at once (the artwork job's parallelism, and "
         "the pooled connections of the image store).",
     )
+    download_batch: PositiveInt = Field(
+        100,
+        le=10_000,
+        description="Chosen images the artwork job looks up per round; it records how far it "
+        "got after each round, so a resumed job starts there.",
+    )
     variant_widths: list[Annotated[int, Field(gt=0, le=10_000)]] = Field(
         default_factory=_variant_widths,
         description="Widths a resized copy may be asked for (`?width=`); any other is refused, "

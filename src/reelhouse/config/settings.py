@@ -15,6 +15,7 @@ from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jobs import JobsSettings, ScanSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings
 from reelhouse.config.providers import TmdbSettings, TvdbSettings
+from reelhouse.config.search import SearchSettings
 from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
 from reelhouse.config.storage import CacheSettings, DatabaseSettings, RedisSettings
 from reelhouse.config.web import WebSettings
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     images: ImagesSettings = Field(default_factory=ImagesSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+from reelhouse.config import ImagesSettings
 from reelhouse.content.catalogue.artwork import (
     ArtworkRepository,
     PendingImage,
@@ -24,8 +25,6 @@ from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 
 ARTWORK_KIND = "catalogue.artwork"
-#: Images looked up per round of the job (one checkpoint per round).
-PAGE = 100
 
 
 async def enqueue_artwork(queue: JobQueue, library_id: int) -> Enqueued:
@@ -40,12 +39,12 @@ class ArtworkDownloads:
         database: Database,
         invalidation: CatalogueInvalidation,
         images: ImageStore,
-        concurrency: int,
+        settings: ImagesSettings,
     ) -> None:
         self.database = database
         self.invalidation = invalidation
         self.images = images
-        self.concurrency = concurrency
+        self.settings = settings
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ARTWORK_KIND, self.download_artwork)
@@ -56,7 +55,7 @@ class ArtworkDownloads:
         while True:
             async with self.database.read() as session:
                 artwork = ArtworkRepository(session)
-                batch = await artwork.pending(library_id, after, PAGE)
+                batch = await artwork.pending(library_id, after, self.settings.download_batch)
                 by_url: dict[str, list[PendingImage]] = {}
                 for image in batch:
                     by_url.setdefault(image.url, []).append(image)
@@ -66,7 +65,7 @@ class ArtworkDownloads:
             ctx.progress.add_total(len(by_url))
             done: list[tuple[list[PendingImage], StoredCopy]] = []
             download = functools.partial(self._download, ctx, done, copies)
-            await for_each(by_url.values(), self.concurrency, download)
+            await for_each(by_url.values(), self.settings.download_concurrency, download)
             # One transaction for the page: SQLite has one writer, and a crash before it costs
             # only requests (the files are content-addressed, written once).
             async with self.database.transaction() as session:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import msgspec
 from rapidfuzz import fuzz
 
+from reelhouse.config import SearchSettings
 from reelhouse.content.catalogue.invalidation import PEOPLE_TAG, listing_tags
 from reelhouse.content.catalogue.models import Item
 from reelhouse.content.catalogue.search import ItemCandidate, SearchRepository, words
@@ -20,10 +21,6 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.kinds import ItemKind
 
 MAX_QUERY_LENGTH = 200
-# Candidates fetched per index before ranking: enough that the best few survive a typo.
-CANDIDATES = 200
-# Below this rapidfuzz score (0-100) a candidate is noise, unless its words matched exactly.
-MIN_SCORE = 70.0
 
 
 class PersonHit(msgspec.Struct, frozen=True):
@@ -84,13 +81,19 @@ def _results_tags(visible: frozenset[int] | None) -> tuple[str, ...]:
 
 class SearchService:
     def __init__(
-        self, database: Database, kinds: Sequence[ItemKind], cache: Cache | None = None
+        self,
+        database: Database,
+        kinds: Sequence[ItemKind],
+        settings: SearchSettings,
+        cache: Cache | None = None,
     ) -> None:
-        """Search finds items of `kinds`. With a `cache`, results are kept per query, caller's
-        libraries and limit, tagged like the listings of those libraries (any change of their
-        items drops them) and by `PEOPLE_TAG` (any change of a person does)."""
+        """Search finds items of `kinds`, ranked as `settings` say. With a `cache`, results are
+        kept per query, caller's libraries and limit, tagged like the listings of those
+        libraries (any change of their items drops them) and by `PEOPLE_TAG` (any change of a
+        person does)."""
         self.database = database
         self.kinds = tuple(kinds)
+        self.settings = settings
         self._hits: CacheNamespace[_Hits] | None = None
         if cache is not None:
             self._hits = cache.namespace(CATALOGUE_NAMESPACE, _Hits)
@@ -132,10 +135,11 @@ class SearchService:
         async with self.database.read() as session:
             repo = SearchRepository(session)
             items = await repo.items(
-                query, normalized, self.kinds, visible, CANDIDATES, enough=limit
+                query, normalized, self.kinds, visible, self.settings.candidates, enough=limit
             )
-            people = await repo.people(normalized, visible, CANDIDATES)
-        shown = _best_items(items, normalized, query_words, limit)
+            people = await repo.people(normalized, visible, self.settings.candidates)
+        min_score = self.settings.min_score
+        shown = _best_items(items, normalized, query_words, limit, min_score)
         loaded: dict[int, Item] = {}
         if shown:  # ranked without a connection held; the few shown are loaded whole
             async with self.database.read() as session:
@@ -150,7 +154,7 @@ class SearchService:
                 (score, person)
                 for person in people
                 if (score := _score(normalized, query_words, person.sort_name, person.name))
-                >= MIN_SCORE
+                >= min_score
             ),
             key=lambda pair: (-pair[0], pair[1].sort_name, pair[1].id),
         )
@@ -161,7 +165,11 @@ class SearchService:
 
 
 def _best_items(
-    items: list[ItemCandidate], normalized: str, query_words: list[str], limit: int
+    items: list[ItemCandidate],
+    normalized: str,
+    query_words: list[str],
+    limit: int,
+    min_score: float,
 ) -> dict[str, list[int]]:
     """The ids of the best `limit` items of each kind, best first."""
     ranked = sorted(
@@ -173,7 +181,7 @@ def _best_items(
                     normalized, query_words, item.sort_title, _titles(item), item.overview
                 )
             )
-            >= MIN_SCORE
+            >= min_score
         ),
         key=lambda pair: (-pair[0], pair[1].sort_title, pair[1].id),
     )
