@@ -51,7 +51,7 @@ log = get_logger(__name__)
 @lru_cache(maxsize=1)
 def app_routes() -> tuple[BaseRoute, ...]:
     """Every route of the app, flat, worked out once per process and shared by its apps (the
-    tests make hundreds): their dependency trees and models take half a second to build, and
+    tests make hundreds): their dependency trees and models are slow to build, and
     they hold nothing of one app. Each `/api` router says itself whether it needs a token
     (`token_router`, `open_router`)."""
     routers = (

@@ -16,7 +16,7 @@ from reelhouse.errors import UpstreamResponseError
 @lru_cache(maxsize=1)
 def tls_context() -> ssl.SSLContext:
     """The certificate store every outbound client verifies against, loaded once per process
-    (a tenth of a second each time) and shared, as an `SSLContext` may be."""
+    (slow to load) and shared, as an `SSLContext` may be."""
     return httpx.create_ssl_context()
 
 

@@ -134,8 +134,8 @@ class MediaFileRepository:
     async def snapshot(self, library_id: int) -> list[StoredFile]:
         """Every stored file of a library, in the compact form a rescan compares against.
 
-        Read as plain rows and converted here, not by the columns' types: for 100,000 files
-        this halves the read (bench/scan.py), and an unchanged rescan is mostly this read.
+        Read as plain rows and converted here, not by the columns' types: that makes the read
+        much cheaper, and an unchanged rescan is mostly this read.
         """
         rows = await self.session.execute(_SNAPSHOT, {"library_id": library_id})
         state = _FILE_STATES

@@ -98,8 +98,7 @@ class LibraryScanner:
         targets = _targets(roots, folder)
         # The disk, then the database: read at the same time, the walk's thread and the
         # driver's work (a thread for SQLite, the event loop for asyncpg) take turns at the GIL
-        # and take longer together (0.47 s for bench/scan.py's 20,000 files on SQLite) than one
-        # after the other (0.29 s); on PostgreSQL the two orders measure the same.
+        # and take longer together than one after the other.
         walks = await self._walk(targets)
         stored = await self._snapshot(library_id)
         if folder is not None:

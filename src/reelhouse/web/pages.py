@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
 
 from reelhouse.bootstrap import Services
+from reelhouse.content import registry
 from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.content.reads.items import ItemCatalogue
@@ -27,13 +28,13 @@ from reelhouse.web.render import PageRoute, is_fragment, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-#: The sorts a grid offers, as the issue names them.
+#: The sorts a grid offers.
 GRID_SORTS = (SortField.TITLE, SortField.YEAR, SortField.ADDED, SortField.RATING)
 
 
 def catalogue_for(services: Services, kind: LibraryKind) -> ItemCatalogue[Any]:
-    """What a library lists in its grid: its movies, or its series."""
-    return services.movies if kind == LibraryKind.MOVIES else services.series
+    """What a library lists in its grid: the items its content module makes of its files."""
+    return services.catalogue(registry.for_library(kind).kind)
 
 
 class GridQuery(BaseModel):
@@ -131,9 +132,8 @@ async def _opened(
     """The items behind the "continue exploring" cookie that still exist and may be seen."""
     found = []
     for kind, item_id in entries:
-        catalogue = services.movies if kind == ItemKind.MOVIE else services.series
         try:
-            found.append((await catalogue.details(item_id, visible)).item)
+            found.append((await services.catalogue(ItemKind(kind)).details(item_id, visible)).item)
         except NotFoundError:
             continue  # deleted since, or no longer visible: nothing to show
     return found

@@ -1,4 +1,4 @@
-"""The web page's routes and static files, as the composition root installs them."""
+"""The web page's routes and static files, as the app installs them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The durable job queue: jobs are rows, workers claim them, handlers do the work.
 
-Writing a job kind (registered in `reelhouse.app.job_registry`)::
+Writing a job kind (registered in `reelhouse.bootstrap.Runtime.job_registry`)::
 
     async def scan(ctx: JobContext) -> None:
         files = await list_files(ctx.args["library"])      # a bad argument: raise InvalidInputError
