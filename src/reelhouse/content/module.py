@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from reelhouse.content.catalogue.items import ItemRepository
@@ -34,13 +33,6 @@ class ContentModule:
     searched: tuple[ItemKind, ...]
     repository: type[ItemRepository[Any]]
     enrichment: Callable[[Enricher, NfoReader], ContentEnrichment]
-    #: The name of the unit a main file belongs to (a movie's title, an episode's series).
-    unit_title: Callable[[Identity], str | None]
-    #: Whether items of the same name in one folder are told apart by their year (movies).
-    year_separates_units: bool
-    #: The module's tables, imported so that they are registered on the metadata.
-    models: ModuleType
-
-    @property
-    def item_kinds(self) -> tuple[ItemKind, ...]:
-        return tuple(self.reads)
+    #: What names the unit a main file belongs to: a movie's title and year; an episode's
+    #: series, and no year (a file's year tells no series apart from another).
+    unit_name: Callable[[Identity], tuple[str | None, int | None]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from reelhouse.config import ImagesSettings
 from reelhouse.content.catalogue.artwork import (
@@ -33,18 +34,12 @@ async def enqueue_artwork(queue: JobQueue, library_id: int) -> Enqueued:
     )
 
 
+@dataclass(frozen=True)
 class ArtworkDownloads:
-    def __init__(
-        self,
-        database: Database,
-        invalidation: CatalogueInvalidation,
-        images: ImageStore,
-        settings: ImagesSettings,
-    ) -> None:
-        self.database = database
-        self.invalidation = invalidation
-        self.images = images
-        self.settings = settings
+    database: Database
+    invalidation: CatalogueInvalidation
+    images: ImageStore
+    settings: ImagesSettings
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ARTWORK_KIND, self.download_artwork)

@@ -7,6 +7,7 @@ write. Every write goes through the one invalidation path.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from reelhouse.content import registry
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
@@ -22,18 +23,12 @@ from reelhouse.ingest.pipeline import enqueue_refresh
 from reelhouse.kinds import ItemKind
 
 
+@dataclass(frozen=True)
 class CatalogueControl:
-    def __init__(
-        self,
-        database: Database,
-        queue: JobQueue,
-        invalidation: CatalogueInvalidation,
-        enricher: Enricher,
-    ) -> None:
-        self.database = database
-        self.queue = queue
-        self.invalidation = invalidation
-        self.enricher = enricher
+    database: Database
+    queue: JobQueue
+    invalidation: CatalogueInvalidation
+    enricher: Enricher
 
     async def search_candidates(
         self, item_id: int, query: str | None = None, year: int | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from reelhouse.config import EnrichmentSettings
@@ -53,21 +54,14 @@ async def enqueue_refresh(queue: JobQueue, item_id: int, *, bypass_cache: bool) 
     )
 
 
+@dataclass(frozen=True)
 class MetadataPipeline:
-    def __init__(
-        self,
-        database: Database,
-        queue: JobQueue,
-        store: UnitStore,
-        enrichments: Mapping[ItemKind, ContentEnrichment],
-        settings: EnrichmentSettings,
-    ) -> None:
-        """`enrichments` holds each content module's, by the kind of item its units become."""
-        self.database = database
-        self.queue = queue
-        self.store = store
-        self.enrichments = enrichments
-        self.settings = settings
+    database: Database
+    queue: JobQueue
+    store: UnitStore
+    #: Each content module's enrichment, by the kind of item its units become.
+    enrichments: Mapping[ItemKind, ContentEnrichment]
+    settings: EnrichmentSettings
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ENRICH_KIND, self.enrich_library)

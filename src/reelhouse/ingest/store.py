@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
@@ -25,11 +26,11 @@ from reelhouse.ingest.links import MediaLinkRepository
 from reelhouse.ingest.units import owner_folder
 
 
+@dataclass(frozen=True)
 class UnitStore:
-    def __init__(self, database: Database, invalidation: CatalogueInvalidation) -> None:
-        self.database = database
-        self.invalidation = invalidation
-        self._lock = asyncio.Lock()
+    database: Database
+    invalidation: CatalogueInvalidation
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def store(
         self,

@@ -97,7 +97,7 @@ def group_units(
 
 def _name(identity: Identity, module: ContentModule) -> str | None:
     """The name of the unit a main file belongs to; None when its name says none."""
-    name = module.unit_title(identity)
+    name, _ = module.unit_name(identity)
     return name.strip() if name is not None and name.strip() else None
 
 
@@ -107,7 +107,5 @@ def _unit_of(
     """The unit named `name` of an item whose first named file is `first`, made on first
     sight."""
     folder = first.owner.rstrip("/") if first.owner else None
-    key: tuple[object, ...] = (folder, _fold(name))
-    if module.year_separates_units:
-        key += (first.year,)
+    key = (folder, _fold(name), module.unit_name(first)[1])
     return units.setdefault(key, Unit(module.kind, name, first.year, folder))

@@ -57,6 +57,7 @@ from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import FileState, MediaFile
 
 ItemT = TypeVar("ItemT", bound=Item)
+LiveT = TypeVar("LiveT", bound=Item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,13 @@ class ItemRepository(Generic[ItemT]):
         if item is None:
             raise NotFoundError(f"{self._label} {item_id} does not exist")
         return item  # type: ignore[return-value]
+
+    async def live(
+        self, model: type[LiveT], where: ColumnElement[bool], *order_by: Any
+    ) -> Sequence[LiveT]:
+        """The live items of `model` that `where` selects (a series' seasons, say), in order."""
+        query = select(model).where(where, model.deleted_at.is_(None)).order_by(*order_by)
+        return (await self.session.scalars(query)).all()
 
     async def find_by_provider_id(self, provider: Provider, value: int | str) -> ItemT | None:
         column = getattr(self.model, f"{provider.value}_id")

@@ -4,7 +4,6 @@ collections (TMDb "sets") that group movies."""
 from __future__ import annotations
 
 from reelhouse.content.module import ContentModule
-from reelhouse.content.movies import models
 from reelhouse.content.movies.enrich import MovieEnrichment
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
@@ -19,7 +18,5 @@ MOVIES = ContentModule(
     searched=(ItemKind.MOVIE, ItemKind.COLLECTION),
     repository=MovieRepository,
     enrichment=MovieEnrichment,
-    unit_title=lambda identity: identity.title,
-    year_separates_units=True,
-    models=models,
+    unit_name=lambda identity: (identity.title, identity.year),
 )

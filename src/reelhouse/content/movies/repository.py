@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from reelhouse.content.catalogue.items import ItemRepository
 from reelhouse.content.movies.models import Collection, Movie
 
@@ -19,10 +17,6 @@ class CollectionRepository(ItemRepository[Collection]):
 
     async def movies(self, collection_id: int) -> Sequence[Movie]:
         """The live movies of a collection, in release order."""
-        return (
-            await self.session.scalars(
-                select(Movie)
-                .where(Movie.collection_id == collection_id, Movie.deleted_at.is_(None))
-                .order_by(Movie.release_date, Movie.id)
-            )
-        ).all()
+        return await self.live(
+            Movie, Movie.collection_id == collection_id, Movie.release_date, Movie.id
+        )

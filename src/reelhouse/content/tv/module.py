@@ -4,7 +4,6 @@ its folder), with its seasons and episodes."""
 from __future__ import annotations
 
 from reelhouse.content.module import ContentModule
-from reelhouse.content.tv import models
 from reelhouse.content.tv.enrich import SeriesEnrichment
 from reelhouse.content.tv.repository import SeriesRepository
 from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
@@ -23,7 +22,5 @@ TV = ContentModule(
     searched=(ItemKind.SERIES, ItemKind.EPISODE),
     repository=SeriesRepository,
     enrichment=SeriesEnrichment,
-    unit_title=lambda identity: identity.series,
-    year_separates_units=False,
-    models=models,
+    unit_name=lambda identity: (identity.series, None),
 )

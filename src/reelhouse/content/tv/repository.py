@@ -14,23 +14,16 @@ class SeriesRepository(ItemRepository[Series]):
     model = Series
 
     async def seasons(self, series_id: int) -> Sequence[Season]:
-        return (
-            await self.session.scalars(
-                select(Season)
-                .where(Season.parent_id == series_id, Season.deleted_at.is_(None))
-                .order_by(Season.index_number)
-            )
-        ).all()
+        return await self.live(Season, Season.parent_id == series_id, Season.index_number)
 
     async def episodes(self, series_id: int) -> Sequence[Episode]:
         """Every live episode of a series, of all its seasons."""
-        return (
-            await self.session.scalars(
-                select(Episode)
-                .where(Episode.series_id == series_id, Episode.deleted_at.is_(None))
-                .order_by(Episode.parent_index_number, Episode.index_number)
-            )
-        ).all()
+        return await self.live(
+            Episode,
+            Episode.series_id == series_id,
+            Episode.parent_index_number,
+            Episode.index_number,
+        )
 
     async def season(self, series: Series, number: int) -> Season:
         """The live season `number` of a series, created when it does not exist yet."""
@@ -59,13 +52,7 @@ class SeasonRepository(ItemRepository[Season]):
     model = Season
 
     async def episodes(self, season_id: int) -> Sequence[Episode]:
-        return (
-            await self.session.scalars(
-                select(Episode)
-                .where(Episode.parent_id == season_id, Episode.deleted_at.is_(None))
-                .order_by(Episode.index_number)
-            )
-        ).all()
+        return await self.live(Episode, Episode.parent_id == season_id, Episode.index_number)
 
 
 class EpisodeRepository(ItemRepository[Episode]):
