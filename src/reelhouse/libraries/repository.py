@@ -21,6 +21,7 @@ from reelhouse.infra.db.repository import (
 from reelhouse.infra.db.types import uint64_from_stored, utcnow
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.models import FileState, Library, LibraryPath, MediaFile
+from reelhouse.naming import Identity
 
 
 class LibraryRepository:
@@ -103,15 +104,6 @@ class StoredFile(NamedTuple):
     inode: int
     device: int
     state: FileState
-
-
-#: The parts of an identity that say which item a file belongs to.
-_ITEM_FIELDS = ("kind", "title", "year", "series", "season", "episodes", "absolute_episode",
-                "air_date", "owner", "extra_type")  # fmt: skip
-
-
-def _what(identity: dict[str, Any] | None) -> tuple[Any, ...]:
-    return tuple((identity or {}).get(name) for name in _ITEM_FIELDS)
 
 
 _SNAPSHOT = text(
@@ -206,7 +198,10 @@ class MediaFileRepository:
                 updated_at=utcnow(),
             )
         )
-        return _what(before) != _what(record.identity)
+        was, now = (
+            Identity.from_json(i or {}, path=record.path) for i in (before, record.identity)
+        )
+        return was.names_item() != now.names_item()
 
     async def mark_missing(self, file_ids: Sequence[int], at: datetime | None = None) -> None:
         """Files gone from disk keep their metadata, so a disk that comes back restores them."""

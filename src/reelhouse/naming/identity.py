@@ -97,6 +97,11 @@ class Identity:
             out[f.name] = value
         return out
 
+    def names_item(self) -> tuple[object, ...]:
+        """What says which item the path belongs to: two identities with the same name the
+        same item (a file renamed to another name than this is another item's now)."""
+        return tuple(getattr(self, name) for name in _ITEM_FIELDS)
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, path: str) -> Identity:
         """The identity `to_json` wrote, as a scan stored it (without its path), each field
@@ -114,5 +119,8 @@ class Identity:
         return cls(**values)
 
 
+#: The fields of an identity that say which item a path belongs to.
+_ITEM_FIELDS = ("kind", "title", "year", "series", "season", "episodes", "absolute_episode",
+                "air_date", "owner", "extra_type")  # fmt: skip
 #: The type of each field `from_json` reads.
 _FIELD_TYPES = {name: type_ for name, type_ in get_type_hints(Identity).items() if name != "path"}
