@@ -21,12 +21,12 @@ from typing import Any
 import httpx
 
 from _fake import free_port, start_fake
+from reelhouse.bootstrap.providers import build_providers
 from reelhouse.config import MetadataSettings, Settings, TmdbSettings
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.content.metadata.enrich import Enriched, Enricher
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.kinds import ItemKind
-from reelhouse.providers.registry import build_providers
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.memory_cache import BoundedMemoryCache
 

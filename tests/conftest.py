@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from reelhouse.bootstrap.providers import Providers, build_providers
 from reelhouse.config import (
     DatabaseSettings,
     MetadataSettings,
@@ -28,7 +29,6 @@ from reelhouse.config import (
 )
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database, create_engine
-from reelhouse.providers.registry import Providers, build_providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.control import FaultConfig

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from reelhouse.bootstrap.providers import Providers
 from reelhouse.config import MetadataSettings, Settings
 from reelhouse.content.matching.score import MatchQuery, Verdict
 from reelhouse.content.metadata.aggregate import merge
@@ -21,7 +22,6 @@ from reelhouse.content.metadata.models import (
 )
 from reelhouse.errors import UpstreamResponseError, UpstreamUnavailableError
 from reelhouse.kinds import ItemKind
-from reelhouse.providers.registry import Providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE, TVDB_OFFSET
 

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from reelhouse.bootstrap.providers import Providers
 from reelhouse.config import ImagesSettings
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.content.metadata.protocol import Fetch
@@ -29,7 +30,6 @@ from reelhouse.errors import (
     UpstreamUnavailableError,
 )
 from reelhouse.infra.images import ImageStore
-from reelhouse.providers.registry import Providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.images import POSTER
 from reelhouse.testing.fake_providers.server import FakeServer

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from reelhouse.bootstrap.providers import open_providers
 from reelhouse.config import MetadataSettings, RedisSettings, Settings
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.content.metadata.protocol import Fetch
 from reelhouse.content.metadata.ratelimit import LocalRateLimiter, RedisRateLimiter
-from reelhouse.providers.registry import open_providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import FakeServer
 from reelhouse.testing.memory_cache import BoundedMemoryCache

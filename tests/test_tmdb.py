@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
+from reelhouse.bootstrap.providers import Providers
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.content.metadata.protocol import Fetch, SearchQuery
 from reelhouse.errors import NotFoundError
 from reelhouse.kinds import ItemKind
-from reelhouse.providers.registry import Providers
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE
 from reelhouse.testing.fake_providers.server import FakeServer

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
+from reelhouse.bootstrap.providers import Providers, build_providers
 from reelhouse.config import Settings
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.content.metadata.protocol import Fetch, SearchQuery
 from reelhouse.errors import UpstreamUnavailableError
-from reelhouse.providers.registry import Providers, build_providers
 from reelhouse.providers.tvdb import EpisodeOrder
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE, TVDB_OFFSET

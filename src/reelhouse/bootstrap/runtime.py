@@ -1,31 +1,22 @@
-"""The composition root: the one place where a process's object graph is built.
-
-`open_runtime` builds it once from the settings (database, cache, image store, providers, the
-invalidation path, the services, the job queue), for whatever the process runs: the HTTP app
-(`reelhouse.app`), job workers (`reelhouse worker`) or one CLI command. Nothing else constructs
-services; everything else takes them from here.
-"""
+"""The runtime of one process: its object graph, built once from the settings."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 
+from reelhouse.bootstrap.providers import Providers, open_providers
+from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
 from reelhouse.content.metadata.cache import TwoTierResponses
 from reelhouse.content.metadata.metrics import ProviderMetrics
-from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
 from reelhouse.content.reads.images import ImagesService
-from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
-from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.health import HealthService
@@ -40,50 +31,10 @@ from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.ingest.pipeline import MetadataPipeline
 from reelhouse.ingest.scans import register_scans
 from reelhouse.ingest.store import UnitStore
-from reelhouse.kinds import ItemKind
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.providers.nfo import NfoReader
-from reelhouse.providers.registry import Providers, open_providers
 from reelhouse.users.service import UsersService
-
-
-@dataclass(frozen=True)
-class Services:
-    """What the entry points call: the HTTP routes, the pages and the CLI commands."""
-
-    users: UsersService
-    libraries: LibrariesService
-    #: The read service of every kind of item, as the content modules register them.
-    catalogues: Mapping[ItemKind, ItemCatalogue[Any]]
-    people: PeopleCatalogue
-    search: SearchService
-    images: ImagesService
-    jobs: JobQueue
-    control: CatalogueControl
-
-    def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:
-        return self.catalogues[kind]
-
-    @property
-    def movies(self) -> MovieCatalogue:
-        return cast(MovieCatalogue, self.catalogues[ItemKind.MOVIE])
-
-    @property
-    def collections(self) -> CollectionCatalogue:
-        return cast(CollectionCatalogue, self.catalogues[ItemKind.COLLECTION])
-
-    @property
-    def series(self) -> SeriesCatalogue:
-        return cast(SeriesCatalogue, self.catalogues[ItemKind.SERIES])
-
-    @property
-    def seasons(self) -> SeasonCatalogue:
-        return cast(SeasonCatalogue, self.catalogues[ItemKind.SEASON])
-
-    @property
-    def episodes(self) -> EpisodeCatalogue:
-        return cast(EpisodeCatalogue, self.catalogues[ItemKind.EPISODE])
 
 
 class Runtime:

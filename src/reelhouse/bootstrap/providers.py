@@ -1,4 +1,5 @@
-"""Builds the provider clients from the settings: one pooled client and limiter per provider."""
+"""The provider clients, built from the settings: one pooled client and limiter per provider,
+the limits shared across processes through Redis when it is configured."""
 
 from __future__ import annotations
 

@@ -1,0 +1,57 @@
+"""The services the entry points call, as the runtime builds them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
+from reelhouse.content.reads.images import ImagesService
+from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.people import PeopleCatalogue
+from reelhouse.content.reads.search import SearchService
+from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
+from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.ingest.control import CatalogueControl
+from reelhouse.ingest.libraries import LibrariesService
+from reelhouse.kinds import ItemKind
+from reelhouse.users.service import UsersService
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the entry points call: the HTTP routes, the pages and the CLI commands."""
+
+    users: UsersService
+    libraries: LibrariesService
+    #: The read service of every kind of item, as the content modules register them.
+    catalogues: Mapping[ItemKind, ItemCatalogue[Any]]
+    people: PeopleCatalogue
+    search: SearchService
+    images: ImagesService
+    jobs: JobQueue
+    control: CatalogueControl
+
+    def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:
+        return self.catalogues[kind]
+
+    @property
+    def movies(self) -> MovieCatalogue:
+        return cast(MovieCatalogue, self.catalogues[ItemKind.MOVIE])
+
+    @property
+    def collections(self) -> CollectionCatalogue:
+        return cast(CollectionCatalogue, self.catalogues[ItemKind.COLLECTION])
+
+    @property
+    def series(self) -> SeriesCatalogue:
+        return cast(SeriesCatalogue, self.catalogues[ItemKind.SERIES])
+
+    @property
+    def seasons(self) -> SeasonCatalogue:
+        return cast(SeasonCatalogue, self.catalogues[ItemKind.SEASON])
+
+    @property
+    def episodes(self) -> EpisodeCatalogue:
+        return cast(EpisodeCatalogue, self.catalogues[ItemKind.EPISODE])
