@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.http.params import NO_NUL, RowId
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.models import TokenKind
@@ -17,7 +18,7 @@ class Body(BaseModel):
 
 class LoginRequest(Body):
     username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
 
 
 class TokenOut(BaseModel):
@@ -50,7 +51,7 @@ class UserOut(BaseModel):
 
 class NewUserRequest(Body):
     username: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
     is_admin: bool = False
 
 

@@ -4,7 +4,7 @@ Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in t
 ``REELHOUSE_DATABASE_<FIELD>`` in the environment, e.g. ``REELHOUSE_DATABASE_URL``.
 """
 
-from reelhouse.config.access import AuthSettings, WebhookSettings
+from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSettings
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
@@ -25,6 +25,7 @@ from reelhouse.config.web import WebSettings
 __all__ = [
     "CONFIG_ENV_VAR",
     "ENV_PREFIX",
+    "PASSWORD_EDGE_MAX",
     "AuthSettings",
     "CacheNamespaceSettings",
     "CacheSettings",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from reelhouse.config.base import PositiveInt, Section
+
+#: The longest password any request may carry (the API's and the page's forms refuse longer).
+PASSWORD_EDGE_MAX = 1024
 
 
 class AuthSettings(Section):
@@ -12,7 +15,13 @@ class AuthSettings(Section):
         30 * 86_400, description="Seconds a login token stays valid."
     )
     min_password_length: int = Field(
-        8, ge=1, le=1024, description="Shortest password an account may have."
+        8, ge=1, le=PASSWORD_EDGE_MAX, description="Shortest password an account may have."
+    )
+    max_password_length: int = Field(
+        PASSWORD_EDGE_MAX,
+        ge=1,
+        le=PASSWORD_EDGE_MAX,
+        description="Longest password an account may have (no request carries a longer one).",
     )
     password_hash_iterations: int = Field(
         3, ge=1, le=100, description="Argon2id passes per password hash (the time cost)."
@@ -35,6 +44,12 @@ class AuthSettings(Section):
         description="A token's `last_used_at` is written at most this often (0: at every "
         "request): a page with fifty posters authenticates fifty-one times.",
     )
+
+    @model_validator(mode="after")
+    def _password_lengths(self) -> AuthSettings:
+        if self.min_password_length > self.max_password_length:
+            raise ValueError("auth.min_password_length is longer than auth.max_password_length")
+        return self
 
 
 class WebhookSettings(Section):

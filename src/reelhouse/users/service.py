@@ -27,7 +27,6 @@ TOKEN_PREFIX = "rh_"  # noqa: S105 - a marker, not a secret
 AUTH_NAMESPACE = "auth"
 TOUCH_LOCK_STRIPES = 64
 USERNAME_PATTERN = re.compile(r"[\w.@+-]{1,64}")
-MAX_PASSWORD_LENGTH = 1024
 log = get_logger(__name__)
 
 
@@ -276,10 +275,10 @@ class UsersService:
             )
 
     def _check_password(self, password: str) -> None:
-        if not self.settings.min_password_length <= len(password) <= MAX_PASSWORD_LENGTH:
+        shortest, longest = self.settings.min_password_length, self.settings.max_password_length
+        if not shortest <= len(password) <= longest:
             raise InvalidInputError(
-                f"a password has {self.settings.min_password_length} to "
-                f"{MAX_PASSWORD_LENGTH} characters",
+                f"a password has {shortest} to {longest} characters",
                 field="password",
             )
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import AuthenticationError, DomainError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.problems import status_for
@@ -37,7 +38,7 @@ async def login(
     services: ServicesDep,
     configured: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     """A login cookie and back to where the user was going; a wrong password keeps the name."""

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
@@ -55,7 +56,7 @@ async def add_user(
     admin: AdminViewerDep,
     services: ServicesDep,
     username: Text = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
     is_admin: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     try:
