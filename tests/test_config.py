@@ -123,3 +123,12 @@ def test_settings_are_frozen(clean_env: Path) -> None:
     with pytest.raises(ValueError, match="frozen"):
         settings.data_dir = Path("elsewhere")  # type: ignore[misc]
     assert isinstance(settings, Settings)
+
+
+def test_a_shortest_password_longer_than_the_longest_is_refused(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REELHOUSE_AUTH_MIN_PASSWORD_LENGTH", "20")
+    monkeypatch.setenv("REELHOUSE_AUTH_MAX_PASSWORD_LENGTH", "12")
+    with pytest.raises(ConfigError, match="min_password_length is longer than"):
+        load_settings()
