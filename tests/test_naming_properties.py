@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from reelhouse.kinds import LibraryKind
-from reelhouse.naming import Kind, group, identify
+from reelhouse.naming import Identity, Kind, group, identify
 from reelhouse.naming.titles import is_release_token
 from reelhouse.naming.vocabulary import LANGUAGE_WORDS
 
@@ -43,6 +43,39 @@ def test_any_text_is_identified_without_error_and_the_path_kept(
     identity = identify(path, library=hint, fallback=False)
     assert identity.path == path
     assert json.loads(json.dumps(identity.to_json()))["path"] == path
+
+
+@given(paths, hints)
+def test_an_identity_as_a_scan_stores_it_reads_back_the_same(
+    path: str, hint: LibraryKind | None
+) -> None:
+    identity = identify(path, library=hint, fallback=False)
+    stored = json.loads(json.dumps(identity.to_json()))
+    del stored["path"]
+    assert Identity.from_json(stored, path=path) == identity
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["kind", "title", "year", "episodes", "air_date", "owner", "provider_ids", "forced"]
+        ),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(),
+            st.booleans(),
+            st.lists(st.integers()),
+            st.dictionaries(st.text(), st.text()),
+        ),
+    )
+)
+def test_any_stored_identity_reads_back_typed_or_left_out(stored: dict[str, object]) -> None:
+    identity = Identity.from_json(stored, path="x.mkv")
+    assert isinstance(identity.kind, Kind)
+    assert identity.year is None or type(identity.year) is int
+    assert all(type(n) is int for n in identity.episodes)
+    assert all(isinstance(v, str) for v in identity.provider_ids.values())
 
 
 @settings(max_examples=40, deadline=None)
