@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from reelhouse.api.items import ItemOut
 from reelhouse.content.catalogue.items import RatingValue
 from reelhouse.content.catalogue.models import CreditRole, StudioKind
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
-from reelhouse.content.reads.views import ItemView
 from reelhouse.content.tv.models import Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeriesRepository
 from reelhouse.http.problems import PROBLEM_JSON
@@ -222,9 +220,3 @@ async def test_a_cached_page_goes_gzipped_or_plain_as_the_client_asks(api: Api) 
         assert int(packed.headers["content-length"]) < len(plain.content) / 2
         assert packed.json() == plain.json()
     assert (await page("identity")).content == plain.content
-
-
-def test_the_api_item_is_the_view_item_without_where_it_hangs() -> None:
-    """`ItemOut` is made from `ItemView` by its field names: none may be missing from the view."""
-    shown = list(ItemOut.model_fields)
-    assert [name for name in ItemView.__struct_fields__ if name in shown] == shown

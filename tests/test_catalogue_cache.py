@@ -19,6 +19,7 @@ from reelhouse.content.catalogue.models import CreditRole
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
+from reelhouse.infra.cache.codec import is_immutable
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
 from tests.support import bearer, settings_for
@@ -113,6 +114,22 @@ async def test_reads_are_cached_and_invalidation_refreshes_them(
         await invalidation.people_changed([person_id])
         assert await services.people.names([person_id]) == {person_id: "S. Weaver"}
         assert await api_detail() == ("Aliens", ["S. Weaver"])
+
+
+async def test_catalogue_views_are_shared_by_the_cache_not_decoded_per_hit(
+    database_url: str, tmp_path: Path, cache_prefix: str
+) -> None:
+    """Views hold nothing that can change in place, so the L1 hands out the cached object."""
+    async with server(database_url, tmp_path, None, cache_prefix) as (_, services, _):
+        library_id, movie_id, _ = await seed(services)
+        listing = (ItemFilter(library_ids=frozenset({library_id})), PageRequest())
+        for read in (
+            lambda: services.movies.details(movie_id, None),
+            lambda: services.movies.list(*listing, None),
+        ):
+            first = await read()
+            assert is_immutable(first)
+            assert await read() is first
 
 
 async def test_a_deleted_library_takes_its_cached_items_along(

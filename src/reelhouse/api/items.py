@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-import msgspec
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reelhouse.api.query import QueryModel
 from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.reads.items import ItemCatalogue
-from reelhouse.content.reads.views import CreditedDetails, ItemDetailsView, ItemView, PageView
+from reelhouse.content.reads.views import (
+    CreditedDetails,
+    FileView,
+    ImageView,
+    ItemDetailsView,
+    ItemSummary,
+    PageView,
+    RatingView,
+    StudioView,
+)
 from reelhouse.http.deps import encoded_bodies
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL, RowId
@@ -25,34 +34,6 @@ class PageOut(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
     total: int | None = None
-
-
-class ItemOut(BaseModel):
-    id: int
-    kind: str
-    library_id: int | None
-    title: str
-    original_title: str | None
-    year: int | None
-    release_date: date | None
-    community_rating: float | None
-    runtime_minutes: int | None
-    added_at: datetime
-    index_number: int | None
-    parent_index_number: int | None
-    provider_ids: dict[str, str]  # text: JSON numbers lose 64-bit ids in JavaScript clients
-
-
-class RatingOut(BaseModel):
-    source: str
-    value: float
-    max_value: float
-    votes: int | None
-
-
-class StudioOut(BaseModel):
-    name: str
-    kind: str
 
 
 class CastOut(BaseModel):
@@ -69,39 +50,24 @@ class CrewOut(BaseModel):
     job: str
 
 
-class ImageOut(BaseModel):
-    id: int
-    kind: str
-    language: str | None
-    width: int | None
-    height: int | None
-    blurhash: str | None
+@dataclass(frozen=True, kw_only=True)
+class ItemDetailOut(ItemSummary):
+    """An item's details: its summary, what the details view holds, and the credited people
+    with their names."""
 
-
-class FileOut(BaseModel):
-    id: int
-    path: str
-    size: int
-    container: str | None
-    state: str
-    part: int | None
-    extra_type: str | None
-
-
-class ItemDetailOut(ItemOut):
     overview: str | None
     tagline: str | None
     certification: str | None
     edition: str | None
     status: str | None
     genres: list[str]
-    studios: list[StudioOut]
-    ratings: list[RatingOut]
+    studios: list[StudioView]
+    ratings: list[RatingView]
     cast: list[CastOut]
     crew: list[CrewOut]
-    images: list[ImageOut]
-    files: list[FileOut]
-    extras: list[FileOut]
+    images: list[ImageView]
+    files: list[FileView]
+    extras: list[FileView]
 
 
 class ListingQuery(BaseModel):
@@ -159,18 +125,12 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
 ListingDep = Annotated[tuple[ItemFilter, PageRequest], Depends(listing)]
 
 
-def item_out(item: ItemView) -> ItemOut:
-    """The API form of an item: the view's fields that the API shows."""
-    return ItemOut.model_validate(item, from_attributes=True)
-
-
-_PAGE_JSON = TypeAdapter(PageOut[ItemOut])
+_PAGE_JSON = TypeAdapter(PageOut[ItemSummary])
 
 
 def page_json(page: PageView) -> bytes:
-    items = [item_out(item) for item in page.items]
     return _PAGE_JSON.dump_json(
-        PageOut[ItemOut](items=items, next_cursor=page.next_cursor, total=page.total)
+        PageOut[ItemSummary](items=list(page.items), next_cursor=page.next_cursor, total=page.total)
     )
 
 
@@ -211,17 +171,16 @@ async def detail_response(
 
 def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut:
     """The API form of an item's details; `names` are the credited people's current names."""
-    files = [FileOut(**msgspec.structs.asdict(f)) for f in details.files]
     return ItemDetailOut(
-        **item_out(details.item).model_dump(),
+        **{name: getattr(details.item, name) for name in _SUMMARY_FIELDS},
         overview=details.overview,
         tagline=details.tagline,
         certification=details.certification,
         edition=details.edition,
         status=details.status,
         genres=list(details.genres),
-        studios=[StudioOut(name=s.name, kind=s.kind) for s in details.studios],
-        ratings=[RatingOut(**msgspec.structs.asdict(r)) for r in details.ratings],
+        studios=list(details.studios),
+        ratings=list(details.ratings),
         cast=[
             CastOut(
                 person_id=c.person_id,
@@ -240,7 +199,10 @@ def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut
             )
             for c in details.crew
         ],
-        images=[ImageOut(**msgspec.structs.asdict(i)) for i in details.images],
-        files=[f for f in files if f.extra_type is None],
-        extras=[f for f in files if f.extra_type is not None],
+        images=list(details.images),
+        files=[f for f in details.files if f.extra_type is None],
+        extras=[f for f in details.files if f.extra_type is not None],
     )
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(ItemSummary))

@@ -8,12 +8,12 @@ from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
-    ItemOut,
     ListingDep,
     PageOut,
     detail_response,
     listing_response,
 )
+from reelhouse.content.reads.views import ItemSummary
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import RowIdPath
@@ -21,7 +21,7 @@ from reelhouse.http.params import RowIdPath
 router = token_router("/movies", tags=["movies"])
 
 
-@router.get("", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
+@router.get("", response_model=PageOut[ItemSummary], openapi_extra=LISTING_QUERY.openapi)
 async def list_movies(
     params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:

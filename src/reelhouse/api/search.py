@@ -8,8 +8,9 @@ from fastapi import Query, Request
 from pydantic import BaseModel, TypeAdapter
 
 from reelhouse.api.deps import CallerDep, token_router
-from reelhouse.api.items import API_JSON, ItemOut, item_out
-from reelhouse.content.reads.search import MAX_QUERY_LENGTH, SearchResults
+from reelhouse.api.items import API_JSON
+from reelhouse.content.reads.search import MAX_QUERY_LENGTH, PersonHit, SearchResults
+from reelhouse.content.reads.views import ItemSummary
 from reelhouse.http.deps import ServicesDep, encoded_bodies
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL
@@ -18,25 +19,20 @@ from reelhouse.kinds import ItemKind
 router = token_router(tags=["search"])
 
 
-class PersonHitOut(BaseModel):
-    id: int
-    name: str
-
-
 class SearchOut(BaseModel):
-    movies: list[ItemOut]
-    series: list[ItemOut]
-    episodes: list[ItemOut]
-    collections: list[ItemOut]
-    people: list[PersonHitOut]
+    movies: list[ItemSummary]
+    series: list[ItemSummary]
+    episodes: list[ItemSummary]
+    collections: list[ItemSummary]
+    people: list[PersonHit]
 
 
 _SEARCH_JSON = TypeAdapter(SearchOut)
 
 
 def search_json(results: SearchResults) -> bytes:
-    def group(kind: ItemKind) -> list[ItemOut]:
-        return [item_out(item) for item in results.items.get(kind, [])]
+    def group(kind: ItemKind) -> list[ItemSummary]:
+        return list(results.items.get(kind, []))
 
     return _SEARCH_JSON.dump_json(
         SearchOut(
@@ -44,7 +40,7 @@ def search_json(results: SearchResults) -> bytes:
             series=group(ItemKind.SERIES),
             episodes=group(ItemKind.EPISODE),
             collections=group(ItemKind.COLLECTION),
-            people=[PersonHitOut(id=p.id, name=p.name) for p in results.people],
+            people=results.people,
         )
     )
 

@@ -10,13 +10,12 @@ from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.api.items import (
     LISTING_QUERY,
     ItemDetailOut,
-    ItemOut,
     ListingDep,
     PageOut,
     detail_response,
-    item_out,
     listing_response,
 )
+from reelhouse.content.reads.views import ItemSummary
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import RowIdPath
@@ -25,7 +24,7 @@ router = token_router(tags=["tv"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}}
 
 
-@router.get("/series", response_model=PageOut[ItemOut], openapi_extra=LISTING_QUERY.openapi)
+@router.get("/series", response_model=PageOut[ItemSummary], openapi_extra=LISTING_QUERY.openapi)
 async def list_series(
     params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
@@ -42,9 +41,9 @@ async def get_series(
 @router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
 async def list_seasons(
     series_id: RowIdPath, caller: CallerDep, services: ServicesDep
-) -> list[ItemOut]:
+) -> list[ItemSummary]:
     seasons = await services.series.seasons(series_id, caller.visible_libraries)
-    return [item_out(season) for season in seasons]
+    return list(seasons)
 
 
 @router.get("/seasons/{season_id}", response_model=ItemDetailOut, responses=NOT_FOUND)
@@ -57,9 +56,9 @@ async def get_season(
 @router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
 async def list_episodes(
     season_id: RowIdPath, caller: CallerDep, services: ServicesDep
-) -> list[ItemOut]:
+) -> list[ItemSummary]:
     episodes = await services.seasons.episodes(season_id, caller.visible_libraries)
-    return [item_out(episode) for episode in episodes]
+    return list(episodes)
 
 
 @router.get("/episodes/{episode_id}", response_model=ItemDetailOut, responses=NOT_FOUND)

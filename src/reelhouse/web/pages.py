@@ -15,7 +15,7 @@ from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest,
 from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.search import MAX_QUERY_LENGTH
-from reelhouse.content.reads.views import ItemDetailsView, ItemView
+from reelhouse.content.reads.views import ItemDetailsView, ItemSummary, ItemView
 from reelhouse.errors import NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.params import RowIdPath
@@ -93,7 +93,9 @@ class GridQuery(BaseModel):
 GridDep = Annotated[GridQuery, Query()]
 
 
-async def tiles(services: Services, items: Iterable[ItemView], viewer: Principal) -> dict[int, str]:
+async def tiles(
+    services: Services, items: Iterable[ItemSummary], viewer: Principal
+) -> dict[int, str]:
     """Blurhashes of the posters stored for these items (see `ImagesService.placeholders`)."""
     return await services.images.placeholders(
         (i.id for i in items), ImageKind.POSTER, viewer.visible_libraries
@@ -302,7 +304,7 @@ async def person_page(
         request,
         "person.html",
         {
-            "person": details.person,
+            "person": details,
             "credits": details.credits,
             "posters": await tiles(services, items, viewer),
             "photo": (await services.images.person_placeholders([person_id])).get(person_id),

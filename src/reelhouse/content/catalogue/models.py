@@ -160,10 +160,6 @@ class Item(IdMixin, Base):
     def _check_numeric_id(self, key: str, value: int | None) -> int | None:
         return validate_numeric_id(key, value)
 
-    def provider_id(self, provider: Provider) -> int | str | None:
-        value: int | str | None = getattr(self, f"{provider.value}_id")
-        return value
-
 
 def validate_imdb_id(value: str | None) -> str | None:
     if value is not None and not IMDB_ID_PATTERN.fullmatch(value):

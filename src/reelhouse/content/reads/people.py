@@ -11,8 +11,7 @@ from reelhouse.content.reads.views import (
     CATALOGUE_NAMESPACE,
     ItemView,
     PersonCredit,
-    PersonDetailsView,
-    PersonView,
+    PersonDetails,
 )
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace
@@ -46,18 +45,18 @@ class PeopleCatalogue:
                 found[person_id] = name
         return found
 
-    async def details(self, person_id: int, visible: frozenset[int] | None) -> PersonDetailsView:
+    async def details(self, person_id: int, visible: frozenset[int] | None) -> PersonDetails:
         """A person with their credits in the libraries the caller may see."""
         async with self.database.read() as session:
             people = PeopleRepository(session)
             person = await people.get(person_id)
             credits = await people.filmography(person_id, visible)
-            return PersonDetailsView(
-                PersonView.of(person),
-                tuple(
+            return PersonDetails.of(
+                person,
+                [
                     PersonCredit(c.role, c.character, c.department, c.job, ItemView.of(item))
                     for c, item in credits
-                ),
+                ],
             )
 
     async def genres(self, visible: frozenset[int] | None) -> list[tuple[str, int]]:

@@ -23,7 +23,8 @@ from reelhouse.kinds import ItemKind
 MAX_QUERY_LENGTH = 200
 
 
-class PersonHit(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class PersonHit:
     id: int
     name: str
 

@@ -2,14 +2,19 @@
 
 ORM rows never leave a read service: they are tied to a session and cannot be shared between
 requests or processes. These frozen structs can, and msgspec encodes them compactly for Redis.
+An item and a person are frozen dataclasses instead, which msgspec encodes as well: they are the
+API's models too (pydantic reads dataclasses), so their fields are written once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Annotated
 
 import msgspec
+from pydantic import PlainSerializer
 
 from reelhouse.content.catalogue.models import (
     Credit,
@@ -27,19 +32,23 @@ from reelhouse.libraries.models import MediaFile
 #: The cache namespace of every catalogue read (and of what the HTTP layers make of them).
 CATALOGUE_NAMESPACE = "catalogue"
 
+#: Provider ids as (provider, id) pairs: a tuple keeps a view immutable, so the cache shares it
+#: rather than decoding it per hit; the API writes them as an object.
+ProviderIds = Annotated[
+    tuple[tuple[str, str], ...], PlainSerializer(dict, return_type=dict[str, str])
+]
 
-class ItemView(msgspec.Struct, frozen=True, kw_only=True):
-    """An item as listings, details and search show it. Its fields are the `items` columns of
-    the same names, but `provider_ids`: text, since 64-bit ids do not survive JSON numbers."""
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemSummary:
+    """An item as every reader is shown it (the API's item, field for field). Its fields are
+    the `items` columns of the same names, but `provider_ids`: text, since 64-bit ids do not
+    survive JSON numbers."""
 
     id: int
     kind: str
     library_id: int | None
-    parent_id: int | None
-    series_id: int | None
-    collection_id: int | None = None
     title: str
-    sort_title: str
     original_title: str | None
     year: int | None
     release_date: date | None
@@ -48,18 +57,34 @@ class ItemView(msgspec.Struct, frozen=True, kw_only=True):
     added_at: datetime
     index_number: int | None
     parent_index_number: int | None
-    provider_ids: dict[str, str]
+    provider_ids: ProviderIds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemView(ItemSummary):
+    """An item as listings, details and search read it: its summary, and where it hangs and
+    how it sorts (what pages and invalidation need; the API says those by its routes)."""
+
+    parent_id: int | None
+    series_id: int | None
+    collection_id: int | None = None
+    sort_title: str
 
     @classmethod
     def of(cls, item: Item) -> ItemView:
-        ids = ((p.value, item.provider_id(p)) for p in Provider)
         return cls(
             **{name: getattr(item, name) for name in _ITEM_COLUMNS},
-            provider_ids={name: str(value) for name, value in ids if value is not None},
+            provider_ids=provider_ids(item),
         )
 
 
-_ITEM_COLUMNS = tuple(name for name in ItemView.__struct_fields__ if name != "provider_ids")
+_ITEM_COLUMNS = tuple(f.name for f in fields(ItemView) if f.name != "provider_ids")
+
+
+def provider_ids(owner: Item | Person) -> tuple[tuple[str, str], ...]:
+    """The provider ids an item or a person has, as text."""
+    ids = ((p.value, getattr(owner, f"{p.value}_id")) for p in Provider)
+    return tuple((name, str(value)) for name, value in ids if value is not None)
 
 
 class PageView(msgspec.Struct, frozen=True):
@@ -68,12 +93,14 @@ class PageView(msgspec.Struct, frozen=True):
     total: int | None
 
 
-class StudioView(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class StudioView:
     name: str
     kind: str
 
 
-class RatingView(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class RatingView:
     source: str
     value: float
     max_value: float
@@ -92,7 +119,8 @@ class CreditView(msgspec.Struct, frozen=True):
     order: int
 
 
-class ImageView(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class ImageView:
     id: int
     kind: str
     language: str | None
@@ -101,7 +129,8 @@ class ImageView(msgspec.Struct, frozen=True):
     blurhash: str | None
 
 
-class FileView(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class FileView:
     id: int
     path: str
     size: int
@@ -175,39 +204,39 @@ def details_view(
     )
 
 
-class PersonView(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    name: str
-    biography: str | None
-    birth_date: date | None
-    death_date: date | None
-    birthplace: str | None
-    provider_ids: dict[str, str]
-
-    @classmethod
-    def of(cls, person: Person) -> PersonView:
-        ids = {"tmdb": person.tmdb_id, "tvdb": person.tvdb_id, "imdb": person.imdb_id}
-        return cls(
-            id=person.id,
-            name=person.name,
-            biography=person.biography,
-            birth_date=person.birth_date,
-            death_date=person.death_date,
-            birthplace=person.birthplace,
-            provider_ids={name: str(value) for name, value in ids.items() if value is not None},
-        )
-
-
-class PersonCredit(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class PersonCredit:
     """A person's part in an item the caller may see."""
 
     role: str
     character: str
     department: str
     job: str
-    item: ItemView
+    item: ItemSummary
 
 
-class PersonDetailsView(msgspec.Struct, frozen=True):
-    person: PersonView
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonDetails:
+    """A person, with their credits in the libraries the caller may see."""
+
+    id: int
+    name: str
+    biography: str | None
+    birth_date: date | None
+    death_date: date | None
+    birthplace: str | None
+    provider_ids: ProviderIds
     credits: tuple[PersonCredit, ...]
+
+    @classmethod
+    def of(cls, person: Person, credits: Sequence[PersonCredit]) -> PersonDetails:
+        return cls(
+            **{name: getattr(person, name) for name in _PERSON_COLUMNS},
+            provider_ids=provider_ids(person),
+            credits=tuple(credits),
+        )
+
+
+_PERSON_COLUMNS = tuple(
+    f.name for f in fields(PersonDetails) if f.name not in ("provider_ids", "credits")
+)
