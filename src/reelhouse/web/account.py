@@ -12,11 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from reelhouse.errors import DomainError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
-from reelhouse.http.problems import status_for
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
-from reelhouse.web.forms import Text, notice, see
-from reelhouse.web.render import PageRoute, render
+from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -30,18 +29,16 @@ async def _tokens_page(
     name: str = "",
     error: DomainError | None = None,
 ) -> HTMLResponse:
-    return render(
+    return form_page(
         request,
         "account.html",
         {
             "tokens": await services.users.list_tokens(viewer),
             "issued": issued,
             "name": name,
-            "error": error,
-            "notice": notice(request),
         },
         principal=viewer,
-        status=status_for(error).value if error else 200,
+        error=error,
     )
 
 

@@ -1,13 +1,18 @@
-"""What the page's forms share: the notice a page shows after a change sent it there, and the
-bound on a form's text field."""
+"""What the page's forms share: the notice a page shows after a change sent it there, the page
+of a form shown again with what is wrong, and the bound on a form's text field."""
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from reelhouse.errors import DomainError
+from reelhouse.http.problems import status_for
+from reelhouse.users.service import Principal
+from reelhouse.web.render import render
 
 #: What a page says after a change sent it there (`?notice=`): fixed texts, never echoed input.
 NOTICES = {
@@ -32,3 +37,22 @@ def see(path: str, notice: str) -> RedirectResponse:
 
 def notice(request: Request) -> str | None:
     return NOTICES.get(request.query_params.get("notice", ""))
+
+
+def form_page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    principal: Principal,
+    error: DomainError | None,
+) -> HTMLResponse:
+    """A page with a form: its notice, and the error the services gave for what was sent (the
+    answer's status is the error's)."""
+    return render(
+        request,
+        template,
+        context | {"error": error, "notice": notice(request)},
+        principal=principal,
+        status=status_for(error).value if error else HTTPStatus.OK.value,
+    )

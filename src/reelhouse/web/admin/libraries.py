@@ -16,7 +16,7 @@ from reelhouse.http.problems import status_for
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
-from reelhouse.web.forms import Text, notice, see
+from reelhouse.web.forms import Text, form_page, see
 from reelhouse.web.render import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -40,18 +40,16 @@ async def _libraries_page(
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
 ) -> HTMLResponse:
-    return render(
+    return form_page(
         request,
         "admin/libraries.html",
         {
             "libraries": await services.libraries.list(),
             "kinds": list(LibraryKind),
             "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
-            "error": error,
-            "notice": notice(request),
         },
         principal=admin,
-        status=status_for(error).value if error else 200,
+        error=error,
     )
 
 

@@ -11,11 +11,10 @@ from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
-from reelhouse.http.problems import status_for
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
-from reelhouse.web.forms import Text, notice, see
-from reelhouse.web.render import PageRoute, render
+from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -28,18 +27,16 @@ async def _users_page(
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
 ) -> HTMLResponse:
-    return render(
+    return form_page(
         request,
         "admin/users.html",
         {
             "users": await services.users.list_users(),
             "libraries": await services.libraries.list(),
             "form": form or {"username": "", "is_admin": False},
-            "error": error,
-            "notice": notice(request),
         },
         principal=admin,
-        status=status_for(error).value if error else 200,
+        error=error,
     )
 
 
