@@ -192,7 +192,8 @@ async def scanned_tree(api: Api, root: Path) -> tuple[dict[str, str], int]:
     library_id: int = library.json()["id"]
     scan = await api.client.post(f"/api/libraries/{library_id}/scan", headers=token)
     await finished(api, token, scan.json()["id"])
-    await eventually(lambda: movies_with_files(api, token, True), what="the movies to be stored")
+    # Every movie stored, not just the first: the enrichment the scan queued has ended.
+    await settled(api)
     return token, library_id
 
 
