@@ -19,6 +19,7 @@ from reelhouse.content.enrichment import Unit, UnlinkedFile
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.content.module import ContentModule
 from reelhouse.infra.logging import get_logger
+from reelhouse.kinds import ItemKind
 from reelhouse.libraries.roots import owning_root
 from reelhouse.naming import Identity, Kind, group_items
 
@@ -86,7 +87,7 @@ def group_units(
         if item.first.kind != module.file_kind or not named:
             orphans += extras
             continue
-        unit = _unit_of(*named[0], module, units)
+        unit = _unit_of(*named[0], module.kind, units)
         unit.files += [file_of[id(identity)] for identity, _ in named]
         unit.extras += extras
     for unit in units.values():
@@ -95,17 +96,21 @@ def group_units(
     return Grouped(list(units.values()), [f for f in orphans if f.identity.kind is Kind.EXTRA])
 
 
-def _name(identity: Identity, module: ContentModule) -> str | None:
-    """The name of the unit a main file belongs to; None when its name says none."""
-    name, _ = module.unit_name(identity)
-    return name.strip() if name is not None and name.strip() else None
+def _name(identity: Identity, module: ContentModule) -> tuple[str, int | None] | None:
+    """The name of the unit a main file belongs to, and the year that tells it apart (if one
+    does); None when its name says none."""
+    name, year = module.unit_name(identity)
+    return (name.strip(), year) if name is not None and name.strip() else None
 
 
 def _unit_of(
-    first: Identity, name: str, module: ContentModule, units: dict[tuple[object, ...], Unit]
+    first: Identity,
+    name: tuple[str, int | None],
+    kind: ItemKind,
+    units: dict[tuple[object, ...], Unit],
 ) -> Unit:
     """The unit named `name` of an item whose first named file is `first`, made on first
     sight."""
+    title, year = name
     folder = first.owner.rstrip("/") if first.owner else None
-    key = (folder, _fold(name), module.unit_name(first)[1])
-    return units.setdefault(key, Unit(module.kind, name, first.year, folder))
+    return units.setdefault((folder, _fold(title), year), Unit(kind, title, first.year, folder))
