@@ -2,7 +2,7 @@
 # Make PostgreSQL (127.0.0.1:5432, trust auth, database `test`) and Redis (127.0.0.1:6379)
 # reachable for the test suite: start them if they are stopped, install them if they are missing.
 # The browser tests need Debian's chromium (driven by Playwright as the system browser): it is
-# installed when missing.
+# installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes).
 set -euo pipefail
 
 SUDO=""
@@ -62,6 +62,13 @@ ensure_chromium() {
     apt_install chromium
 }
 
+ensure_ffmpeg() {
+    if command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null; then return 0; fi
+    echo "services: installing ffmpeg" >&2
+    apt_install ffmpeg
+}
+
 ensure_postgres
 ensure_redis
 ensure_chromium
+ensure_ffmpeg

@@ -8,6 +8,7 @@ from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSett
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
+from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
 from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
 from reelhouse.config.reference import mask_url, public_view, settings_reference
@@ -36,6 +37,7 @@ __all__ = [
     "JobKindSettings",
     "JobsSettings",
     "LogSettings",
+    "MediaSettings",
     "MetadataSettings",
     "PositiveFloat",
     "PositiveInt",

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from reelhouse.config.access import AuthSettings, WebhookSettings
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jobs import JobsSettings, ScanSettings
+from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings
 from reelhouse.config.providers import TmdbSettings, TvdbSettings
 from reelhouse.config.search import SearchSettings
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     images: ImagesSettings = Field(default_factory=ImagesSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 

@@ -1,0 +1,56 @@
+"""Media files themselves: probing with ffprobe, serving, subtitles (house rule 12 for the child
+processes)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from reelhouse.config.base import PositiveFloat, PositiveInt, Section
+
+
+class MediaSettings(Section):
+    ffprobe_path: str = Field(
+        "ffprobe",
+        description="The ffprobe program: a name looked up on PATH, or a path. Without it files "
+        "are not probed and everything else keeps working.",
+    )
+    ffmpeg_path: str = Field(
+        "ffmpeg",
+        description="The ffmpeg program (extracts embedded subtitles): a name on PATH, or a path.",
+    )
+    probe_concurrency: PositiveInt = Field(
+        2, le=64, description="ffprobe processes one worker process runs at once."
+    )
+    probe_timeout_s: PositiveFloat = Field(
+        30.0,
+        description="Seconds one ffprobe may run; a probe still running then is killed and its "
+        "file gets a probe error.",
+    )
+    probe_batch: PositiveInt = Field(
+        200,
+        le=10_000,
+        description="Files the probe job takes per round; what it stored survives a restart.",
+    )
+    process_niceness: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness of ffprobe and ffmpeg processes, so a scan never starves playback.",
+    )
+    extract_timeout_s: PositiveFloat = Field(
+        120.0, description="Seconds ffmpeg may take to extract one embedded subtitle stream."
+    )
+    subtitle_cache_bytes: PositiveInt = Field(
+        256 * 1024 * 1024,
+        description="Disk kept for extracted and converted subtitles in `<data_dir>/subtitles/`; "
+        "the least recently used go first.",
+    )
+    subtitle_max_bytes: PositiveInt = Field(
+        20 * 1024 * 1024,
+        description="Largest external subtitle file read; a larger one is refused (422).",
+    )
+    stream_chunk_bytes: PositiveInt = Field(
+        1024 * 1024,
+        le=64 * 1024 * 1024,
+        description="Bytes sent per write when a file is streamed without sendfile.",
+    )
