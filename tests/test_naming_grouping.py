@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reelhouse.kinds import LibraryKind
-from reelhouse.naming import group, identify
+from reelhouse.naming import group, group_items, identify
 
 
 def grouped(*paths: str, library: LibraryKind | None = None) -> list[dict[str, Any]]:
@@ -64,6 +64,33 @@ def test_release_subs_folder_belongs_to_the_video_above() -> None:
         "Heat.1995.1080p.BluRay-GRP/Subs/2_English.srt",
     )
     assert movie["subtitles"][0]["language"] == "en"
+
+
+def test_subs_sorted_by_video_belong_to_that_video() -> None:
+    paths = (
+        "Show.S01.1080p-GRP/Show.S01E01.1080p-GRP.mkv",
+        "Show.S01.1080p-GRP/Show.S01E02.1080p-GRP.mkv",
+        "Show.S01.1080p-GRP/Subs/Show.S01E02.1080p-GRP/3_French.srt",
+    )
+    grouping = group_items(identify(p) for p in paths)
+    (owner,) = [item for item in grouping.items if item.subtitles]
+    (subtitle,) = owner.subtitles
+    assert owner.video_of(subtitle).path == paths[1]
+    assert subtitle.language == "fr"
+
+
+def test_a_subtitle_belongs_to_the_version_its_name_names() -> None:
+    paths = (
+        "Heat (1995)/Heat (1995) - 2160p.mkv",
+        "Heat (1995)/Heat (1995) - 1080p.mkv",
+        "Heat (1995)/Heat (1995) - 1080p.de.srt",
+        "Heat (1995)/Subs/English.srt",
+    )
+    (movie,) = group_items(identify(p) for p in paths).items
+    named, loose = movie.subtitles
+    assert movie.video_of(named).path == paths[1]
+    # A subtitle that names no version belongs to the first one.
+    assert movie.video_of(loose).path == paths[0]
 
 
 def test_episode_versions_are_one_episode() -> None:

@@ -10,6 +10,7 @@ from reelhouse.content.catalogue import models as catalogue_models
 from reelhouse.infra.db.base import Base
 from reelhouse.infra.jobs import models as job_models
 from reelhouse.libraries import models as library_models
+from reelhouse.playback import models as playback_models
 from reelhouse.users import models as user_models
 
 metadata = Base.metadata
@@ -19,6 +20,7 @@ __all__ = [
     "job_models",
     "library_models",
     "metadata",
+    "playback_models",
     "registry",
     "user_models",
 ]

@@ -21,7 +21,7 @@ from reelhouse.content.module import ContentModule
 from reelhouse.infra.logging import get_logger
 from reelhouse.kinds import ItemKind
 from reelhouse.libraries.roots import owning_root
-from reelhouse.naming import Identity, Kind, group_items
+from reelhouse.naming import Grouping, Identity, Kind, group_items
 
 log = get_logger(__name__)
 
@@ -63,14 +63,22 @@ def provider_ids(identities: Iterable[Identity]) -> ExternalIds:
     return ids
 
 
-def group_units(
-    files: Iterable[UnlinkedFile], roots: Sequence[str], module: ContentModule
-) -> Grouped:
-    """The module's units: its items grouped by folder and name (and by year, where the year
-    tells items of its kind apart). Files are grouped by their folders as absolute paths, so
-    that the same folder name under two roots is two units."""
+@dataclass
+class FileGrouping:
+    """Files grouped by naming's grouping, and the file behind each identity it hands back."""
+
+    grouping: Grouping
+    _files: dict[int, UnlinkedFile]
+
+    def file(self, identity: Identity) -> UnlinkedFile:
+        return self._files[id(identity)]
+
+
+def group_files(files: Iterable[UnlinkedFile], roots: Sequence[str]) -> FileGrouping:
+    """`group_items` over files, with their owners as absolute folders, so that the same
+    folder name under two roots is two folders."""
     # Each file by its identity object (not by path: files are the grouping's payload, and
-    # nothing here needs their paths to differ).
+    # nothing here needs their paths to differ); the identities live as long as the grouping.
     file_of: dict[int, UnlinkedFile] = {}
     identities = []
     for file in files:
@@ -78,17 +86,26 @@ def group_units(
         identity = replace(file.identity, path=file.path, owner=folder and folder + "/")
         file_of[id(identity)] = file
         identities.append(identity)
-    grouping = group_items(identities)
+    return FileGrouping(group_items(identities), file_of)
+
+
+def group_units(
+    files: Iterable[UnlinkedFile], roots: Sequence[str], module: ContentModule
+) -> Grouped:
+    """The module's units: its items grouped by folder and name (and by year, where the year
+    tells items of its kind apart)."""
+    grouped = group_files(files, roots)
+    grouping, file_of = grouped.grouping, grouped.file
     units: dict[tuple[object, ...], Unit] = {}
-    orphans = [file_of[id(identity)] for identity in grouping.alone]
+    orphans = [file_of(identity) for identity in grouping.alone]
     for item in grouping.items:
-        extras = [file_of[id(extra)] for extra in item.extras]
+        extras = [file_of(extra) for extra in item.extras]
         named = [(i, name) for i in item.files if (name := _name(i, module)) is not None]
         if item.first.kind != module.file_kind or not named:
             orphans += extras
             continue
         unit = _unit_of(*named[0], module.kind, units)
-        unit.files += [file_of[id(identity)] for identity, _ in named]
+        unit.files += [file_of(identity) for identity, _ in named]
         unit.extras += extras
     for unit in units.values():
         unit.files.sort(key=lambda f: (f.identity.part or 0, f.path))

@@ -14,10 +14,20 @@ from reelhouse.naming.titles import split_part
 
 _FOLDED = re.compile(r"[\W_]+")
 _VIDEO_KINDS = (Kind.MOVIE, Kind.EPISODE)
+#: Folders releases keep their subtitles in: `Subs/` beside the video, or `Subs/<video name>/`.
+_SUBTITLE_FOLDERS = frozenset({"subs", "subtitles", "sub"})
 
 
 def _fold(text: str | None) -> str:
     return _FOLDED.sub("", text or "").casefold()
+
+
+def _release_subs_name(folder: str | None) -> str | None:
+    """`name` for a folder `.../Subs/<name>/`: the video its subtitles belong to."""
+    parts = (folder or "").rstrip("/").split("/")
+    if len(parts) >= 2 and parts[-2].casefold() in _SUBTITLE_FOLDERS:
+        return parts[-1]
+    return None
 
 
 def _stem(path: str) -> str:
@@ -42,6 +52,14 @@ class GroupedItem:
 
     def stems(self) -> set[str]:
         return {_stem(i.path) for i in self.files}
+
+    def video_of(self, subtitle: Identity) -> Identity:
+        """The file a subtitle of this item belongs to: the one its name, or its
+        `Subs/<name>/` folder, names; else the first part of the first version."""
+        named = {subtitle.video_stem, _release_subs_name(subtitle.owner)} - {None}
+        first_version = next(iter(self.versions.values()))
+        first = min(first_version, key=lambda i: (i.part or 0, i.path))
+        return next((i for i in self.files if _stem(i.path) in named), first)
 
     def to_json(self) -> dict[str, Any]:
         head = self.first.to_json()
@@ -142,13 +160,16 @@ def _owner_of(identity: Identity, by_owner: dict[str, list[GroupedItem]]) -> Gro
     folder = identity.owner or ""
     candidates = by_owner.get(folder, [])
     if not candidates and identity.kind is Kind.SUBTITLE and folder:
-        # Release "Subs/" folders hold the subtitles of the video one level up.
-        parent = folder.rstrip("/").rpartition("/")[0]
-        candidates = by_owner.get(parent + "/" if parent else "", [])
+        # Release "Subs/" folders hold the subtitles of the video one level up, or two when
+        # they are sorted by video ("Subs/<video name>/2_English.srt").
+        parents = folder.rstrip("/").split("/")[:-1]
+        if _release_subs_name(folder) is not None:
+            parents = parents[:-1]
+        candidates = by_owner.get("/".join(parents) + "/" if parents else "", [])
     if len(candidates) == 1:
         return candidates[0]
-    if identity.kind is Kind.SUBTITLE and identity.video_stem:
-        stem = identity.video_stem
+    if identity.kind is Kind.SUBTITLE:
+        stem = identity.video_stem or _release_subs_name(folder)
         return next((c for c in candidates if stem in c.stems()), None)
     key = (_fold(identity.title), identity.year)
     return next((c for c in candidates if (_fold(c.first.title), c.first.year) == key), None)

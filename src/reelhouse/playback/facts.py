@@ -1,14 +1,14 @@
 """What a probe found in a media file, as reelhouse stores and shows it.
 
-These structs are the stored form (JSON in `media_probes`) and the API's: ffprobe's own JSON is
-parsed at the edge (`reelhouse.infra.media.ffprobe`) and turned into these once.
+These dataclasses are the stored form (JSON in `media_probes`, written and read back typed with
+msgspec) and the API's: ffprobe's own JSON is parsed at the edge
+(`reelhouse.infra.media.ffprobe`) and turned into these once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-
-import msgspec
 
 
 class HdrKind(StrEnum):
@@ -37,7 +37,8 @@ def resolution_class(width: int, height: int) -> ResolutionClass:
     return ResolutionClass.SD
 
 
-class VideoStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VideoStream:
     index: int
     codec: str
     profile: str | None = None
@@ -57,7 +58,8 @@ class VideoStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
         return resolution_class(self.width, self.height)
 
 
-class AudioStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioStream:
     index: int
     codec: str
     profile: str | None = None
@@ -69,7 +71,8 @@ class AudioStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     commentary: bool = False
 
 
-class SubtitleStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubtitleStream:
     index: int
     codec: str
     language: str | None = None
@@ -82,13 +85,15 @@ class SubtitleStream(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tr
     text: bool
 
 
-class Chapter(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chapter:
     start_s: float
     end_s: float
     title: str | None = None
 
 
-class MediaFacts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaFacts:
     """Everything one probe of one file found."""
 
     container: str

@@ -31,6 +31,7 @@ from reelhouse.content.reads.views import (
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
+from reelhouse.playback.repository import ProbeRepository, SubtitleLinkRepository
 
 ItemT = TypeVar("ItemT", bound=Item)
 
@@ -117,6 +118,8 @@ class ItemCatalogue(Generic[ItemT]):
                     item = await repo.get(item_id)
                 except NotFoundError:
                     return None
+                files = await repo.files(item_id)
+                file_ids = [f.id for f, _ in files]
                 return details_view(
                     item,
                     genres=await repo.genres(item_id),
@@ -124,7 +127,9 @@ class ItemCatalogue(Generic[ItemT]):
                     ratings=await repo.ratings(item_id),
                     credits=await PeopleRepository(session).credits(item_id),
                     images=await repo.images(item_id),
-                    files=await repo.files(item_id),
+                    files=files,
+                    probes=await ProbeRepository(session).of_files(file_ids),
+                    subtitles=await SubtitleLinkRepository(session).of_videos(file_ids),
                 )
 
         details = await self._details.get_or_load(

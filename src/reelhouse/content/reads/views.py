@@ -8,7 +8,7 @@ API's models too (pydantic reads dataclasses), so their fields are written once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Annotated
@@ -27,7 +27,11 @@ from reelhouse.content.catalogue.models import (
     Rating,
     Studio,
 )
+from reelhouse.content.enrichment import UnlinkedFile
 from reelhouse.libraries.models import MediaFile
+from reelhouse.playback.facts import MediaFacts
+from reelhouse.playback.repository import StoredProbe
+from reelhouse.playback.tracks import SubtitleTrack, subtitle_tracks
 
 #: The cache namespace of every catalogue read (and of what the HTTP layers make of them).
 CATALOGUE_NAMESPACE = "catalogue"
@@ -138,6 +142,10 @@ class FileView:
     state: str
     part: int | None
     extra_type: str | None
+    #: What the probe found in the file, or why it found nothing; both None before a probe.
+    media: MediaFacts | None = None
+    probe_error: str | None = None
+    subtitles: tuple[SubtitleTrack, ...] = ()
 
 
 class ItemDetailsView(msgspec.Struct, frozen=True, kw_only=True):
@@ -179,6 +187,8 @@ def details_view(
     credits: Sequence[Credit],
     images: Sequence[Image],
     files: Sequence[tuple[MediaFile, MediaFileItem]],
+    probes: Mapping[int, StoredProbe],
+    subtitles: Mapping[int, Sequence[UnlinkedFile]],
 ) -> ItemDetailsView:
     return ItemDetailsView(
         item=ItemView.of(item),
@@ -198,9 +208,29 @@ def details_view(
             ImageView(i.id, i.kind, i.language, i.width, i.height, i.blurhash) for i in images
         ),
         files=tuple(
-            FileView(f.id, f.path, f.size, f.container, f.state, link.part, link.extra_type)
-            for f, link in files
+            _file_view(f, link, probes.get(f.id), subtitles.get(f.id, ())) for f, link in files
         ),
+    )
+
+
+def _file_view(
+    file: MediaFile,
+    link: MediaFileItem,
+    probe: StoredProbe | None,
+    subtitles: Sequence[UnlinkedFile],
+) -> FileView:
+    facts = probe.facts if probe else None
+    return FileView(
+        file.id,
+        file.path,
+        file.size,
+        file.container,
+        file.state,
+        link.part,
+        link.extra_type,
+        media=facts,
+        probe_error=probe.error if probe else None,
+        subtitles=subtitle_tracks(facts, subtitles),
     )
 
 
