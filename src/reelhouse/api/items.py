@@ -25,6 +25,7 @@ from reelhouse.content.reads.views import (
 from reelhouse.http.deps import encoded_bodies
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL, RowId
+from reelhouse.playback.facts import ResolutionClass
 
 MAX_PAGE_SIZE = 200
 T = TypeVar("T")
@@ -85,6 +86,13 @@ class ListingQuery(BaseModel):
     matched: bool | None = None
     added_since: datetime | None = None
     person_id: RowId | None = None
+    resolution: ResolutionClass | None = Field(
+        None, description="Items with a file of this resolution class."
+    )
+    hdr: bool | None = Field(None, description="Items with (or without) an HDR file.")
+    min_channels: int | None = Field(
+        None, ge=1, le=64, description="Items with a file of at least this many audio channels."
+    )
     sort: SortField = SortField.TITLE
     order: Literal["asc", "desc"] = "asc"
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
@@ -111,6 +119,9 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
         matched=query.matched,
         added_since=query.added_since,
         person_id=query.person_id,
+        resolution=query.resolution.value if query.resolution else None,
+        hdr=query.hdr,
+        min_channels=query.min_channels,
     )
     page = PageRequest(
         sort=query.sort,

@@ -27,6 +27,7 @@ from reelhouse.errors import AuthenticationError, DomainError
 from reelhouse.http.problems import status_for
 from reelhouse.http.sessions import SAFE_METHODS, end_session, session_secret
 from reelhouse.users.service import Principal
+from reelhouse.web.badges import languages, media_badges
 from reelhouse.web.csrf import csrf_token, keep_csrf, verify_csrf
 from reelhouse.web.recent import forget_recent
 
@@ -67,7 +68,9 @@ def _when(moment: datetime | None) -> str:
 
 
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.filters.update(size=_size, runtime=_runtime, when=_when)
+templates.env.filters.update(
+    size=_size, runtime=_runtime, when=_when, media_badges=media_badges, languages=languages
+)
 templates.env.globals.update(version=__version__, urlencode=urlencode)
 
 

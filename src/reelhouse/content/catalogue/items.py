@@ -55,6 +55,7 @@ from reelhouse.infra.db.repository import (
 from reelhouse.infra.db.types import utcnow
 from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import FileState, MediaFile
+from reelhouse.playback.models import MediaProbe
 
 ItemT = TypeVar("ItemT", bound=Item)
 LiveT = TypeVar("LiveT", bound=Item)
@@ -116,12 +117,38 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
             MediaFile.state == FileState.PRESENT,
         )
         conditions.append(present if filters.has_file else ~present)
+    conditions += _probe_conditions(filters)
     if filters.matched is not None:
         matched = or_(
             Item.tmdb_id.is_not(None), Item.tvdb_id.is_not(None), Item.imdb_id.is_not(None)
         )
         conditions.append(matched if filters.matched else ~matched)
     return conditions
+
+
+def _probe_conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
+    """The listing filters on what probes found: one present main file of the item matches
+    them all (a 4K HDR version, not a 4K one and another with HDR)."""
+    wanted: list[ColumnElement[bool]] = []
+    if filters.resolution is not None:
+        wanted.append(MediaProbe.resolution == filters.resolution)
+    if filters.hdr is not None:
+        wanted.append(MediaProbe.hdr.is_not(None) if filters.hdr else MediaProbe.hdr.is_(None))
+    if filters.min_channels is not None:
+        wanted.append(MediaProbe.channels >= filters.min_channels)
+    if not wanted:
+        return []
+    return [
+        exists().where(
+            MediaFileItem.item_id == Item.id,
+            MediaFileItem.extra_type.is_(None),
+            MediaFile.id == MediaFileItem.media_file_id,
+            MediaFile.state == FileState.PRESENT,
+            MediaProbe.media_file_id == MediaFile.id,
+            MediaProbe.error.is_(None),
+            *wanted,
+        )
+    ]
 
 
 class ItemRepository(Generic[ItemT]):

@@ -44,6 +44,11 @@ class ItemFilter:
     matched: bool | None = None
     added_since: datetime | None = None
     person_id: int | None = None
+    #: What the probes of the item's present files found: one file of that resolution class,
+    #: with (or without) HDR, with at least that many audio channels.
+    resolution: str | None = None
+    hdr: bool | None = None
+    min_channels: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
