@@ -1,7 +1,9 @@
-"""External subtitles to WebVTT (encodings, formats, hostile files)."""
+"""External subtitles to WebVTT (encodings, formats, hostile files) and the disk cache of
+converted subtitles."""
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import html
 import os
@@ -15,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reelhouse.config import Settings
 from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.playback.subtitles import (
     decode_subtitle,
     read_subtitle_file,
@@ -332,3 +336,120 @@ def test_broken_subtitle_text_converts_or_is_invalid_input(lines: list[str]) -> 
     except InvalidInputError:
         return
     cues(vtt.encode("utf-8"))
+
+
+# The cache
+
+
+class Maker:
+    """A `make` that counts its calls."""
+
+    def __init__(self, data: bytes, delay_s: float = 0.0) -> None:
+        self.data = data
+        self.delay_s = delay_s
+        self.calls = 0
+
+    async def __call__(self) -> bytes:
+        self.calls += 1
+        await asyncio.sleep(self.delay_s)
+        return self.data
+
+
+def _kept(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir())
+
+
+def _folders_with_files(root: Path) -> list[Path]:
+    return sorted({path.parent for path in root.rglob("*") if path.is_file()})
+
+
+async def test_a_hit_returns_the_kept_bytes_without_making_them(tmp_path: Path) -> None:
+    cache = SubtitleCache(tmp_path, 1000)
+    make = Maker(b"WEBVTT\n\nfirst")
+    assert await cache.get_or_make("1-0-10-5", make) == b"WEBVTT\n\nfirst"
+    assert await cache.get_or_make("1-0-10-5", Maker(b"other")) == b"WEBVTT\n\nfirst"
+    assert make.calls == 1
+    reopened = SubtitleCache(tmp_path, 1000)
+    assert await reopened.get_or_make("1-0-10-5", Maker(b"other")) == b"WEBVTT\n\nfirst"
+
+
+async def test_the_least_recently_used_go_first_and_the_total_stays_under_the_cap(
+    tmp_path: Path,
+) -> None:
+    cache = SubtitleCache(tmp_path, 300)
+    for key in ("a", "b", "c"):
+        await cache.get_or_make(key, Maker(key.encode() * 100))
+    await cache.get_or_make("a", Maker(b"unused"))  # "b" is now the least recently used
+    await cache.get_or_make("d", Maker(b"d" * 100))
+    assert sum(path.stat().st_size for path in _kept(tmp_path)) <= 300
+    remade = {key: Maker(key.encode() * 100) for key in "abcd"}
+    for key in "acd":
+        await cache.get_or_make(key, remade[key])
+    assert [remade[key].calls for key in "acd"] == [0, 0, 0]
+    await cache.get_or_make("b", remade["b"])
+    assert remade["b"].calls == 1
+
+
+async def test_a_value_larger_than_the_cache_is_returned_but_not_kept(tmp_path: Path) -> None:
+    cache = SubtitleCache(tmp_path, 10)
+    make = Maker(b"x" * 11)
+    assert await cache.get_or_make("big", make) == b"x" * 11
+    assert await cache.get_or_make("big", make) == b"x" * 11
+    assert make.calls == 2
+    assert _kept(tmp_path) == []
+
+
+async def test_a_failing_make_keeps_nothing(tmp_path: Path) -> None:
+    cache = SubtitleCache(tmp_path, 1000)
+
+    async def broken() -> bytes:
+        raise InvalidInputError("no cues")
+
+    with pytest.raises(InvalidInputError, match="no cues"):
+        await cache.get_or_make("k", broken)
+    assert _kept(tmp_path) == []
+
+
+async def test_concurrent_fills_of_one_key_agree(tmp_path: Path) -> None:
+    cache = SubtitleCache(tmp_path, 10_000)
+    make = Maker(b"WEBVTT\n\nsame", delay_s=0.05)
+    results = await asyncio.gather(*(cache.get_or_make("k", make) for _ in range(8)))
+    assert set(results) == {b"WEBVTT\n\nsame"}
+    assert [path.read_bytes() for path in _kept(tmp_path)] == [b"WEBVTT\n\nsame"]
+    assert await cache.get_or_make("k", Maker(b"other")) == b"WEBVTT\n\nsame"
+
+
+async def test_opening_removes_leftover_temporary_files_and_enforces_the_cap(
+    tmp_path: Path,
+) -> None:
+    cache = SubtitleCache(tmp_path, 1000)
+    for key in ("old", "new"):
+        await cache.get_or_make(key, Maker(b"v" * 400))
+    (tmp_path / ".part-abc123").write_bytes(b"half a subtitle")
+    (tmp_path / "README").write_bytes(b"not the cache's")
+    SubtitleCache(tmp_path, 500)
+    names = [path.name for path in _kept(tmp_path)]
+    assert not [name for name in names if name.startswith(".part-")]
+    assert "README" in names
+    assert len([name for name in names if name.endswith(".vtt")]) == 1
+    remade = Maker(b"v" * 400)
+    await SubtitleCache(tmp_path, 500).get_or_make("new", remade)
+    assert remade.calls == 0
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "a/b/c", ".", "..", "", "x\0y", "\udcff"])
+async def test_keys_never_become_paths(tmp_path: Path, key: str) -> None:
+    folder = tmp_path / "subtitles"
+    cache = SubtitleCache(folder, 1000)
+    assert await cache.get_or_make(key, Maker(b"WEBVTT\n")) == b"WEBVTT\n"
+    assert await cache.get_or_make(key, Maker(b"other")) == b"WEBVTT\n"
+    assert _folders_with_files(tmp_path) == [folder]
+    assert re.fullmatch(r"[0-9a-f]{64}\.vtt", _kept(folder)[0].name)
+
+
+def test_the_cache_lives_in_the_data_folder_with_its_setting(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    cache = SubtitleCache.from_settings(settings)
+    assert cache.folder == tmp_path / "subtitles"
+    assert cache.folder.is_dir()
+    assert cache.max_bytes == settings.media.subtitle_cache_bytes
