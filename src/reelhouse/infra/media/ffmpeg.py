@@ -67,7 +67,7 @@ async def extract_subtitle(
     the caller's cap on extractions at once. Raises `InvalidInputError` for an image codec, and
     the `ProgramError`s on ffmpeg's failure."""
     argv = extract_argv(settings.ffmpeg_path, path, stream_index, codec)
-    await regular_file_size(path)
+    await regular_file_size(path)  # refuses what is not a regular file
     output = await run_program(
         argv,
         timeout_s=settings.extract_timeout_s,

@@ -5,7 +5,7 @@ Priority is lowered by running the program through `nice -n N`, which execs it a
 The alternatives lose: `preexec_fn=os.nice` is not safe in a process with threads (the server
 has them) and disables the fast spawn path; `os.setpriority` right after the spawn races the
 program, and on Linux niceness is per thread, so decoder threads started before the call would
-keep normal priority. The extra exec costs about a millisecond (see `bench/probe.py`).
+keep normal priority. The extra exec costs one to two milliseconds a call (`bench/probe.py`).
 
 Each program gets a session (and process group) of its own, so a timeout, a cancellation or an
 over-long output kills the whole group, including anything the program started, and never
