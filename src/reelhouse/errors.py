@@ -74,3 +74,27 @@ class DatabaseUnavailableError(UpstreamUnavailableError):
 
 class SchemaMismatchError(ReelhouseError):
     """The database schema is not the one this code expects (older, or newer than the code)."""
+
+
+class ProgramError(DomainError):
+    """A child program (ffprobe, ffmpeg) did not do its job; `program` names it. The subclasses
+    below also derive from the upstream errors they are a case of, so the API maps them to the
+    right status without knowing about programs."""
+
+    def __init__(self, program: str, detail: str) -> None:
+        super().__init__(f"{program}: {detail}")
+        self.program = program
+
+
+class ProgramUnavailableError(ProgramError, UpstreamUnavailableError):
+    """The program is not installed or cannot be started: nothing is known about the file, and
+    trying other files is pointless until the setting or the machine is fixed."""
+
+
+class ProgramTimeoutError(ProgramError, UpstreamUnavailableError):
+    """The program ran longer than its deadline and was killed."""
+
+
+class ProgramFailedError(ProgramError, UpstreamResponseError):
+    """The program ran and failed (usually the file is corrupt or truncated), printed more than
+    its cap, or printed something unusable; the detail carries its reason."""

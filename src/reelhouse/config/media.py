@@ -26,6 +26,11 @@ class MediaSettings(Section):
         description="Seconds one ffprobe may run; a probe still running then is killed and its "
         "file gets a probe error.",
     )
+    probe_max_output_bytes: PositiveInt = Field(
+        8 * 1024 * 1024,
+        description="Most bytes of JSON one ffprobe may print; a file describing itself at more "
+        "length (a hostile one with a million chapters) is killed and gets a probe error.",
+    )
     probe_batch: PositiveInt = Field(
         200,
         le=10_000,
@@ -39,6 +44,11 @@ class MediaSettings(Section):
     )
     extract_timeout_s: PositiveFloat = Field(
         120.0, description="Seconds ffmpeg may take to extract one embedded subtitle stream."
+    )
+    extract_max_bytes: PositiveInt = Field(
+        20 * 1024 * 1024,
+        description="Most bytes one extracted embedded subtitle stream may have; ffmpeg writing "
+        "more is killed and the extraction fails.",
     )
     subtitle_cache_bytes: PositiveInt = Field(
         256 * 1024 * 1024,
