@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -25,6 +26,7 @@ from reelhouse.infra.jobs.prune import register_prune
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 from reelhouse.infra.jobs.worker import Worker
+from reelhouse.infra.media.ffprobe import Prober
 from reelhouse.ingest.artwork import ArtworkDownloads
 from reelhouse.ingest.control import CatalogueControl
 from reelhouse.ingest.libraries import LibrariesService
@@ -33,6 +35,7 @@ from reelhouse.ingest.scans import register_scans
 from reelhouse.ingest.store import UnitStore
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
+from reelhouse.playback.probing import MediaProbing, enqueue_probe
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
 
@@ -58,6 +61,7 @@ class Runtime:
         self.invalidation = CatalogueInvalidation(cache)
         self.enricher = providers.enricher(settings)
         self.queue = JobQueue(database, settings.jobs, on_enqueue=self._wake_worker)
+        self.prober = Prober(settings.media)
         self._worker: Worker | None = None
         people = PeopleCatalogue(database, cache)
         self.services = Services(
@@ -95,6 +99,7 @@ class Runtime:
             UnitStore(database, self.invalidation),
             {module.kind: module.enrichment(self.enricher, nfo) for module in MODULES},
             settings.enrichment,
+            after_enrich=functools.partial(enqueue_probe, self.queue),
         )
         registry = JobRegistry()
         register_prune(registry, database, settings.jobs)
@@ -110,6 +115,7 @@ class Runtime:
         pipeline.register(registry)
         artwork = ArtworkDownloads(database, self.invalidation, self.images, settings.images)
         artwork.register(registry)
+        MediaProbing(database, self.prober, self.invalidation, settings.media).register(registry)
         return registry
 
     def worker(self, *, run_schedules: bool = True) -> Worker:

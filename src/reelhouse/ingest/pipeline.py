@@ -8,7 +8,8 @@ or the stale ones; download the chosen artwork.
   stored twice.
 - `catalogue.refresh` (one per item): re-fetch an item, bypassing the provider cache on request;
   `catalogue.refresh_stale` (periodic) does that for items whose metadata is old for their kind.
-- then `catalogue.artwork` (`artwork.py`) downloads the artwork chosen for what was stored.
+- then `catalogue.artwork` (`artwork.py`) downloads the artwork chosen for what was stored, and
+  `after_enrich` queues the next step of the library's files (probing them).
 
 Every write goes through `CatalogueInvalidation` after its transaction (house rule 2).
 """
@@ -16,7 +17,7 @@ Every write goes through `CatalogueInvalidation` after its transaction (house ru
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -62,6 +63,8 @@ class MetadataPipeline:
     #: Each content module's enrichment, by the kind of item its units become.
     enrichments: Mapping[ItemKind, ContentEnrichment]
     settings: EnrichmentSettings
+    #: The step after a library's enrichment besides its artwork (probing its files).
+    after_enrich: Callable[[int], Awaitable[object]] | None = None
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ENRICH_KIND, self.enrich_library)
@@ -111,6 +114,8 @@ class MetadataPipeline:
         await self.store.attach_extras(library_id, grouped.orphan_extras, roots)
         await ctx.save_checkpoint({"enriched": ctx.progress.done})
         await enqueue_artwork(self.queue, library_id)
+        if self.after_enrich is not None:
+            await self.after_enrich(library_id)
 
     # -- refresh --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -153,6 +153,7 @@ class ProbeRepository:
                     func.max(MediaProbe.duration_s),
                 )
             )
+            .select_from(MediaProbe)
             .join(MediaFileItem, MediaFileItem.media_file_id == MediaProbe.media_file_id)
             .where(MediaFileItem.item_id == Item.id, MediaFileItem.extra_type.is_(None))
             .scalar_subquery()
@@ -173,7 +174,11 @@ class ProbeRepository:
             await self.session.execute(
                 update(Item)
                 .where(*lacking)
-                .values(runtime_minutes=func.max(1, func.round(duration / 60)))
+                .values(
+                    runtime_minutes=case(
+                        (duration < 60, 1), else_=cast(func.round(duration / 60), Integer)
+                    )
+                )
                 .execution_options(synchronize_session=False)
             )
         return refs

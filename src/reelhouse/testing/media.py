@@ -159,8 +159,9 @@ def mkv_with_subtitles(folder: Path, name: str = "subtitled.mkv") -> Path:
     return path
 
 
-def truncated(source: Path, folder: Path, name: str = "truncated.mkv", keep: int = 2048) -> Path:
-    """The first `keep` bytes of `source`: what an interrupted download leaves."""
+def truncated(source: Path, folder: Path, name: str = "truncated.mkv", keep: int = 200) -> Path:
+    """The first `keep` bytes of `source`, cut inside its header: what an interrupted download
+    leaves, and nothing a probe can read."""
     path = folder / name
     path.write_bytes(source.read_bytes()[:keep])
     return path

@@ -11,10 +11,9 @@ first, which need not be the video.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 from pathlib import PurePath
-
-import msgspec
 
 from reelhouse.config.media import MediaSettings
 from reelhouse.infra.media.ffprobe_json import has_hdr10_plus, parse_probe
@@ -91,8 +90,8 @@ class Prober:
                     frames_argv(self._settings.ffprobe_path, path, stream.index)
                 )
                 if has_hdr10_plus(frames):
-                    video[position] = msgspec.structs.replace(stream, hdr=HdrKind.HDR10_PLUS)
-        return msgspec.structs.replace(facts, video=tuple(video))
+                    video[position] = dataclasses.replace(stream, hdr=HdrKind.HDR10_PLUS)
+        return dataclasses.replace(facts, video=tuple(video))
 
     async def _run(self, argv: list[str]) -> bytes:
         output = await run_program(

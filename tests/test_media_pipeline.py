@@ -1,0 +1,163 @@
+"""Probing and subtitles in the pipeline: a scanned library's files are probed after their
+enrichment, what the probe found shows in the API (and filters listings), unreadable files keep
+their items with the reason, and external subtitles join their videos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reelhouse.config import Settings
+from reelhouse.playback.probing import PROBE_KIND
+from reelhouse.testing import media
+from tests.pipeline_support import add_library, pipeline_settings, running_server, settled
+from tests.support import Api
+
+SRT_CP1252 = media.srt_text("Café, naïve — déjà vu.", "Voilà.")
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The test media, made once for the module."""
+    folder = tmp_path_factory.mktemp("samples")
+    return {
+        "mp4": media.h264_aac_mp4(folder),
+        "mkv": media.h264_ac3_two_languages_mkv(folder),
+        "hdr": media.hevc_hdr10_mkv(folder),
+        "subtitled": media.mkv_with_subtitles(folder),
+    }
+
+
+def place(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+def movie_library(root: Path, samples: dict[str, Path]) -> None:
+    place(samples["mkv"], root / "Heat (1995)" / "Heat (1995).mkv")
+    subs = root / "Heat (1995)" / "Subs"
+    subs.mkdir(parents=True)
+    media.external_srt(subs / "2_French.srt", SRT_CP1252, "cp1252")
+    place(samples["hdr"], root / "Alien (1979)" / "Alien (1979) - 2160p.mkv")
+    place(samples["mp4"], root / "Alien (1979)" / "Alien (1979) - 1080p.mp4")
+    media.external_srt(
+        root / "Alien (1979)" / "Alien (1979) - 1080p.en.srt", media.srt_text(), "utf-8", bom=True
+    )
+    place(samples["subtitled"], root / "Brazil (1985)" / "Brazil (1985).mkv")
+    broken = root / "Casablanca (1942)" / "Casablanca (1942).mkv"
+    broken.parent.mkdir()
+    media.truncated(samples["mkv"], broken.parent, broken.name)
+    place(samples["mp4"], root / "Qwzx Vlorp (1987)" / "Qwzx Vlorp (1987).mp4")
+    (root / "Dune (1984)").mkdir()
+    (root / "Dune (1984)" / "Dune (1984).mp4").write_bytes(b"")
+
+
+async def details_by_title(api: Api, token: dict[str, str]) -> dict[str, dict[str, Any]]:
+    listing = await api.client.get("/api/movies?limit=50", headers=token)
+    found = {}
+    for movie in listing.json()["items"]:
+        detail = await api.client.get(f"/api/movies/{movie['id']}", headers=token)
+        found[movie["title"]] = detail.json()
+    return found
+
+
+async def scanned(api: Api, token: dict[str, str], root: Path) -> list[Any]:
+    library = await add_library(api, token, "Movies", "movies", root)
+    response = await api.client.post(f"/api/libraries/{library}/scan", headers=token)
+    assert response.status_code == 202, response.text
+    return await settled(api)
+
+
+async def test_probed_files_show_their_streams_and_unreadable_ones_their_reason(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    samples: dict[str, Path],
+) -> None:
+    root = tmp_path / "movies"
+    movie_library(root, samples)
+    settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        jobs = await scanned(api, token, root)
+        (probe,) = [j for j in jobs if j.kind == PROBE_KIND]
+        assert probe.progress["counters"] == {"probed": 5, "failed": 2}
+        movies = await details_by_title(api, token)
+
+        # Files are in "files" (an item's own) and "extras"; extras are probed too.
+        (heat,) = movies["Heat"]["files"]
+        facts = heat["media"]
+        assert facts["container"] == "matroska"
+        assert facts["duration_s"] == pytest.approx(media.DURATION_S, abs=0.2)
+        assert facts["size"] == heat["size"]
+        (video,) = facts["video"]
+        assert (video["codec"], video["width"], video["height"]) == ("h264", 320, 180)
+        assert (video["bit_depth"], video["hdr"]) == (8, None)
+        stereo, surround = facts["audio"]
+        assert (stereo["codec"], stereo["channels"], stereo["language"]) == ("ac3", 2, "eng")
+        assert (surround["channels"], surround["language"]) == (6, "ger")
+        assert surround["commentary"]
+        assert not stereo["commentary"]
+        assert [c["title"] for c in facts["chapters"]] == ["Opening", "Ending"]
+        (french,) = heat["subtitles"]
+        assert (french["source"], french["language"], french["format"]) == ("external", "fr", "srt")
+        # A movie no provider knows takes its runtime from its file (two seconds: a minute).
+        assert movies["Qwzx Vlorp"]["runtime_minutes"] == 1
+
+        by_container = {f["container"]: f for f in movies["Alien"]["files"]}
+        hdr = by_container["mkv"]["media"]["video"][0]
+        assert (hdr["codec"], hdr["bit_depth"], hdr["hdr"]) == ("hevc", 10, "hdr10")
+        assert by_container["mkv"]["subtitles"] == []
+        (english,) = by_container["mp4"]["subtitles"]
+        assert (english["language"], english["number"]) == ("en", 0)
+
+        embedded = movies["Brazil"]["files"][0]["subtitles"]
+        assert [(s["source"], s["format"], s["language"]) for s in embedded] == [
+            ("embedded", "subrip", "eng"),
+            ("embedded", "ass", "fre"),
+        ]
+        assert embedded[1]["forced"]
+        assert embedded[0]["default"]
+
+        for title in ("Casablanca", "Dune"):
+            (file,) = movies[title]["files"]
+            assert file["media"] is None
+            assert "Invalid data" in file["probe_error"] or "error" in file["probe_error"]
+
+        hdr_only = await api.client.get("/api/movies?hdr=true", headers=token)
+        assert [m["title"] for m in hdr_only.json()["items"]] == ["Alien"]
+        surround_sound = await api.client.get("/api/movies?min_channels=6", headers=token)
+        assert [m["title"] for m in surround_sound.json()["items"]] == ["Heat"]
+        uhd = await api.client.get("/api/movies?resolution=4k", headers=token)
+        assert uhd.json()["items"] == []
+        sd = await api.client.get("/api/movies?resolution=sd", headers=token)
+        assert len(sd.json()["items"]) == 4
+
+
+async def test_a_second_scan_probes_only_what_changed(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    samples: dict[str, Path],
+) -> None:
+    root = tmp_path / "movies"
+    place(samples["mp4"], root / "Heat (1995)" / "Heat (1995).mp4")
+    place(samples["mkv"], root / "Alien (1979)" / "Alien (1979).mkv")
+    settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        library = await add_library(api, token, "Movies", "movies", root)
+        scan = f"/api/libraries/{library}/scan"
+        await api.client.post(scan, headers=token)
+        first = [j for j in await settled(api) if j.kind == PROBE_KIND]
+        assert first[0].progress["counters"] == {"probed": 2}
+        # The same files again: nothing to probe. A file replaced by other bytes: probed again.
+        place(samples["hdr"], root / "Alien (1979)" / "Alien (1979).mkv")
+        await api.client.post(scan, headers=token)
+        second = [j for j in await settled(api) if j.kind == PROBE_KIND]
+        assert len(second) == 2
+        assert second[0].progress["counters"] == {"probed": 1}
+        movies = await details_by_title(api, token)
+        assert movies["Alien"]["files"][0]["media"]["video"][0]["codec"] == "hevc"
