@@ -72,6 +72,29 @@ async def test_a_file_in_its_code_page_keeps_its_characters(
 
 
 @pytest.mark.parametrize(
+    ("encoding", "language", "first"),
+    [
+        ("cp1250", "pl", "Zażółć gęślą jaźń"),
+        ("cp1250", "cs", "Příliš žluťoučký kůň"),
+        ("cp1251", "ru", "Съешь же ещё"),
+        ("cp1253", "el", "Καλημέρα"),
+    ],
+)
+def test_the_language_in_the_name_picks_its_legacy_code_page(
+    encoding: str, language: str, first: str
+) -> None:
+    """A few words are too little to guess a code page from; the name's language says it."""
+    data = srt_text(first, "Ok.").encode(encoding)
+    assert texts(webvtt_from_bytes(data, "srt", language)) == [first, "Ok."]
+
+
+def test_a_language_whose_code_page_cannot_read_the_file_falls_back_to_the_guess() -> None:
+    data = srt_text("Привет, как дела?", "До свидания.").encode("cp1251")
+    # Greek's code page leaves a byte of these undefined (0xff, "я"): the guess reads them.
+    assert texts(webvtt_from_bytes(data, "srt", "el")) == ["Привет, как дела?", "До свидания."]
+
+
+@pytest.mark.parametrize(
     "data",
     [
         codecs.BOM_UTF8 + srt_text("Ça va, 東京").encode("utf-8"),

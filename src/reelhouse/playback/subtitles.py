@@ -38,6 +38,19 @@ _BOMS = (
 #: Spanish in cp1252 (a subtitle file is mostly ASCII timings, little text to judge by); this
 #: tie-break fixes most of those at the cost of some Central European files read as cp1252.
 _TIE_BREAK_CHARSET = "cp1252"
+#: The Windows code page legacy subtitles in each language were written in: with the language
+#: from the file's name (`Movie.pl.srt`), a file that is not UTF-8 is read in it first, which a
+#: guess from a few words of dialogue often gets wrong.
+_LEGACY_CODE_PAGES = {
+    **dict.fromkeys(("cs", "hr", "hu", "pl", "ro", "sk", "sl", "bs", "sq"), "cp1250"),
+    **dict.fromkeys(("be", "bg", "mk", "ru", "sr", "uk"), "cp1251"),
+    "el": "cp1253",
+    "tr": "cp1254",
+    "he": "cp1255",
+    **dict.fromkeys(("ar", "fa", "ur"), "cp1256"),
+    **dict.fromkeys(("et", "lt", "lv"), "cp1257"),
+    "vi": "cp1258",
+}
 #: pysubs2's names of the formats converted; others it knows (MicroDVD, MPL2, SAMI, TTML...) are
 #: refused rather than half supported.
 _TEXT_FORMATS = frozenset({"srt", "ass", "ssa", "vtt"})
@@ -91,8 +104,9 @@ def _refused(name: str, reason: str) -> InvalidInputError:
     return InvalidInputError(f"subtitle file {name!r} {reason}")
 
 
-def decode_subtitle(data: bytes) -> str:
-    """The text of a subtitle file: by its byte order mark, else strict UTF-8, else the code page
+def decode_subtitle(data: bytes, language: str | None = None) -> str:
+    """The text of a subtitle file: by its byte order mark, else strict UTF-8, else the legacy
+    code page of its `language` (an IETF tag such as "pl" or "pt-BR"), else the code page
     charset-normalizer finds most plausible (cp1252, cp1251, latin-1 files are common)."""
     if not data:
         raise InvalidInputError("the subtitle file is empty")
@@ -110,8 +124,18 @@ def decode_subtitle(data: bytes) -> str:
     except UnicodeDecodeError:
         text = None
     if text is None or "\0" in text:  # UTF-16 without a byte order mark is UTF-8 full of NULs
-        text = _guessed(data)
+        text = _in_code_page_of(data, language) or _guessed(data)
     return _text_only(text)
+
+
+def _in_code_page_of(data: bytes, language: str | None) -> str | None:
+    code_page = _LEGACY_CODE_PAGES.get((language or "").split("-")[0].lower())
+    if code_page is None or b"\0" in data:
+        return None
+    try:
+        return data.decode(code_page)
+    except UnicodeDecodeError:
+        return None
 
 
 def _guessed(data: bytes) -> str:
@@ -185,17 +209,21 @@ def _keep_cues_with_text(subs: pysubs2.SSAFile, *, from_webvtt: bool) -> None:
     subs.events = kept
 
 
-def webvtt_from_bytes(data: bytes, format_hint: str | None) -> bytes:
+def webvtt_from_bytes(data: bytes, format_hint: str | None, language: str | None = None) -> bytes:
     """A subtitle file's bytes as UTF-8 WebVTT: `decode_subtitle`, then `to_webvtt`."""
     if _normal_hint(format_hint) == "sub" and data.startswith(_MPEG_PACK_HEADER):
         raise InvalidInputError("image subtitles cannot be converted (VobSub)")
-    return to_webvtt(decode_subtitle(data), format_hint).encode("utf-8")
+    return to_webvtt(decode_subtitle(data, language), format_hint).encode("utf-8")
 
 
-async def webvtt_from_file(path: str | bytes, max_bytes: int, format_hint: str | None) -> bytes:
+async def webvtt_from_file(
+    path: str | bytes, max_bytes: int, format_hint: str | None, language: str | None = None
+) -> bytes:
     """An external subtitle file as UTF-8 WebVTT, read and converted in a worker thread."""
-    return await asyncio.to_thread(_webvtt_from_file, path, max_bytes, format_hint)
+    return await asyncio.to_thread(_webvtt_from_file, path, max_bytes, format_hint, language)
 
 
-def _webvtt_from_file(path: str | bytes, max_bytes: int, format_hint: str | None) -> bytes:
-    return webvtt_from_bytes(read_subtitle_file(path, max_bytes), format_hint)
+def _webvtt_from_file(
+    path: str | bytes, max_bytes: int, format_hint: str | None, language: str | None
+) -> bytes:
+    return webvtt_from_bytes(read_subtitle_file(path, max_bytes), format_hint, language)
