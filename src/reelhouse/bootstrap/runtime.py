@@ -33,6 +33,7 @@ from reelhouse.ingest.scans import register_scans
 from reelhouse.ingest.store import UnitStore
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
+from reelhouse.playback.service import PlaybackService
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
 
@@ -71,6 +72,7 @@ class Runtime:
             people=people,
             search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),
+            playback=PlaybackService(database),
             jobs=self.queue,
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
         )
