@@ -28,8 +28,6 @@ import multiprocessing
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -41,11 +39,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import psutil
 
-from _fake import free_port
 from _library import search_terms, seed_library
 from _postgres import throwaway_postgres
+from _server import ADMIN, PASSWORD, Server
 from reelhouse.config import DatabaseSettings, Settings
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
@@ -54,8 +51,6 @@ from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import FakeServer
 
-ADMIN = "admin"
-PASSWORD = "benchmark password"  # noqa: S105 - a throw-away account
 POSTER_FILES = 50
 SORTS = ("title", "year", "added", "rating", "release", "runtime")
 
@@ -182,80 +177,6 @@ def drive(load: Load) -> Outcome:
         return uvloop.run(_drive(load))
     except ImportError:
         return asyncio.run(_drive(load))
-
-
-# ---- the server ------------------------------------------------------------------------------
-
-
-class Server:
-    """`reelhouse serve` in a subprocess, on a free port, with only `REELHOUSE_*` env it sets."""
-
-    def __init__(self, data: Path, database_url: str, extra_env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("REELHOUSE_")}
-        self.env.update(
-            {
-                "REELHOUSE_DATA_DIR": str(data),
-                "REELHOUSE_DATABASE_URL": database_url,
-                "REELHOUSE_SERVER_PORT": str(self.port),
-                "REELHOUSE_SERVER_RUN_WORKERS": "false",
-                "REELHOUSE_SCAN_WATCH": "false",
-                "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
-                "REELHOUSE_LOG_LEVEL": "warning",
-                "REELHOUSE_AUTH_INITIAL_ADMIN_USERNAME": ADMIN,
-                "REELHOUSE_AUTH_INITIAL_ADMIN_PASSWORD": PASSWORD,
-                "REELHOUSE_AUTH_PASSWORD_HASH_ITERATIONS": "1",
-                "REELHOUSE_AUTH_PASSWORD_HASH_MEMORY_KIB": "1024",
-                **extra_env,
-            }
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = data / "server.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "reelhouse", "serve"],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
-
-    def cpu_s(self) -> float:
-        """CPU seconds of the server and its children (uvicorn's workers, if any)."""
-        assert self.process is not None
-        main = psutil.Process(self.process.pid)
-        total = 0.0
-        for proc in [main, *main.children(recursive=True)]:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                times = proc.cpu_times()
-                total += times.user + times.system
-        return total
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
 
 # ---- scenarios --------------------------------------------------------------------------------

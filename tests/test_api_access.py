@@ -69,6 +69,10 @@ ANY_USER = {
     ("GET", "/api/search"),
     ("GET", "/api/items/{item_id}/images/{kind}"),
     ("GET", "/api/people/{person_id}/images/{kind}"),
+    ("GET", "/api/items/{item_id}/stream"),
+    ("HEAD", "/api/items/{item_id}/stream"),
+    ("GET", "/api/items/{item_id}/download"),
+    ("HEAD", "/api/items/{item_id}/download"),
 }
 
 

@@ -23,6 +23,7 @@ from reelhouse.api import media_server as media_server_routes
 from reelhouse.api import metrics as metrics_routes
 from reelhouse.api import movies as movie_routes
 from reelhouse.api import people as people_routes
+from reelhouse.api import playback as playback_routes
 from reelhouse.api import search as search_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
@@ -69,6 +70,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         people_routes.router,
         search_routes.router,
         image_routes.router,
+        playback_routes.router,
         job_routes.router,
         control_routes.router,
         *web_routers(),

@@ -13,6 +13,7 @@ from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.content.reads.images import ServedImage
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
+from reelhouse.http.ranges import etag_matches
 
 router = token_router(tags=["images"])
 
@@ -65,16 +66,8 @@ def image_response(served: ServedImage, if_none_match: str | None) -> Response:
         # not immutable: the URL names the item's chosen image, which a refresh may change.
         "Cache-Control": f"private, max-age={served.max_age_s}",
     }
-    if _matches(if_none_match, served.etag):
+    if etag_matches(if_none_match, served.etag):
         return Response(status_code=304, headers=headers)
     if served.body is not None:  # no file to open, stat, read and close, each in a thread
         return Response(served.body, media_type=served.content_type, headers=headers)
     return FileResponse(served.path, media_type=served.content_type, headers=headers)
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 §13.1.2: `*`, or any listed tag equal by the weak comparison."""
-    if if_none_match is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags

@@ -36,6 +36,7 @@ from reelhouse.ingest.store import UnitStore
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.playback.probing import MediaProbing, enqueue_probe
+from reelhouse.playback.service import PlaybackService
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
 
@@ -75,6 +76,7 @@ class Runtime:
             people=people,
             search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),
+            playback=PlaybackService(database),
             jobs=self.queue,
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
         )

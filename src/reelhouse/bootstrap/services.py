@@ -16,6 +16,7 @@ from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.ingest.control import CatalogueControl
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
+from reelhouse.playback.service import PlaybackService
 from reelhouse.users.service import UsersService
 
 
@@ -30,6 +31,7 @@ class Services:
     people: PeopleCatalogue
     search: SearchService
     images: ImagesService
+    playback: PlaybackService
     jobs: JobQueue
     control: CatalogueControl
 

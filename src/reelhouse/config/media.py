@@ -59,8 +59,23 @@ class MediaSettings(Section):
         20 * 1024 * 1024,
         description="Largest external subtitle file read; a larger one is refused (422).",
     )
+    sendfile: bool = Field(
+        True,
+        description="Send files with the sendfile system call (zero copy: the bytes go from the "
+        "page cache to the socket, never through Python) where the server offers it: `reelhouse "
+        "serve` on plain HTTP. Off, or elsewhere, files are read in `stream_chunk_bytes` chunks.",
+    )
     stream_chunk_bytes: PositiveInt = Field(
         1024 * 1024,
         le=64 * 1024 * 1024,
-        description="Bytes sent per write when a file is streamed without sendfile.",
+        description="Bytes sent per step when a file is streamed: one read (in a worker thread) "
+        "and write, or one sendfile call, which holds the event loop while it copies.",
+    )
+    stream_readahead_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=0,
+        le=1024 * 1024 * 1024,
+        description="With sendfile, bytes of a file the kernel is asked (from a worker thread) to "
+        "read ahead of those being sent, so that a cold disk rarely stalls the event loop; 0 "
+        "turns it off.",
     )

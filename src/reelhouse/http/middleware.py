@@ -17,14 +17,21 @@ import structlog
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import (
+    DEFAULT_EXCLUDED_CONTENT_TYPES,
+    GZipMiddleware,
+    GZipResponder,
+    IdentityResponder,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelhouse.config import HttpSettings
 from reelhouse.http.problems import document_problems, problem
+from reelhouse.http.zerocopy import ZERO_COPY_SEND
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
@@ -63,7 +70,12 @@ def install_http_middleware(app: FastAPI, settings: HttpSettings) -> None:
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(
+        FileAwareGZipMiddleware,
+        minimum_size=settings.gzip_min_bytes,
+        # Bytes of no known type (a disc image, say): compressing them is work for nothing.
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -72,6 +84,52 @@ def install_http_middleware(app: FastAPI, settings: HttpSettings) -> None:
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER],
         )
+
+
+class _PassesFiles(IdentityResponder):
+    """Starlette's responder, which would drop a zero-copy send (it knows `pathsend` only): a
+    body sent from a file goes out as it is, never compressed, and so does the rest of it."""
+
+    passing = False
+
+    async def send_with_compression(self, message: Message) -> None:
+        if message["type"] == ZERO_COPY_SEND and not self.passing:
+            self.passing = True
+            if not (
+                self.content_encoding_set or self.partial_response or self.content_type_is_excluded
+            ):
+                await self.send(self.initial_message)  # held back until the body showed
+        if self.passing:
+            await self.send(message)
+        else:
+            await super().send_with_compression(message)
+
+
+class _GZipPassesFiles(_PassesFiles, GZipResponder):
+    pass
+
+
+class FileAwareGZipMiddleware(GZipMiddleware):
+    """Gzip as Starlette does it, but files sent with the zero-copy send extension go through."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or ZERO_COPY_SEND not in scope.get("extensions", {}):
+            await super().__call__(scope, receive, send)
+            return
+        responder: _PassesFiles
+        if "gzip" in Headers(scope=scope).get("Accept-Encoding", ""):
+            responder = _GZipPassesFiles(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+        else:
+            responder = _PassesFiles(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+        await responder(scope, receive, send)
 
 
 class RequestIdMiddleware:

@@ -1,5 +1,5 @@
 """uvicorn's fast HTTP/1.1 protocol (httptools, llhttp) with a bound on what it buffers of a
-request head.
+request head, and the zero-copy send extension (`reelhouse.http.zerocopy`) for direct play.
 
 httptools parses several times faster than h11, but keeps any amount of request line and
 headers in memory until they end: one client could send gigabytes of header. This protocol
@@ -12,12 +12,15 @@ the limit plus two socket reads; the exact limit is the app's (`RequestSizeLimit
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from starlette.types import ASGIApp
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from reelhouse.http.middleware import head_too_large_detail
 from reelhouse.http.problems import problem
+from reelhouse.http.zerocopy import ZeroCopySend, offers_zero_copy
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -38,6 +41,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        if offers_zero_copy(self.loop, self.scheme):
+            # uvicorn's ASGI types and Starlette's describe the same calls.
+            app = cast(ASGI3Application, ZeroCopySend(cast(ASGIApp, app), cycle))
+        super()._start_asgi_task(cycle, app)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

@@ -1,0 +1,85 @@
+"""Which files of an item can be played, with what the catalogue knows of each and the roots of
+its library: what direct play opens (house rule 3: the SQL of it, and nothing else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelhouse.content.catalogue.models import Item, MediaFileItem
+from reelhouse.libraries.models import FileState, LibraryPath, MediaFile
+
+
+@dataclass(frozen=True, slots=True)
+class PlayableFile:
+    """A present main file of an item (no extra), as the last scan saw it."""
+
+    id: int
+    library_id: int
+    #: Stack part, from 1 (a file that is not stacked is part 1).
+    part: int
+    path: str
+    path_bytes: bytes
+    size: int
+    mtime_ns: int
+    inode: int
+    container: str | None
+    #: The root folders of the file's library; the file must lie inside one (house rule 11).
+    roots: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFiles:
+    """A live item's library and its playable files, first part of the first version first."""
+
+    library_id: int | None
+    files: tuple[PlayableFile, ...]
+
+
+class PlayableFileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def item_files(self, item_id: int) -> ItemFiles | None:
+        """The item's playable files; None when there is no such live item."""
+        item = (
+            await self.session.execute(
+                select(Item.library_id).where(Item.id == item_id, Item.deleted_at.is_(None))
+            )
+        ).first()
+        if item is None:
+            return None
+        part = func.coalesce(MediaFileItem.part, 1)
+        columns = (MediaFile.id, MediaFile.library_id, part, MediaFile.path, MediaFile.path_bytes,
+                   MediaFile.size, MediaFile.mtime_ns, MediaFile.inode,
+                   MediaFile.container)  # fmt: skip
+        rows = (
+            await self.session.execute(
+                select(*columns)
+                .join(MediaFileItem, MediaFileItem.media_file_id == MediaFile.id)
+                .where(
+                    MediaFileItem.item_id == item_id,
+                    MediaFileItem.extra_type.is_(None),
+                    MediaFile.state == FileState.PRESENT,
+                )
+                .order_by(part, MediaFile.id)
+            )
+        ).all()
+        roots = await self._roots({row.library_id for row in rows})
+        files = tuple(PlayableFile(*row, roots=roots.get(row.library_id, ())) for row in rows)
+        return ItemFiles(item.library_id, files)
+
+    async def _roots(self, library_ids: set[int]) -> dict[int, tuple[str, ...]]:
+        if not library_ids:
+            return {}
+        rows = await self.session.execute(
+            select(LibraryPath.library_id, LibraryPath.path)
+            .where(LibraryPath.library_id.in_(sorted(library_ids)))
+            .order_by(LibraryPath.id)
+        )
+        roots: dict[int, tuple[str, ...]] = {}
+        for library_id, path in rows:
+            roots[library_id] = (*roots.get(library_id, ()), path)
+        return roots
