@@ -73,6 +73,7 @@ ANY_USER = {
     ("HEAD", "/api/items/{item_id}/stream"),
     ("GET", "/api/items/{item_id}/download"),
     ("HEAD", "/api/items/{item_id}/download"),
+    ("GET", "/api/items/{item_id}/subtitles/{number}.vtt"),
 }
 
 

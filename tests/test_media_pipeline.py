@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pysubs2
 import pytest
 
 from reelhouse.config import Settings
@@ -51,7 +52,11 @@ def movie_library(root: Path, samples: dict[str, Path]) -> None:
     broken = root / "Casablanca (1942)" / "Casablanca (1942).mkv"
     broken.parent.mkdir()
     media.truncated(samples["mkv"], broken.parent, broken.name)
-    place(samples["mp4"], root / "Qwzx Vlorp (1987)" / "Qwzx Vlorp (1987).mp4")
+    qwzx = place(samples["mp4"], root / "Qwzx Vlorp (1987)" / "Qwzx Vlorp (1987).mp4")
+    # An undecodable subtitle, and a VobSub pair: listed, never converted.
+    (qwzx.parent / "Qwzx Vlorp (1987).en.srt").write_bytes(bytes(range(256)) * 4)
+    (qwzx.parent / "Qwzx Vlorp (1987).de.sub").write_bytes(b"\x00\x00\x01\xba" + b"\x00" * 60)
+    (qwzx.parent / "Qwzx Vlorp (1987).de.idx").write_text("# VobSub index file, v7\n")
     (root / "Dune (1984)").mkdir()
     (root / "Dune (1984)" / "Dune (1984).mp4").write_bytes(b"")
 
@@ -127,6 +132,8 @@ async def test_probed_files_show_their_streams_and_unreadable_ones_their_reason(
             assert file["media"] is None
             assert "Invalid data" in file["probe_error"] or "error" in file["probe_error"]
 
+        await subtitles_are_served(api, token, movies)
+
         hdr_only = await api.client.get("/api/movies?hdr=true", headers=token)
         assert [m["title"] for m in hdr_only.json()["items"]] == ["Alien"]
         surround_sound = await api.client.get("/api/movies?min_channels=6", headers=token)
@@ -135,6 +142,45 @@ async def test_probed_files_show_their_streams_and_unreadable_ones_their_reason(
         assert uhd.json()["items"] == []
         sd = await api.client.get("/api/movies?resolution=sd", headers=token)
         assert len(sd.json()["items"]) == 4
+
+
+def cue_texts(vtt: str) -> list[str]:
+    """The texts of a WebVTT document's cues, read by a subtitle library."""
+    assert vtt.startswith("WEBVTT\n")
+    return [event.plaintext for event in pysubs2.SSAFile.from_string(vtt, format_="vtt")]
+
+
+async def subtitles_are_served(
+    api: Api, token: dict[str, str], movies: dict[str, dict[str, Any]]
+) -> None:
+    async def vtt(title: str, number: int, file_id: int | None = None) -> Any:
+        query = f"?file={file_id}" if file_id else ""
+        item = movies[title]["id"]
+        return await api.client.get(
+            f"/api/items/{item}/subtitles/{number}.vtt{query}", headers=token
+        )
+
+    french = await vtt("Heat", 0)
+    assert french.status_code == 200, french.text
+    assert french.headers["content-type"] == "text/vtt; charset=utf-8"
+    assert cue_texts(french.text) == ["Café, naïve — déjà vu.", "Voilà."]
+    assert (await vtt("Heat", 1)).status_code == 404
+    english = next(f for f in movies["Alien"]["files"] if f["container"] == "mp4")
+    assert cue_texts((await vtt("Alien", 0, english["id"])).text) == ["Hello there.", "Goodbye."]
+    # The other version has no subtitles.
+    assert (await vtt("Alien", 0)).status_code == 404
+    for number, texts in ((0, ["Hello there.", "Goodbye."]), (1, ["Bonjour.", "Au revoir."])):
+        embedded = await vtt("Brazil", number)
+        assert embedded.status_code == 200, embedded.text
+        assert cue_texts(embedded.text) == texts
+        again = await vtt("Brazil", number)  # from the subtitle cache now
+        assert again.content == embedded.content
+    formats = [(t["format"], t["text"]) for t in movies["Qwzx Vlorp"]["files"][0]["subtitles"]]
+    assert sorted(formats) == [("idx", False), ("srt", True), ("sub", False)]
+    for track in movies["Qwzx Vlorp"]["files"][0]["subtitles"]:
+        refused = await vtt("Qwzx Vlorp", track["number"])
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
 
 
 async def test_a_second_scan_probes_only_what_changed(

@@ -68,7 +68,10 @@ async def test_a_file_in_its_code_page_keeps_its_characters(
     tmp_path: Path, encoding: str, first: str, second: str
 ) -> None:
     path = external_srt(tmp_path / "movie.srt", srt_text(first, second), encoding)
-    assert texts(await webvtt_from_file(str(path), MAX_BYTES, "srt")) == [first, second]
+    assert texts(await webvtt_from_file(str(path), MAX_BYTES, [str(tmp_path)], "srt")) == [
+        first,
+        second,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -111,7 +114,7 @@ def test_a_byte_order_mark_decides_the_encoding(data: bytes) -> None:
 
 def test_a_utf8_byte_order_mark_through_the_test_helper(tmp_path: Path) -> None:
     path = external_srt(tmp_path / "a.srt", srt_text("Déjà"), "utf-8", bom=True)
-    vtt = webvtt_from_bytes(read_subtitle_file(str(path), MAX_BYTES), "srt")
+    vtt = webvtt_from_bytes(read_subtitle_file(str(path), MAX_BYTES, [str(tmp_path)]), "srt")
     assert vtt.startswith(b"WEBVTT\n")
     assert texts(vtt) == ["Déjà", "Goodbye."]
 
@@ -243,7 +246,7 @@ def test_anything_but_a_regular_file_is_refused_at_once(tmp_path: Path, kind: st
         path.mkdir()
     else:
         path.symlink_to("/dev/zero")
-    outcome = _outcome_within(5, lambda: read_subtitle_file(str(path), MAX_BYTES))
+    outcome = _outcome_within(5, lambda: read_subtitle_file(str(path), MAX_BYTES, [str(tmp_path)]))
     assert isinstance(outcome, InvalidInputError)
     assert outcome.detail == "subtitle file 'movie.srt' is not a regular file"
 
@@ -252,19 +255,35 @@ def test_a_file_over_the_cap_is_refused_and_one_at_the_cap_is_read(tmp_path: Pat
     path = tmp_path / "big.srt"
     path.write_bytes(b"x" * 101)
     with pytest.raises(InvalidInputError, match=r"'big\.srt' is larger than 100 bytes"):
-        read_subtitle_file(os.fsencode(path), 100)
-    assert read_subtitle_file(str(path), 101) == b"x" * 101
+        read_subtitle_file(os.fsencode(path), 100, [str(tmp_path)])
+    assert read_subtitle_file(str(path), 101, [str(tmp_path)]) == b"x" * 101
 
 
 async def test_a_missing_file_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFoundError, match=r"'gone\.srt' does not exist"):
-        await webvtt_from_file(str(tmp_path / "gone.srt"), MAX_BYTES, "srt")
+        await webvtt_from_file(str(tmp_path / "gone.srt"), MAX_BYTES, [str(tmp_path)], "srt")
+
+
+def test_a_link_out_of_the_library_is_missing(tmp_path: Path) -> None:
+    library, elsewhere = tmp_path / "library", tmp_path / "elsewhere"
+    library.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "secret.srt").write_bytes(srt_text().encode())
+    (library / "movie.srt").symlink_to(elsewhere / "secret.srt")
+    (library / "inside.srt").symlink_to(library / "movie.srt")
+    with pytest.raises(NotFoundError, match="not inside its library"):
+        read_subtitle_file(str(library / "movie.srt"), MAX_BYTES, [str(library)])
+    with pytest.raises(NotFoundError, match="not inside its library"):
+        read_subtitle_file(str(library / "inside.srt"), MAX_BYTES, [str(library)])
+    (library / "real.srt").write_bytes(b"1")
+    (library / "link.srt").symlink_to(library / "real.srt")
+    assert read_subtitle_file(str(library / "link.srt"), MAX_BYTES, [str(library)]) == b"1"
 
 
 def test_an_unopenable_file_says_why(tmp_path: Path) -> None:
     (tmp_path / "a.srt").write_bytes(srt_text().encode())
     with pytest.raises(InvalidInputError, match=r"cannot be opened \(Not a directory\)"):
-        read_subtitle_file(str(tmp_path / "a.srt" / "b.srt"), MAX_BYTES)
+        read_subtitle_file(str(tmp_path / "a.srt" / "b.srt"), MAX_BYTES, [str(tmp_path)])
 
 
 # Properties

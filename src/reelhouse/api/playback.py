@@ -1,11 +1,11 @@
-"""Direct play: an item's file as it is on disk, with ranges (for players), and the same file as
-a download (as Jellyfin's `/Items/{id}/Download`)."""
+"""Direct play: an item's file as it is on disk, with ranges (for players), the same file as a
+download (as Jellyfin's `/Items/{id}/Download`), and its subtitle tracks as WebVTT."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import Response
 
 from reelhouse.api.deps import CallerDep, token_router
@@ -83,6 +83,36 @@ async def download_item(
     return await _serve(
         request, caller, services, settings, item_id, file_id=file_id, part=part, download=True
     )
+
+
+#: Subtitle tracks a file may have: far more than any release carries, bounded all the same.
+MAX_TRACK = 1000
+VTT_TYPE = "text/vtt; charset=utf-8"
+
+
+@router.get(
+    "/{item_id}/subtitles/{number}.vtt",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/vtt": {"schema": {"type": "string"}}}},
+        404: {"description": "No such item, file or subtitle track, or the subtitle is gone."},
+        422: {"description": "The track is images, or its text cannot be read."},
+    },
+)
+async def subtitle_track(
+    item_id: RowIdPath,
+    number: Annotated[int, Path(ge=0, le=MAX_TRACK)],
+    caller: CallerDep,
+    services: ServicesDep,
+    file_id: FileId = None,
+    part: Part = None,
+) -> Response:
+    """Subtitle track `number` of the file (the `subtitles` of the item's files, embedded then
+    external, number them) as WebVTT."""
+    vtt = await services.playback.subtitle(
+        item_id, caller.visible_libraries, number, file_id=file_id, part=part
+    )
+    return Response(vtt, media_type=VTT_TYPE, headers={"Cache-Control": "private, max-age=3600"})
 
 
 async def _serve(

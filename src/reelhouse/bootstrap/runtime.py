@@ -37,6 +37,7 @@ from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.playback.probing import MediaProbing, enqueue_probe
 from reelhouse.playback.service import PlaybackService
+from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
 
@@ -76,7 +77,9 @@ class Runtime:
             people=people,
             search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),
-            playback=PlaybackService(database),
+            playback=PlaybackService(
+                database, settings.media, SubtitleCache.from_settings(settings)
+            ),
             jobs=self.queue,
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
         )

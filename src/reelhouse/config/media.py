@@ -42,6 +42,9 @@ class MediaSettings(Section):
         le=19,
         description="Niceness of ffprobe and ffmpeg processes, so a scan never starves playback.",
     )
+    extract_concurrency: PositiveInt = Field(
+        2, le=64, description="ffmpeg subtitle extractions one server process runs at once."
+    )
     extract_timeout_s: PositiveFloat = Field(
         120.0, description="Seconds ffmpeg may take to extract one embedded subtitle stream."
     )

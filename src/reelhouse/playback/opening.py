@@ -96,12 +96,12 @@ def _checked(file: io.FileIO, media: PlayableFile) -> os.stat_result:
     opened = os.fstat(file.fileno())
     if not stat.S_ISREG(opened.st_mode):
         raise FileGoneError(f"file {media.id} is not a regular file any more")
-    if not _inside_roots(media.path_bytes, opened, media.roots):
+    if not inside_roots(media.path_bytes, opened, media.roots):
         raise FileGoneError(f"file {media.id} is not inside its library")
     return opened
 
 
-def _inside_roots(path: bytes, opened: os.stat_result, roots: Iterable[str]) -> bool:
+def inside_roots(path: bytes, opened: os.stat_result, roots: Iterable[str]) -> bool:
     """Whether the open file is the file that `path` resolves to now, and that lies inside a
     root. Resolved after the open, compared by device and inode: a path changed in between
     (a link swapped for another) resolves to another file and is refused."""

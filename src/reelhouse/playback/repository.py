@@ -235,6 +235,15 @@ class SubtitleLinkRepository:
                 )
             )
 
+    async def path_bytes(self, subtitle_file_id: int) -> bytes | None:
+        """The exact name on disk of a present subtitle file."""
+        found: bytes | None = await self.session.scalar(
+            select(MediaFile.path_bytes).where(
+                MediaFile.id == subtitle_file_id, MediaFile.state == FileState.PRESENT
+            )
+        )
+        return found
+
     async def of_videos(self, video_ids: Collection[int]) -> dict[int, list[UnlinkedFile]]:
         """The present external subtitles of these videos, by video, in path order."""
         found: dict[int, list[UnlinkedFile]] = {}

@@ -1,19 +1,30 @@
-"""Direct play: which file of an item a caller may play, opened for serving."""
+"""Playing an item's files: which file a caller may play, opened for direct play, and its
+subtitle tracks as WebVTT."""
 
 from __future__ import annotations
 
-import anyio
+import asyncio
+import os
 
+from reelhouse.config import MediaSettings
 from reelhouse.content.reads.items import can_see
-from reelhouse.errors import NotFoundError
+from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.media.ffmpeg import extract_subtitle
 from reelhouse.playback.files import PlayableFile, PlayableFileRepository
 from reelhouse.playback.opening import OpenedFile, open_playable
+from reelhouse.playback.repository import ProbeRepository, SubtitleLinkRepository
+from reelhouse.playback.subtitle_cache import SubtitleCache
+from reelhouse.playback.subtitles import webvtt_from_bytes, webvtt_from_file
+from reelhouse.playback.tracks import SubtitleTrack, TrackSource, subtitle_tracks
 
 
 class PlaybackService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, settings: MediaSettings, cache: SubtitleCache) -> None:
         self.database = database
+        self.settings = settings
+        self.cache = cache
+        self._extractions = asyncio.Semaphore(settings.extract_concurrency)
 
     async def open_file(
         self,
@@ -23,17 +34,83 @@ class PlaybackService:
         file_id: int | None = None,
         part: int | None = None,
     ) -> OpenedFile:
-        """The item's file, open: file `file_id` of the item, else part `part` (from 1) of its
-        first version, else the first part of the first version. `NotFoundError` alike for an
-        absent item and one the caller may not see; also when the item holds no such file (a
-        series, a season, a movie without a present file), and `FileGoneError` when the disk
-        no longer has the file the catalogue has. The caller closes what it gets."""
+        """The item's file, open (see `playable`); `FileGoneError` when the disk no longer has
+        the file the catalogue has. The caller closes what it gets."""
+        media = await self.playable(item_id, visible, file_id=file_id, part=part)
+        return await asyncio.to_thread(open_playable, media)
+
+    async def playable(
+        self,
+        item_id: int,
+        visible: frozenset[int] | None,
+        *,
+        file_id: int | None = None,
+        part: int | None = None,
+    ) -> PlayableFile:
+        """File `file_id` of the item, else part `part` (from 1) of its first version, else
+        the first part of the first version. `NotFoundError` alike for an absent item and one
+        the caller may not see; also when the item holds no such file (a series, a season, a
+        movie without a present file)."""
         async with self.database.read() as session:
             found = await PlayableFileRepository(session).item_files(item_id)
         if found is None or not can_see(found.library_id, visible):
             raise NotFoundError(f"item {item_id} does not exist")
         files = [f for f in found.files if can_see(f.library_id, visible)]
-        return await anyio.to_thread.run_sync(open_playable, _chosen(item_id, files, file_id, part))
+        return _chosen(item_id, files, file_id, part)
+
+    async def subtitle(
+        self,
+        item_id: int,
+        visible: frozenset[int] | None,
+        number: int,
+        *,
+        file_id: int | None = None,
+        part: int | None = None,
+    ) -> bytes:
+        """Subtitle track `number` of the file (as the item's details number them) as UTF-8
+        WebVTT: an external file converted, an embedded stream extracted with ffmpeg then
+        converted and kept in the subtitle cache. `InvalidInputError` for image subtitles and
+        for text that cannot be read."""
+        media = await self.playable(item_id, visible, file_id=file_id, part=part)
+        async with self.database.read() as session:
+            probe = (await ProbeRepository(session).of_files([media.id])).get(media.id)
+            links = SubtitleLinkRepository(session)
+            externals = (await links.of_videos([media.id])).get(media.id, [])
+            tracks = subtitle_tracks(probe.facts if probe else None, externals)
+            track = next((t for t in tracks if t.number == number), None)
+            if track is None:
+                raise NotFoundError(f"file {media.id} has no subtitle track {number}")
+            external_path = await links.path_bytes(track.file_id) if track.file_id else None
+        if not track.text:
+            raise InvalidInputError(
+                f"subtitle track {number} is images ({track.format}): it cannot be WebVTT"
+            )
+        if track.source is TrackSource.EXTERNAL:
+            if external_path is None:
+                raise NotFoundError(f"subtitle file {track.file_id} is gone")
+            return await webvtt_from_file(
+                external_path,
+                self.settings.subtitle_max_bytes,
+                media.roots,
+                track.format,
+                track.language,
+            )
+        return await self._embedded(media, track)
+
+    async def _embedded(self, media: PlayableFile, track: SubtitleTrack) -> bytes:
+        """An embedded stream, extracted once per version of the file (its tag names it)."""
+        opened = await asyncio.to_thread(open_playable, media)  # checks it is still servable
+        opened.close()
+        index = track.stream_index if track.stream_index is not None else -1
+
+        async def extract() -> bytes:
+            path = os.fsdecode(media.path_bytes)
+            data = await extract_subtitle(
+                self.settings, path, index, track.format, limit=self._extractions
+            )
+            return await asyncio.to_thread(webvtt_from_bytes, data, track.format)
+
+        return await self.cache.get_or_make(f"embedded:{media.id}:{index}:{opened.etag}", extract)
 
 
 def _chosen(

@@ -18,12 +18,14 @@ import html
 import os
 import re
 import stat
+from collections.abc import Sequence
 
 import charset_normalizer
 import pysubs2
 from pysubs2.formats.subrip import MAX_REPRESENTABLE_TIME
 
 from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.playback.opening import inside_roots
 
 #: Byte order marks, longest first: UTF-32-LE's begins with UTF-16-LE's.
 _BOMS = (
@@ -68,8 +70,9 @@ _NEWLINES = re.compile(r"\r\n?")
 _PARSE_ERRORS = (pysubs2.exceptions.Pysubs2Error, ValueError)
 
 
-def read_subtitle_file(path: str | bytes, max_bytes: int) -> bytes:
-    """The bytes of the subtitle file at `path`, if it is a regular file of at most `max_bytes`.
+def read_subtitle_file(path: str | bytes, max_bytes: int, roots: Sequence[str]) -> bytes:
+    """The bytes of the subtitle file at `path`, if it is a regular file of at most `max_bytes`
+    inside one of the library's `roots` (a link leading out of them is refused as missing).
 
     Opened non-blocking, so a FIFO planted in the library cannot hang a thread waiting for a
     writer; its type is checked on the opened descriptor, so it cannot be swapped after the check.
@@ -87,6 +90,8 @@ def read_subtitle_file(path: str | bytes, max_bytes: int) -> bytes:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise _refused(name, "is not a regular file")
+        if not inside_roots(os.fsencode(path), info, roots):
+            raise NotFoundError(f"subtitle file {name!r} is not inside its library")
         if info.st_size > max_bytes:
             raise _refused(name, f"is larger than {max_bytes} bytes")
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
@@ -217,13 +222,21 @@ def webvtt_from_bytes(data: bytes, format_hint: str | None, language: str | None
 
 
 async def webvtt_from_file(
-    path: str | bytes, max_bytes: int, format_hint: str | None, language: str | None = None
+    path: str | bytes,
+    max_bytes: int,
+    roots: Sequence[str],
+    format_hint: str | None,
+    language: str | None = None,
 ) -> bytes:
     """An external subtitle file as UTF-8 WebVTT, read and converted in a worker thread."""
-    return await asyncio.to_thread(_webvtt_from_file, path, max_bytes, format_hint, language)
+    return await asyncio.to_thread(_webvtt_from_file, path, max_bytes, roots, format_hint, language)
 
 
 def _webvtt_from_file(
-    path: str | bytes, max_bytes: int, format_hint: str | None, language: str | None
+    path: str | bytes,
+    max_bytes: int,
+    roots: Sequence[str],
+    format_hint: str | None,
+    language: str | None,
 ) -> bytes:
-    return webvtt_from_bytes(read_subtitle_file(path, max_bytes), format_hint, language)
+    return webvtt_from_bytes(read_subtitle_file(path, max_bytes, roots), format_hint, language)
