@@ -11,7 +11,8 @@ from typing import Any
 import pysubs2
 import pytest
 
-from reelhouse.config import Settings
+from reelhouse.config import MediaSettings, Settings
+from reelhouse.infra.jobs.models import JobState
 from reelhouse.playback.probing import PROBE_KIND
 from reelhouse.testing import media
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled
@@ -207,3 +208,29 @@ async def test_a_second_scan_probes_only_what_changed(
         assert second[0].progress["counters"] == {"probed": 1}
         movies = await details_by_title(api, token)
         assert movies["Alien"]["files"][0]["media"]["video"][0]["codec"] == "hevc"
+
+
+async def test_without_ffprobe_nothing_is_probed_and_subtitles_still_attach(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    samples: dict[str, Path],
+) -> None:
+    root = tmp_path / "movies"
+    place(samples["mp4"], root / "Heat (1995)" / "Heat (1995).mp4")
+    media.external_srt(root / "Heat (1995)" / "Heat (1995).en.srt", media.srt_text(), "utf-8")
+    settings = pipeline_settings(
+        provider_settings,
+        database_url,
+        tmp_path / "data",
+        media=MediaSettings(ffprobe_path=str(tmp_path / "no-ffprobe-here")),
+    )
+    async with running_server(settings) as (api, token):
+        jobs = await scanned(api, token, root)
+        (probe,) = [j for j in jobs if j.kind == PROBE_KIND]
+        assert probe.state == JobState.SUCCEEDED
+        assert probe.progress["counters"] == {}
+        (file,) = (await details_by_title(api, token))["Heat"]["files"]
+        assert (file["media"], file["probe_error"]) == (None, None)
+        (english,) = file["subtitles"]
+        assert (english["source"], english["language"]) == ("external", "en")

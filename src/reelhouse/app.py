@@ -114,8 +114,15 @@ def create_app(settings: Settings) -> FastAPI:
                 database=runtime.database.backend,
                 cache="l1+redis" if runtime.cache.has_l2 else "l1",
                 workers=settings.server.run_workers,
+                ffprobe=runtime.prober.available,
                 version=__version__,
             )
+            if not runtime.prober.available:
+                log.warning(
+                    "ffprobe not found: files are not probed; install ffmpeg or set "
+                    "media.ffprobe_path",
+                    ffprobe_path=settings.media.ffprobe_path,
+                )
             yield
 
     app = ReelhouseApp(

@@ -67,7 +67,7 @@ class MediaProbing:
             roots = [p.path for p in library.paths]
         await self._attach_subtitles(library_id, roots)
         if not self.prober.available:
-            log.warning("ffprobe not found: media files are not probed", program=self.prober)
+            log.warning("ffprobe not found: media files are not probed", library_id=library_id)
             return
         async with self.database.read() as session:
             ctx.progress.set_total(
