@@ -4,6 +4,7 @@ their items with the reason, and external subtitles join their videos."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from reelhouse.playback.probing import PROBE_KIND
 from reelhouse.testing import media
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled
 from tests.support import Api
+from tests.test_web import log_in
 
 SRT_CP1252 = media.srt_text("Café, naïve — déjà vu.", "Voilà.")
 
@@ -134,6 +136,7 @@ async def test_probed_files_show_their_streams_and_unreadable_ones_their_reason(
             assert "Invalid data" in file["probe_error"] or "error" in file["probe_error"]
 
         await subtitles_are_served(api, token, movies)
+        await the_page_shows_badges(api, movies)
 
         hdr_only = await api.client.get("/api/movies?hdr=true", headers=token)
         assert [m["title"] for m in hdr_only.json()["items"]] == ["Alien"]
@@ -182,6 +185,25 @@ async def subtitles_are_served(
         refused = await vtt("Qwzx Vlorp", track["number"])
         assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def the_page_shows_badges(api: Api, movies: dict[str, dict[str, Any]]) -> None:
+    await log_in(api, "viewer", is_admin=True)
+
+    async def page(title: str) -> str:
+        response = await api.client.get(f"/movies/{movies[title]['id']}")
+        assert response.status_code == 200, response.text
+        return response.text
+
+    heat = await page("Heat")
+    assert re.findall(r'class="badge media">([^<]*)', heat) == ["SD", "H264", "5.1"]
+    assert "♪ eng, ger" in heat
+    assert "CC fr" in heat
+    alien = await page("Alien")  # two versions, each with its own badges
+    assert "HDR10" in alien
+    assert "HEVC" in alien
+    assert "Stereo" in alien
+    assert "Not readable: " in await page("Casablanca")
 
 
 async def test_a_second_scan_probes_only_what_changed(

@@ -110,9 +110,12 @@ def test_cli_adds_and_scans_a_library(database_url: str, tmp_path: Path) -> None
     assert "succeeded" in scanned.stdout
     assert "new=3" in scanned.stdout
     # The summary follows the scan through matching (no provider key here: the two movies are
-    # stored from their names, for review) and artwork.
+    # stored from their names, for review), artwork and probing (the files are empty: each
+    # gets ffprobe's reason).
     assert "unmatched=2" in scanned.stdout
     assert "artwork" in scanned.stdout
+    assert "failed=3" in scanned.stdout
+    assert "Invalid data found when processing input" in scanned.stdout
     assert "4/4 (100%)" in scanned.stdout  # the broken link counts in the total it is done in
     # The scan ran alone: a process that waits for one scan starts no periodic job.
     assert run_cli(env, "jobs", "list", "--kind", "libraries.scan").stdout.count("library:1") == 1

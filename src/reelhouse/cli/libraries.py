@@ -24,12 +24,18 @@ from reelhouse.ingest.artwork import ARTWORK_KIND
 from reelhouse.ingest.pipeline import ENRICH_KIND
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND
+from reelhouse.playback.probing import PROBE_KIND
 
 library_app = typer.Typer(help="Libraries.", no_args_is_help=True)
 app.add_typer(library_app, name="library")
 
 #: What `scan --wait` follows: the scan, then the jobs each step queues for the library.
-PIPELINE_STEPS = (("files", SCAN_KIND), ("matched", ENRICH_KIND), ("artwork", ARTWORK_KIND))
+PIPELINE_STEPS = (
+    ("files", SCAN_KIND),
+    ("matched", ENRICH_KIND),
+    ("artwork", ARTWORK_KIND),
+    ("media", PROBE_KIND),
+)
 
 
 @library_app.command("add")
