@@ -256,3 +256,50 @@ async def test_without_ffprobe_nothing_is_probed_and_subtitles_still_attach(
         assert (file["media"], file["probe_error"]) == (None, None)
         (english,) = file["subtitles"]
         assert (english["source"], english["language"]) == ("external", "en")
+
+
+async def test_listings_sort_by_resolution_and_channels_page_by_page(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    samples: dict[str, Path],
+) -> None:
+    root = tmp_path / "movies"
+    root.mkdir()
+    media.h264_aac_mp4(root, "Wide Qwzx (2001).mp4", size="640x360")
+    place(samples["mkv"], root / "Surround Qwzx (2002).mkv")
+    place(samples["mp4"], root / "Small Qwzx (2003).mp4")
+    (root / "Empty Qwzx (2004).mp4").write_bytes(b"")
+    settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        await scanned(api, token, root)
+
+        async def titles(query: str) -> list[str]:
+            found, cursor = [], None
+            while True:
+                after = f"&cursor={cursor}" if cursor else ""
+                page = await api.client.get(f"/api/movies?{query}&limit=1{after}", headers=token)
+                assert page.status_code == 200, page.text
+                found += [m["title"] for m in page.json()["items"]]
+                cursor = page.json()["next_cursor"]
+                if cursor is None:
+                    return found
+
+        # Items without a probe come last, whichever the direction; ties in id order.
+        widest = await titles("sort=resolution&order=desc")
+        assert (widest[0], set(widest[1:3]), widest[3]) == (
+            "Wide Qwzx",
+            {"Surround Qwzx", "Small Qwzx"},
+            "Empty Qwzx",
+        )
+        narrowest = await titles("sort=resolution")
+        assert (set(narrowest[:2]), narrowest[2:]) == (
+            {"Surround Qwzx", "Small Qwzx"},
+            ["Wide Qwzx", "Empty Qwzx"],
+        )
+        loudest = await titles("sort=channels&order=desc")
+        assert (loudest[0], set(loudest[1:3]), loudest[3]) == (
+            "Surround Qwzx",
+            {"Wide Qwzx", "Small Qwzx"},
+            "Empty Qwzx",
+        )

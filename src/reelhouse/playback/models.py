@@ -17,8 +17,9 @@ class MediaProbe(Base):
     """One probe of one file: the facts, or why there are none.
 
     The file's size, mtime and inode when probed are the probe's key: while they match the
-    file's, it is not probed again. The main video's resolution and HDR kind and the most
-    audio channels are columns of their own, for the listings that filter by them."""
+    file's, it is not probed again. The main video's width, resolution class and HDR kind and
+    the most audio channels are columns of their own, for the listings that filter and sort by
+    them."""
 
     __tablename__ = "media_probes"
     __table_args__ = (
@@ -36,6 +37,7 @@ class MediaProbe(Base):
     error: Mapped[str | None] = mapped_column(Text, doc="Why the file could not be probed.")
     facts: Mapped[dict[str, Any] | None] = mapped_column(doc="`MediaFacts` as JSON.")
     duration_s: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer, doc="The main video's width in pixels.")
     resolution: Mapped[str | None] = mapped_column(String(8))
     hdr: Mapped[str | None] = mapped_column(String(16))
     channels: Mapped[int | None] = mapped_column(Integer)

@@ -118,6 +118,7 @@ class ProbeRepository:
                 "error": outcome.error,
                 "facts": msgspec.to_builtins(facts) if facts else None,
                 "duration_s": facts.duration_s if facts else None,
+                "width": main.width if main else None,
                 "resolution": main.resolution.value if main else None,
                 "hdr": main.hdr.value if main and main.hdr else None,
                 "channels": facts.max_channels if facts else None,

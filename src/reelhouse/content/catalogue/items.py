@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from reelhouse.content.catalogue.invalidation import ItemRef
 from reelhouse.content.catalogue.listing import (
@@ -30,6 +31,7 @@ from reelhouse.content.catalogue.listing import (
     Page,
     PageRequest,
     SortField,
+    SortValue,
     cursor_value,
     parse_cursor_value,
 )
@@ -78,10 +80,35 @@ SORT_COLUMNS = {
 }
 
 
-def _nullable(column: InstrumentedAttribute[Any]) -> bool:
+#: Sorts by what probes found in the item's present main files: no column holds them, so they
+#: are computed per item (a correlated subquery; no index serves them).
+PROBE_SORTS = {SortField.RESOLUTION: MediaProbe.width, SortField.CHANNELS: MediaProbe.channels}
+
+SortKey = InstrumentedAttribute[Any] | ScalarSelect[Any]
+
+
+def _nullable(column: SortKey) -> bool:
     """Whether rows may lack a value of `column` (asking for those of a title, which every row
     has, would read every row of the kind: SQLite uses no index for `IS NULL` on it)."""
+    if not isinstance(column, InstrumentedAttribute):
+        return True
     return bool(column.property.columns[0].nullable)
+
+
+def _best_of_files(probed: InstrumentedAttribute[Any], model: type[Item]) -> ScalarSelect[Any]:
+    """The highest value of `probed` among the present, probed main files of each item."""
+    return (
+        select(func.max(probed))
+        .select_from(MediaFileItem)
+        .join(MediaFile, MediaFile.id == MediaFileItem.media_file_id)
+        .join(MediaProbe, MediaProbe.media_file_id == MediaFile.id)
+        .where(
+            MediaFileItem.item_id == model.id,
+            MediaFileItem.extra_type.is_(None),
+            MediaFile.state == FileState.PRESENT,
+        )
+        .scalar_subquery()
+    )
 
 
 def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
@@ -229,18 +256,27 @@ class ItemRepository(Generic[ItemT]):
         if len(rows) > page.limit:
             last = items[-1]
             next_cursor = Cursor(
-                page.sort, page.descending, cursor_value(getattr(last, column.key)), last.id
+                page.sort, page.descending, await self._sort_value(column, last), last.id
             ).encode()
         return Page(items, next_cursor, total)  # type: ignore[arg-type]
 
-    def _sort_column(self, sort: SortField) -> InstrumentedAttribute[Any]:
+    def _sort_column(self, sort: SortField) -> SortKey:
+        if sort in PROBE_SORTS:
+            return _best_of_files(PROBE_SORTS[sort], self.model)
         column: InstrumentedAttribute[Any] = getattr(self.model, SORT_COLUMNS[sort])
         return column
+
+    async def _sort_value(self, column: SortKey, item: Item) -> SortValue:
+        if isinstance(column, InstrumentedAttribute):
+            return cursor_value(getattr(item, column.key))
+        return cursor_value(
+            await self.session.scalar(select(column).where(self.model.id == item.id))
+        )
 
     async def _fetch(
         self,
         query: Select[Any],
-        column: InstrumentedAttribute[Any] | None,
+        column: SortKey | None,
         descending: bool,
         limit: int,
     ) -> list[Item]:

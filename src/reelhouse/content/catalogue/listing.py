@@ -28,6 +28,10 @@ class SortField(StrEnum):
     RELEASE = "release"
     RATING = "rating"
     RUNTIME = "runtime"
+    #: The widest main video of the item's present files (4K first, descending).
+    RESOLUTION = "resolution"
+    #: The most audio channels of the item's present files.
+    CHANNELS = "channels"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("facts", sa.JSON(), nullable=True),
         sa.Column("duration_s", sa.Float(), nullable=True),
+        sa.Column("width", sa.Integer(), nullable=True),
         sa.Column("resolution", sa.String(length=8), nullable=True),
         sa.Column("hdr", sa.String(length=16), nullable=True),
         sa.Column("channels", sa.Integer(), nullable=True),
