@@ -303,3 +303,36 @@ async def test_listings_sort_by_resolution_and_channels_page_by_page(
             {"Wide Qwzx", "Small Qwzx"},
             "Empty Qwzx",
         )
+
+
+async def test_external_subtitles_follow_renames_and_deletes(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    samples: dict[str, Path],
+) -> None:
+    folder = tmp_path / "movies" / "Heat (1995)"
+    place(samples["mp4"], folder / "Heat (1995).mp4")
+    media.external_srt(folder / "Heat (1995).en.srt", media.srt_text(), "utf-8")
+    settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        library = await add_library(api, token, "Movies", "movies", folder.parent)
+
+        async def rescanned() -> list[tuple[str, str, str]]:
+            response = await api.client.post(f"/api/libraries/{library}/scan", headers=token)
+            assert response.status_code == 202, response.text
+            await settled(api)
+            (file,) = (await details_by_title(api, token))["Heat"]["files"]
+            return [(file["path"].rsplit("/", 1)[-1], s["language"], s["format"])
+                    for s in file["subtitles"]]  # fmt: skip
+
+        assert await rescanned() == [("Heat (1995).mp4", "en", "srt")]
+        # Renamed together (as Radarr renames a film and its subtitles): still together.
+        (folder / "Heat (1995).mp4").rename(folder / "Heat (1995) - 1080p.mp4")
+        (folder / "Heat (1995).en.srt").rename(folder / "Heat (1995) - 1080p.en.srt")
+        assert await rescanned() == [("Heat (1995) - 1080p.mp4", "en", "srt")]
+        # A subtitle deleted leaves the details at once; one added joins.
+        (folder / "Heat (1995) - 1080p.en.srt").unlink()
+        assert await rescanned() == []
+        media.external_srt(folder / "Heat (1995) - 1080p.de.srt", media.srt_text(), "utf-8")
+        assert await rescanned() == [("Heat (1995) - 1080p.mp4", "de", "srt")]

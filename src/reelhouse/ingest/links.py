@@ -16,6 +16,7 @@ from reelhouse.content.enrichment import FileLink, UnlinkedFile
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, constraint_errors, upsert
 from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.naming import Identity, Kind
+from reelhouse.playback.models import ExternalSubtitle
 
 
 class MediaLinkRepository:
@@ -111,13 +112,23 @@ class MediaLinkRepository:
         return int(series_id or item_id)
 
     async def refs_of_files(self, file_ids: Sequence[int]) -> list[ItemRef]:
-        """The items these media files are linked to."""
+        """The items these media files are linked to, and for external subtitle files the
+        items of their videos (whose details list them)."""
         refs: set[ItemRef] = set()
         for chunk in chunked(list(file_ids), BULK_CHUNK):
+            videos = select(ExternalSubtitle.video_file_id).where(
+                ExternalSubtitle.subtitle_file_id.in_(chunk)
+            )
             rows = await self.session.execute(
                 select(Item.id, Item.library_id, Item.parent_id, Item.series_id)
                 .join(MediaFileItem, MediaFileItem.item_id == Item.id)
-                .where(MediaFileItem.media_file_id.in_(chunk))
+                .where(
+                    or_(
+                        MediaFileItem.media_file_id.in_(chunk),
+                        MediaFileItem.media_file_id.in_(videos),
+                    )
+                )
+                .distinct()
             )
             refs.update(ItemRef(*row) for row in rows)
         return sorted(refs, key=lambda ref: ref.id)
