@@ -74,6 +74,22 @@ ANY_USER = {
     ("GET", "/api/items/{item_id}/download"),
     ("HEAD", "/api/items/{item_id}/download"),
     ("GET", "/api/items/{item_id}/subtitles/{number}.vtt"),
+    # Each user's own watch state: about the caller only.
+    ("GET", "/api/me/continue-watching"),
+    ("GET", "/api/me/next-up"),
+    ("GET", "/api/me/recently-watched"),
+    ("GET", "/api/me/favourites"),
+    ("GET", "/api/me/history"),
+    ("GET", "/api/me/stats"),
+    ("GET", "/api/me/unplayed-counts"),
+    ("GET", "/api/me/items/{item_id}/state"),
+    ("POST", "/api/me/items/{item_id}/progress"),
+    ("POST", "/api/me/items/{item_id}/played"),
+    ("DELETE", "/api/me/items/{item_id}/played"),
+    ("POST", "/api/me/items/{item_id}/favourite"),
+    ("DELETE", "/api/me/items/{item_id}/favourite"),
+    ("PUT", "/api/me/items/{item_id}/rating"),
+    ("DELETE", "/api/me/items/{item_id}/rating"),
 }
 
 

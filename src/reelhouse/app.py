@@ -27,6 +27,7 @@ from reelhouse.api import playback as playback_routes
 from reelhouse.api import search as search_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
+from reelhouse.api import watch as watch_routes
 from reelhouse.api import webhooks as webhook_routes
 from reelhouse.bootstrap import open_runtime
 from reelhouse.config import Settings
@@ -71,6 +72,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         search_routes.router,
         image_routes.router,
         playback_routes.router,
+        watch_routes.router,
         job_routes.router,
         control_routes.router,
         *web_routers(),

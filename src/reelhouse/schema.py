@@ -12,6 +12,7 @@ from reelhouse.infra.jobs import models as job_models
 from reelhouse.libraries import models as library_models
 from reelhouse.playback import models as playback_models
 from reelhouse.users import models as user_models
+from reelhouse.watch import models as watch_models
 
 metadata = Base.metadata
 
@@ -23,4 +24,5 @@ __all__ = [
     "playback_models",
     "registry",
     "user_models",
+    "watch_models",
 ]

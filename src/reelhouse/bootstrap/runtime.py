@@ -40,6 +40,7 @@ from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
+from reelhouse.watch.service import WatchService
 
 
 class Runtime:
@@ -80,6 +81,7 @@ class Runtime:
             playback=PlaybackService(
                 database, settings.media, SubtitleCache.from_settings(settings)
             ),
+            watch=WatchService(database, cache, settings.watch),
             jobs=self.queue,
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
         )

@@ -18,6 +18,7 @@ from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
 from reelhouse.users.service import UsersService
+from reelhouse.watch.service import WatchService
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Services:
     search: SearchService
     images: ImagesService
     playback: PlaybackService
+    watch: WatchService
     jobs: JobQueue
     control: CatalogueControl
 

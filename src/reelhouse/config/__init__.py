@@ -21,6 +21,7 @@ from reelhouse.config.storage import (
     DatabaseSettings,
     RedisSettings,
 )
+from reelhouse.config.watch import WatchSettings
 from reelhouse.config.web import WebSettings
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "Settings",
     "TmdbSettings",
     "TvdbSettings",
+    "WatchSettings",
     "WebSettings",
     "WebhookSettings",
     "load_settings",

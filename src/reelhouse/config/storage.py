@@ -75,6 +75,7 @@ def _default_cache_namespaces() -> dict[str, CacheNamespaceSettings]:
         "catalogue": CacheNamespaceSettings(max_entries=100_000, ttl_s=3_600),
         "images": CacheNamespaceSettings(max_entries=50_000, ttl_s=86_400),
         "auth": CacheNamespaceSettings(max_entries=10_000, ttl_s=300, negative_ttl_s=10),
+        "watch": CacheNamespaceSettings(max_entries=50_000, ttl_s=3_600),
     }
 
 
@@ -92,7 +93,9 @@ class CacheSettings(Section):
         "`provider_search`, `provider_config` (provider configuration), `catalogue` (API "
         "reads), `images` (image metadata), `auth` (usable tokens by their hash, so a request "
         "authenticates without a database read; a revocation, a deleted user or a change of "
-        "a user's libraries drops them at once). A value given here is merged over the defaults: "
+        "a user's libraries drops them at once), `watch` (each user's Continue Watching, Next "
+        "Up and unplayed counts, dropped by their writes and by changes of the items in them). "
+        "A value given here is merged over the defaults: "
         "a namespace not named keeps its default, and a default namespace given in part "
         "keeps its other fields.",
     )

@@ -1,0 +1,50 @@
+"""Per-user watch state: when a position is a resume point, when an item counts as played, what
+Next Up shows, and how progress reports are written (Jellyfin's defaults)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from reelhouse.config.base import PositiveFloat, PositiveInt, Section
+
+
+class WatchSettings(Section):
+    min_resume_percent: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="A position under this share of the runtime is no resume point.",
+    )
+    max_resume_percent: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        description="A position past this share of the runtime marks the item played and clears "
+        "its resume point.",
+    )
+    min_resume_duration_s: int = Field(
+        300, ge=0, description="Items shorter than this (seconds) get no resume point."
+    )
+    next_up_specials: bool = Field(
+        False, description="Whether Next Up offers specials (season 0) too."
+    )
+    next_up_max_age_days: PositiveInt = Field(
+        365,
+        description="Series whose last watched episode is older than this many days leave Next "
+        "Up (finished or abandoned).",
+    )
+    progress_batch_window_s: PositiveFloat = Field(
+        0.05,
+        le=5,
+        description="Progress reports arriving within this many seconds are written together, "
+        "one transaction for all (each report waits for it, so a reply means it is stored).",
+    )
+    progress_batch_max: PositiveInt = Field(
+        1000, le=100_000, description="Most progress reports written in one transaction."
+    )
+
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> WatchSettings:
+        if self.min_resume_percent > self.max_resume_percent:
+            raise ValueError("watch.min_resume_percent must not exceed watch.max_resume_percent")
+        return self

@@ -1,0 +1,358 @@
+"""Each user's watch state: writes (progress through group commit, marks, favourites, ratings)
+and the reads made of it, cached per user in the two-tier cache (house rule 2).
+
+Every cached read is tagged with its user, so that user's writes drop it on every process, and
+with the items it shows (Next Up: with every series it looked into), so that the catalogue's own
+invalidation drops it when one of them changes: a new episode appears in Next Up at once, an
+item whose file was deleted leaves Continue Watching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reelhouse.config import WatchSettings
+from reelhouse.content.catalogue.invalidation import LIBRARY_GRANTS_TAG, item_tag
+from reelhouse.content.reads.items import can_see
+from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.infra.cache import Cache, CacheNamespace
+from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.types import utcnow
+from reelhouse.infra.logging import get_logger
+from reelhouse.watch.batching import GroupCommit
+from reelhouse.watch.repository import (
+    PARENT_KINDS,
+    PLAYABLE_KINDS,
+    ItemFacts,
+    StateWrite,
+    StoredState,
+    WatchRepository,
+)
+from reelhouse.watch.rules import progress_of
+from reelhouse.watch.views import HistoryEntry, MonthStats, UserState, WatchedItem, WatchStats
+
+WATCH_NAMESPACE = "watch"
+log = get_logger(__name__)
+
+
+def watch_user_tag(user_id: int) -> str:
+    """Entries made of one user's watch state."""
+    return f"watch:user:{user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    user_id: int
+    item_id: int
+    position_ms: int
+    stopped: bool
+
+
+class WatchService:
+    def __init__(self, database: Database, cache: Cache, settings: WatchSettings) -> None:
+        self.database = database
+        self.cache = cache
+        self.settings = settings
+        self._lists: CacheNamespace[tuple[WatchedItem, ...]] = cache.namespace(
+            WATCH_NAMESPACE, tuple[WatchedItem, ...]
+        )
+        self._counts: CacheNamespace[dict[int, int]] = cache.namespace(
+            WATCH_NAMESPACE, dict[int, int]
+        )
+        self._progress: GroupCommit[tuple[int, int], ProgressReport] = GroupCommit(
+            self._write_progress,
+            window_s=settings.progress_batch_window_s,
+            max_batch=settings.progress_batch_max,
+        )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def report_progress(
+        self,
+        user_id: int,
+        visible: frozenset[int] | None,
+        item_id: int,
+        position_s: float,
+        *,
+        stopped: bool,
+    ) -> None:
+        """A player's position in a movie or episode. While playing, a position too early to
+        resume from leaves the stored resume point alone (a player starts at 0, then seeks);
+        stopped there, it clears it. Returns once the report is stored."""
+        facts = await self._item(item_id, visible)
+        if facts.kind not in PLAYABLE_KINDS:
+            raise InvalidInputError(
+                f"a {facts.kind} holds no position: report its episodes", field="item_id"
+            )
+        report = ProgressReport(user_id, item_id, round(position_s * 1000), stopped)
+        await self._progress.submit((user_id, item_id), report)
+
+    async def set_played(
+        self, user_id: int, visible: frozenset[int] | None, item_id: int, *, played: bool
+    ) -> None:
+        """Mark an item played (or unplayed); a season or series marks all of its episodes
+        in one statement."""
+        facts = await self._item(item_id, visible)
+        now = utcnow()
+        async with self.database.transaction() as session:
+            repo = WatchRepository(session)
+            if facts.kind in PARENT_KINDS:
+                await repo.mark_episodes(user_id, item_id, played=played, at=now)
+            else:
+                before = (await repo.states(user_id, [item_id])).get(item_id)
+                write = _marked(user_id, item_id, before, played=played, at=now)
+                await repo.write_states([write])
+                if played:
+                    await repo.record_played([(user_id, item_id)], now)
+        await self._changed([user_id])
+
+    async def set_favourite(
+        self, user_id: int, visible: frozenset[int] | None, item_id: int, *, favourite: bool
+    ) -> None:
+        await self._item(item_id, visible)
+        async with self.database.transaction() as session:
+            await WatchRepository(session).set_flag(user_id, item_id, favourite=favourite)
+        await self._changed([user_id])
+
+    async def set_rating(
+        self, user_id: int, visible: frozenset[int] | None, item_id: int, rating: float | None
+    ) -> None:
+        await self._item(item_id, visible)
+        async with self.database.transaction() as session:
+            await WatchRepository(session).set_flag(user_id, item_id, rating=rating)
+        await self._changed([user_id])
+
+    async def _write_progress(self, reports: list[ProgressReport]) -> None:
+        """One transaction for a batch of reports: the rules applied to each against its
+        item's runtime and its stored state."""
+        now = utcnow()
+        async with self.database.transaction() as session:
+            repo = WatchRepository(session)
+            facts = await repo.item_facts({r.item_id for r in reports})
+            stored = await repo.states_of_users([(r.user_id, r.item_id) for r in reports])
+            writes: list[StateWrite] = []
+            finished: list[tuple[int, int]] = []
+            for report in reports:
+                item = facts.get(report.item_id)
+                if item is None:  # removed since it was reported
+                    continue
+                key = (report.user_id, report.item_id)
+                outcome = self._progressed(report, item, stored.get(key), now)
+                if outcome is not None:
+                    writes.append(outcome[0])
+                    if outcome[1]:
+                        finished.append(key)
+            await repo.write_states(writes)
+            await repo.record_played(finished, now)
+        await self._changed({r.user_id for r in reports})
+
+    def _progressed(
+        self, report: ProgressReport, item: ItemFacts, before: StoredState | None, now: datetime
+    ) -> tuple[StateWrite, bool] | None:
+        """What to store of a report, and whether it finished the item; None for nothing."""
+        outcome = progress_of(report.position_ms, item.runtime_ms, self.settings)
+        if outcome.clamped:
+            log.info(
+                "progress position clamped",
+                reason=outcome.clamped,
+                user_id=report.user_id,
+                item_id=report.item_id,
+                position_ms=report.position_ms,
+                runtime_ms=item.runtime_ms,
+            )
+        if not outcome.played and outcome.position_ms is None and not report.stopped:
+            return None  # too early to resume from, and still playing: keep what is stored
+        if outcome.played:
+            # Played through: counted once per viewing (the resume point it had, or not played).
+            finishing = before is None or not before.played or before.position_ms is not None
+            if not finishing:
+                return None
+            return _marked(report.user_id, report.item_id, before, played=True, at=now), True
+        write = StateWrite(
+            report.user_id,
+            report.item_id,
+            position_ms=outcome.position_ms,
+            position_at=now if outcome.position_ms is not None else None,
+            played=before.played if before else False,
+            play_count=before.play_count if before else 0,
+            last_played_at=before.last_played_at if before else None,
+        )
+        return write, False
+
+    async def _changed(self, user_ids: Collection[int]) -> None:
+        await self.cache.invalidate(tags=[watch_user_tag(u) for u in sorted(user_ids)])
+
+    async def _item(self, item_id: int, visible: frozenset[int] | None) -> ItemFacts:
+        async with self.database.read() as session:
+            facts = (await WatchRepository(session).item_facts([item_id])).get(item_id)
+        if facts is None or not can_see(facts.library_id, visible):
+            raise NotFoundError(f"item {item_id} does not exist")
+        return facts
+
+    # -- reads -----------------------------------------------------------------------------
+
+    async def state(self, user_id: int, visible: frozenset[int] | None, item_id: int) -> UserState:
+        facts = await self._item(item_id, visible)
+        async with self.database.read() as session:
+            repo = WatchRepository(session)
+            stored = (await repo.states(user_id, [item_id])).get(item_id)
+            unplayed = None
+            if facts.kind in PARENT_KINDS:
+                unplayed = (await repo.unplayed_counts(user_id, [item_id]))[item_id]
+        return UserState.of(stored, unplayed)
+
+    async def continue_watching(
+        self, user_id: int, visible: frozenset[int] | None, limit: int
+    ) -> tuple[WatchedItem, ...]:
+        """Items in progress with a present file, most recently watched first."""
+
+        async def load() -> tuple[WatchedItem, ...]:
+            async with self.database.read() as session:
+                repo = WatchRepository(session)
+                found = await repo.in_progress(user_id, visible, limit)
+                facts = await repo.item_facts([item.id for item, _ in found])
+            return tuple(
+                WatchedItem.of(item, state, _runtime(facts, item.id)) for item, state in found
+            )
+
+        return await self._cached_list("continue", user_id, visible, limit, load)
+
+    async def next_up(
+        self, user_id: int, visible: frozenset[int] | None, limit: int
+    ) -> tuple[WatchedItem, ...]:
+        """For each series watched lately, the first unplayed episode after the one watched
+        last (aired order), the series watched most recently first."""
+        key = _key("next", user_id, visible, limit)
+        cached = await self._lists.get(key)
+        if isinstance(cached, tuple):
+            return cached
+        since = utcnow() - timedelta(days=self.settings.next_up_max_age_days)
+        specials = self.settings.next_up_specials
+        async with self.database.read() as session:
+            repo = WatchRepository(session)
+            watched = await repo.watched_series(user_id, since=since, specials=specials)
+            following = await repo.next_episodes(
+                user_id, [(s, season, number) for s, season, number, _ in watched], visible,
+                specials=specials,
+            )  # fmt: skip
+            chosen = [following[s] for s, *_ in watched if s in following][:limit]
+            states = await repo.states(user_id, [e.id for e in chosen])
+            facts = await repo.item_facts([e.id for e in chosen])
+        found = tuple(WatchedItem.of(e, states.get(e.id), _runtime(facts, e.id)) for e in chosen)
+        tags = [watch_user_tag(user_id), LIBRARY_GRANTS_TAG]
+        tags += [item_tag(series) for series, *_ in watched]
+        tags += [item_tag(e.id) for e in chosen]
+        await self._lists.set(key, found, tags=tags)
+        return found
+
+    async def recently_watched(
+        self, user_id: int, visible: frozenset[int] | None, limit: int
+    ) -> tuple[WatchedItem, ...]:
+        async def load() -> tuple[WatchedItem, ...]:
+            async with self.database.read() as session:
+                found = await WatchRepository(session).recently_played(user_id, visible, limit)
+            return tuple(WatchedItem.of(item, state) for item, state in found)
+
+        return await self._cached_list("recent", user_id, visible, limit, load)
+
+    async def favourites(
+        self, user_id: int, visible: frozenset[int] | None, limit: int
+    ) -> tuple[WatchedItem, ...]:
+        async def load() -> tuple[WatchedItem, ...]:
+            async with self.database.read() as session:
+                found = await WatchRepository(session).favourites(user_id, visible, limit)
+            return tuple(WatchedItem.of(item, state) for item, state in found)
+
+        return await self._cached_list("favourites", user_id, visible, limit, load)
+
+    async def unplayed_counts(self, user_id: int, parent_ids: Collection[int]) -> dict[int, int]:
+        """How many episodes of each season or series the user has not played (for the
+        grids' badges; ids of other items count nothing)."""
+        ids = sorted(set(parent_ids))
+        if not ids:
+            return {}
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+        key = f"unplayed:{user_id}:{digest}"
+        cached = await self._counts.get(key)
+        if isinstance(cached, dict):
+            return cached
+        async with self.database.read() as session:
+            counts = await WatchRepository(session).unplayed_counts(user_id, ids)
+        tags = [watch_user_tag(user_id), *(item_tag(i) for i in ids)]
+        await self._counts.set(key, counts, tags=tags)
+        return counts
+
+    async def history(
+        self, user_id: int, visible: frozenset[int] | None, *, before_id: int | None, limit: int
+    ) -> tuple[list[HistoryEntry], int | None]:
+        """A page of what the user finished, newest first, and the id to page on from."""
+        async with self.database.read() as session:
+            rows = await WatchRepository(session).history(
+                user_id, visible, before_id=before_id, limit=limit + 1
+            )
+        entries = [HistoryEntry(i, at, WatchedItem.of(item, None).item) for i, at, item in rows]
+        more = len(entries) > limit
+        return entries[:limit], entries[limit - 1].id if more else None
+
+    async def stats(self, user_id: int) -> WatchStats:
+        """Items finished and hours watched, in all and by month (runtime as the catalogue
+        knows it; items without one count as items, not hours)."""
+        async with self.database.read() as session:
+            rows = await WatchRepository(session).history_runtimes(user_id)
+        months: dict[str, list[int]] = {}
+        for at, minutes in rows:
+            month = months.setdefault(at.strftime("%Y-%m"), [0, 0])
+            month[0] += 1
+            month[1] += minutes or 0
+        by_month = tuple(
+            MonthStats(name, items, round(minutes / 60, 2))
+            for name, (items, minutes) in sorted(months.items())
+        )
+        return WatchStats(
+            items=len(rows),
+            hours=round(sum(m or 0 for _, m in rows) / 60, 2),
+            by_month=by_month,
+        )
+
+    async def _cached_list(
+        self,
+        name: str,
+        user_id: int,
+        visible: frozenset[int] | None,
+        limit: int,
+        load: Callable[[], Awaitable[tuple[WatchedItem, ...]]],
+    ) -> tuple[WatchedItem, ...]:
+        key = _key(name, user_id, visible, limit)
+        cached = await self._lists.get(key)
+        if isinstance(cached, tuple):
+            return cached
+        found = await load()
+        tags = [watch_user_tag(user_id), LIBRARY_GRANTS_TAG]
+        await self._lists.set(key, found, tags=[*tags, *(item_tag(w.item.id) for w in found)])
+        return found
+
+
+def _key(name: str, user_id: int, visible: frozenset[int] | None, limit: int) -> str:
+    libraries = "all" if visible is None else ",".join(map(str, sorted(visible)))
+    digest = hashlib.sha256(libraries.encode()).hexdigest()[:16]
+    return f"{name}:{user_id}:{digest}:{limit}"
+
+
+def _runtime(facts: dict[int, ItemFacts], item_id: int) -> int | None:
+    found = facts.get(item_id)
+    return found.runtime_ms if found else None
+
+
+def _marked(
+    user_id: int, item_id: int, before: StoredState | None, *, played: bool, at: datetime
+) -> StateWrite:
+    """An item marked played (counted once more, its resume point cleared) or unplayed."""
+    if not played:
+        return StateWrite(user_id, item_id, None, None, played=False, play_count=0,
+                          last_played_at=before.last_played_at if before else None)  # fmt: skip
+    count = before.play_count if before else 0
+    return StateWrite(user_id, item_id, None, None, played=True, play_count=count + 1,
+                      last_played_at=at)  # fmt: skip
