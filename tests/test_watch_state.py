@@ -341,3 +341,45 @@ async def test_a_write_on_one_process_is_read_on_another(
         assert await second.ids("/next-up") == [c.episodes[(1, 3)]]
         await second.progress(c.heat, 3600)
         assert await first.ids("/continue-watching") == [c.heat]
+
+
+async def test_listings_filter_and_sort_by_the_callers_own_state(api: Api) -> None:
+    c = await seed(api.services)
+    ann = await viewer(api, "ann")
+    bob = await viewer(api, "bob")
+    async with api.services.users.database.transaction() as session:
+        alien = await MovieRepository(session).add(
+            Movie(library_id=c.movies, title="Alien", year=1979, runtime_minutes=117)
+        )
+
+    async def titles(who: Viewer, path: str) -> list[str]:
+        response = await who.client.get(path, headers=who.headers)
+        assert response.status_code == 200, response.text
+        return [item["title"] for item in response.json()["items"]]
+
+    assert await titles(ann, "/api/movies?played=true") == []
+    await ann.played(c.heat)
+    await ann.played(alien.id)
+    await ann.played(c.heat)
+    await ann.call("POST", f"/items/{alien.id}/favourite")
+    assert await titles(ann, "/api/movies?played=true") == ["Alien", "Heat"]
+    assert await titles(ann, "/api/movies?played=false") == []
+    assert await titles(ann, "/api/movies?favourite=true") == ["Alien"]
+    assert await titles(ann, "/api/movies?sort=play_count&order=desc") == ["Heat", "Alien"]
+    first = await ann.client.get(
+        "/api/movies?sort=last_played&order=desc&limit=1", headers=ann.headers
+    )
+    assert [m["title"] for m in first.json()["items"]] == ["Heat"]
+    cursor = first.json()["next_cursor"]
+    rest = f"/api/movies?sort=last_played&order=desc&limit=1&cursor={cursor}"
+    assert await titles(ann, rest) == ["Alien"]
+    # Bob's listings are his own, though the same query was just cached for Ann.
+    assert await titles(bob, "/api/movies?played=true") == []
+    assert await titles(bob, "/api/movies?favourite=true") == []
+    # A series is played when all of its regular episodes are; in progress, when resumable.
+    assert await titles(ann, "/api/series?played=true") == []
+    await ann.played(c.dark)
+    assert await titles(ann, "/api/series?played=true") == ["Dark"]
+    assert await titles(ann, "/api/series?played=false") == ["Lost"]
+    await ann.progress(c.heat, 3600)
+    assert await titles(ann, "/api/movies?in_progress=true") == ["Heat"]

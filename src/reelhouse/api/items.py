@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -10,7 +10,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from reelhouse.api.query import QueryModel
-from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.catalogue.listing import (
+    VIEWER_SORTS,
+    Cursor,
+    ItemFilter,
+    PageRequest,
+    SortField,
+)
 from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.views import (
     CreditedDetails,
@@ -26,6 +32,7 @@ from reelhouse.http.deps import encoded_bodies
 from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL, RowId
 from reelhouse.playback.facts import ResolutionClass
+from reelhouse.users.service import Principal
 
 MAX_PAGE_SIZE = 200
 T = TypeVar("T")
@@ -93,6 +100,13 @@ class ListingQuery(BaseModel):
     min_channels: int | None = Field(
         None, ge=1, le=64, description="Items with a file of at least this many audio channels."
     )
+    played: bool | None = Field(
+        None,
+        description="Items the caller has (or has not) played; a season or series when "
+        "all of its episodes are.",
+    )
+    in_progress: bool | None = Field(None, description="Items the caller can resume.")
+    favourite: bool | None = Field(None, description="The caller's favourites.")
     sort: SortField = SortField.TITLE
     order: Literal["asc", "desc"] = "asc"
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
@@ -122,6 +136,9 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
         resolution=query.resolution.value if query.resolution else None,
         hdr=query.hdr,
         min_channels=query.min_channels,
+        played=query.played,
+        in_progress=query.in_progress,
+        favourite=query.favourite,
     )
     page = PageRequest(
         sort=query.sort,
@@ -152,14 +169,16 @@ API_JSON = "api-json+gzip"
 async def listing_response(
     catalogue: ItemCatalogue[Any],
     params: tuple[ItemFilter, PageRequest],
-    visible: frozenset[int] | None,
+    caller: Principal,
     request: Request,
 ) -> JSONBody:
     """A page of a listing as the API's JSON, cached in that form and gzipped (a warm page costs
-    a lookup)."""
+    a lookup). A listing that reads the caller's watch state is the caller's own."""
     filters, page = params
+    if filters.by_viewer or page.sort in VIEWER_SORTS:
+        filters = replace(filters, viewer_id=caller.user.id)
     body = await encoded_bodies(request).get(
-        catalogue.listing(filters, page, visible), API_JSON, page_json
+        catalogue.listing(filters, page, caller.visible_libraries), API_JSON, page_json
     )
     return JSONBody.encoded(body, request)
 

@@ -25,7 +25,7 @@ router = token_router("/movies", tags=["movies"])
 async def list_movies(
     params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await listing_response(services.movies, params, caller.visible_libraries, request)
+    return await listing_response(services.movies, params, caller, request)
 
 
 @router.get(

@@ -28,7 +28,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item
 async def list_series(
     params: ListingDep, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await listing_response(services.series, params, caller.visible_libraries, request)
+    return await listing_response(services.series, params, caller, request)
 
 
 @router.get("/series/{series_id}", response_model=ItemDetailOut, responses=NOT_FOUND)

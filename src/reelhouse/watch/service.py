@@ -32,15 +32,11 @@ from reelhouse.watch.repository import (
     WatchRepository,
 )
 from reelhouse.watch.rules import progress_of
+from reelhouse.watch.tags import watch_user_tag
 from reelhouse.watch.views import HistoryEntry, MonthStats, UserState, WatchedItem, WatchStats
 
 WATCH_NAMESPACE = "watch"
 log = get_logger(__name__)
-
-
-def watch_user_tag(user_id: int) -> str:
-    """Entries made of one user's watch state."""
-    return f"watch:user:{user_id}"
 
 
 @dataclass(frozen=True, slots=True)

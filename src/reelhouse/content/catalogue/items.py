@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from reelhouse.content.catalogue.invalidation import ItemRef
@@ -49,7 +49,7 @@ from reelhouse.content.catalogue.models import (
     Studio,
     StudioKind,
 )
-from reelhouse.errors import NotFoundError
+from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.repository import (
     constraint_errors,
     upsert,
@@ -58,6 +58,7 @@ from reelhouse.infra.db.types import utcnow
 from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.playback.models import MediaProbe
+from reelhouse.watch.models import WatchState
 
 ItemT = TypeVar("ItemT", bound=Item)
 LiveT = TypeVar("LiveT", bound=Item)
@@ -80,6 +81,12 @@ SORT_COLUMNS = {
 }
 
 
+_PARENT_KINDS = (ItemKind.SERIES, ItemKind.SEASON)
+#: Sorts by the viewer's state of the item.
+VIEWER_SORT_COLUMNS = {
+    SortField.LAST_PLAYED: WatchState.last_played_at,
+    SortField.PLAY_COUNT: WatchState.play_count,
+}
 #: Sorts by what probes found in the item's present main files: no column holds them, so they
 #: are computed per item (a correlated subquery; no index serves them).
 PROBE_SORTS = {SortField.RESOLUTION: MediaProbe.width, SortField.CHANNELS: MediaProbe.channels}
@@ -145,6 +152,7 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
         )
         conditions.append(present if filters.has_file else ~present)
     conditions += _probe_conditions(filters)
+    conditions += _viewer_conditions(filters)
     if filters.matched is not None:
         matched = or_(
             Item.tmdb_id.is_not(None), Item.tvdb_id.is_not(None), Item.imdb_id.is_not(None)
@@ -176,6 +184,51 @@ def _probe_conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
             *wanted,
         )
     ]
+
+
+def _viewer_state(viewer_id: int, item_id: Any, *conditions: ColumnElement[bool]) -> Any:
+    return exists().where(
+        WatchState.user_id == viewer_id, WatchState.item_id == item_id, *conditions
+    )
+
+
+def _viewer_conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
+    """The listing filters on the viewer's own watch state. A season is played when all of its
+    episodes are, a series when all of its regular ones are (specials count in their season)."""
+    if not filters.by_viewer:
+        return []
+    viewer = filters.viewer_id
+    if viewer is None:
+        raise InvalidInputError("filters on watch state need a viewer")
+    conditions: list[ColumnElement[bool]] = []
+    if filters.played is not None:
+        episode = aliased(Item)
+        of_item = or_(
+            episode.parent_id == Item.id,
+            and_(
+                episode.series_id == Item.id,
+                or_(episode.parent_index_number.is_(None), episode.parent_index_number != 0),
+            ),
+        )
+        episodes = exists().where(
+            of_item, episode.kind == ItemKind.EPISODE, episode.deleted_at.is_(None)
+        )
+        unplayed = episodes.where(~_viewer_state(viewer, episode.id, WatchState.played.is_(True)))
+        played = or_(
+            and_(Item.kind.in_(_PARENT_KINDS), episodes, ~unplayed),
+            and_(
+                Item.kind.not_in(_PARENT_KINDS),
+                _viewer_state(viewer, Item.id, WatchState.played.is_(True)),
+            ),
+        )
+        conditions.append(played if filters.played else ~played)
+    if filters.in_progress is not None:
+        progress = _viewer_state(viewer, Item.id, WatchState.position_ms.is_not(None))
+        conditions.append(progress if filters.in_progress else ~progress)
+    if filters.favourite is not None:
+        favourite = _viewer_state(viewer, Item.id, WatchState.favourite.is_(True))
+        conditions.append(favourite if filters.favourite else ~favourite)
+    return conditions
 
 
 class ItemRepository(Generic[ItemT]):
@@ -226,7 +279,7 @@ class ItemRepository(Generic[ItemT]):
 
     async def list_page(self, filters: ItemFilter, page: PageRequest) -> Page[ItemT]:
         """One page of live items in keyset order; rows without a sort value come last."""
-        column = self._sort_column(page.sort)
+        column = self._sort_column(page.sort, filters.viewer_id)
         base = select(self.model).where(self.model.deleted_at.is_(None), *_conditions(filters))
         rows: list[Item] = []
         after = page.after
@@ -260,9 +313,17 @@ class ItemRepository(Generic[ItemT]):
             ).encode()
         return Page(items, next_cursor, total)  # type: ignore[arg-type]
 
-    def _sort_column(self, sort: SortField) -> SortKey:
+    def _sort_column(self, sort: SortField, viewer_id: int | None) -> SortKey:
         if sort in PROBE_SORTS:
             return _best_of_files(PROBE_SORTS[sort], self.model)
+        if sort in VIEWER_SORT_COLUMNS:
+            if viewer_id is None:
+                raise InvalidInputError(f"sorting by {sort} needs a viewer", field="sort")
+            return (
+                select(VIEWER_SORT_COLUMNS[sort])
+                .where(WatchState.user_id == viewer_id, WatchState.item_id == self.model.id)
+                .scalar_subquery()
+            )
         column: InstrumentedAttribute[Any] = getattr(self.model, SORT_COLUMNS[sort])
         return column
 

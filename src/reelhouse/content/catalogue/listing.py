@@ -32,6 +32,14 @@ class SortField(StrEnum):
     RESOLUTION = "resolution"
     #: The most audio channels of the item's present files.
     CHANNELS = "channels"
+    #: When the viewer last finished the item (theirs; needs `ItemFilter.viewer_id`).
+    LAST_PLAYED = "last_played"
+    #: How often the viewer finished it.
+    PLAY_COUNT = "play_count"
+
+
+#: Sorts by the viewer's own watch state.
+VIEWER_SORTS = frozenset({SortField.LAST_PLAYED, SortField.PLAY_COUNT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,16 @@ class ItemFilter:
     resolution: str | None = None
     hdr: bool | None = None
     min_channels: int | None = None
+    #: Whose watch state the next filters (and the viewer's sorts) read; None for none.
+    viewer_id: int | None = None
+    played: bool | None = None
+    in_progress: bool | None = None
+    favourite: bool | None = None
+
+    @property
+    def by_viewer(self) -> bool:
+        """Whether the listing reads the viewer's watch state (and is theirs alone)."""
+        return (self.played, self.in_progress, self.favourite) != (None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +147,7 @@ def parse_cursor_value(sort: SortField, value: SortValue) -> object:
     if value is None:
         return None
     try:
-        if sort is SortField.ADDED:
+        if sort in (SortField.ADDED, SortField.LAST_PLAYED):
             return datetime.fromisoformat(str(value))
         if sort is SortField.RELEASE:
             return date.fromisoformat(str(value))

@@ -32,6 +32,7 @@ from reelhouse.errors import NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
 from reelhouse.playback.repository import ProbeRepository, SubtitleLinkRepository
+from reelhouse.watch.tags import watch_user_tag
 
 ItemT = TypeVar("ItemT", bound=Item)
 
@@ -91,11 +92,15 @@ class ItemCatalogue(Generic[ItemT]):
         self, filters: ItemFilter, page: PageRequest, visible: frozenset[int] | None
     ) -> Read[PageView]:
         """One page of a listing, narrowed to the libraries the caller may see, as a read:
-        what it shows is cached (and dropped) per page, by the libraries it covers."""
+        what it shows is cached (and dropped) per page, by the libraries it covers, and by the
+        viewer's watch state when it reads it."""
         narrowed = visible_filter(filters, visible)
+        tags = listing_tags(narrowed.library_ids)
+        if narrowed.viewer_id is not None:
+            tags += (watch_user_tag(narrowed.viewer_id),)
         return Read(
             listing_key(self.kind, narrowed, page),
-            listing_tags(narrowed.library_ids),
+            tags,
             lambda: self._load_page(narrowed, page),
         )
 
