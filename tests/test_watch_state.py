@@ -383,3 +383,34 @@ async def test_listings_filter_and_sort_by_the_callers_own_state(api: Api) -> No
     assert await titles(ann, "/api/series?played=false") == ["Lost"]
     await ann.progress(c.heat, 3600)
     assert await titles(ann, "/api/movies?in_progress=true") == ["Heat"]
+
+
+async def test_finishing_a_two_episode_file_finishes_both_episodes(api: Api) -> None:
+    c = await seed(api.services)
+    ann = await viewer(api, "ann")
+    async with api.services.users.database.transaction() as session:
+        series = SeriesRepository(session)
+        twin = await series.add(Series(library_id=c.tv, title="Twin"))
+        season = await series.season(twin, 1)
+        episodes = [
+            await EpisodeRepository(session).add_to_season(season, n, f"E{n}") for n in (1, 2, 3)
+        ]
+        for episode in episodes:
+            episode.runtime_minutes = 45
+        files = MediaFileRepository(session)
+        double, single = await files.upsert_many(
+            c.tv, [media("/tv/Twin/S01E01-E02.mkv"), media("/tv/Twin/S01E03.mkv")]
+        )
+        links = MediaLinkRepository(session)
+        await links.link_file(episodes[0].id, double)
+        await links.link_file(episodes[1].id, double)
+        await links.link_file(episodes[2].id, single)
+    first, second, third = (e.id for e in episodes)
+    await ann.progress(first, 2000)
+    await ann.progress(first, 2690, stopped=True)
+    assert (await ann.state(second))["played"] is True
+    assert await ann.ids("/next-up") == [third]
+    history = (await ann.call("GET", "/history")).json()["items"]
+    assert sorted(e["item"]["id"] for e in history) == [first, second]
+    await ann.played(first, played=False)
+    assert (await ann.state(second))["played"] is False

@@ -116,6 +116,28 @@ class WatchRepository:
                 )
         return found
 
+    async def sharing_files(self, item_ids: Collection[int]) -> dict[int, set[int]]:
+        """For each item, the other live items its main files hold (the episodes of one
+        two-episode file): watching the file watches them all."""
+        other, other_item = aliased(MediaFileItem), aliased(Item)
+        found: dict[int, set[int]] = {}
+        for chunk in chunked(sorted(item_ids), BULK_CHUNK):
+            rows = await self.session.execute(
+                select(MediaFileItem.item_id, other.item_id)
+                .join(other, other.media_file_id == MediaFileItem.media_file_id)
+                .join(other_item, other_item.id == other.item_id)
+                .where(
+                    MediaFileItem.item_id.in_(chunk),
+                    MediaFileItem.extra_type.is_(None),
+                    other.extra_type.is_(None),
+                    other.item_id != MediaFileItem.item_id,
+                    other_item.deleted_at.is_(None),
+                )
+            )
+            for item_id, sibling in rows:
+                found.setdefault(item_id, set()).add(sibling)
+        return found
+
     async def states(self, user_id: int, item_ids: Collection[int]) -> dict[int, StoredState]:
         found: dict[int, StoredState] = {}
         for chunk in chunked(sorted(item_ids), BULK_CHUNK):

@@ -98,11 +98,13 @@ class WatchService:
             if facts.kind in PARENT_KINDS:
                 await repo.mark_episodes(user_id, item_id, played=played, at=now)
             else:
-                before = (await repo.states(user_id, [item_id])).get(item_id)
-                write = _marked(user_id, item_id, before, played=played, at=now)
-                await repo.write_states([write])
+                items = {item_id} | (await repo.sharing_files([item_id])).get(item_id, set())
+                before = await repo.states(user_id, items)
+                await repo.write_states(
+                    [_marked(user_id, i, before.get(i), played=played, at=now) for i in items]
+                )
                 if played:
-                    await repo.record_played([(user_id, item_id)], now)
+                    await repo.record_played([(user_id, i) for i in sorted(items)], now)
         await self._changed([user_id])
 
     async def set_favourite(
@@ -141,9 +143,27 @@ class WatchService:
                     writes.append(outcome[0])
                     if outcome[1]:
                         finished.append(key)
-            await repo.write_states(writes)
+            # Keyed, so that an episode reported in this batch and finished with its file's
+            # other episode is written once (played).
+            by_key = {(w.user_id, w.item_id): w for w in writes}
+            for write in await self._finished_with_them(repo, finished, now):
+                by_key[(write.user_id, write.item_id)] = write
+            await repo.write_states(list(by_key.values()))
             await repo.record_played(finished, now)
         await self._changed({r.user_id for r in reports})
+
+    @staticmethod
+    async def _finished_with_them(
+        repo: WatchRepository, finished: list[tuple[int, int]], now: datetime
+    ) -> list[StateWrite]:
+        """The other episodes of the files just finished are finished too (a two-episode
+        file); `finished` grows by them."""
+        siblings = await repo.sharing_files({item for _, item in finished})
+        extra = [(user, other) for user, item in finished for other in siblings.get(item, ())]
+        extra = [key for key in dict.fromkeys(extra) if key not in finished]
+        stored = await repo.states_of_users(extra)
+        finished += extra
+        return [_marked(u, i, stored.get((u, i)), played=True, at=now) for u, i in extra]
 
     def _progressed(
         self, report: ProgressReport, item: ItemFacts, before: StoredState | None, now: datetime
