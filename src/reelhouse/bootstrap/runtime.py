@@ -158,4 +158,7 @@ async def open_runtime(
         providers = await stack.enter_async_context(
             open_providers(settings, TwoTierResponses(cache), ProviderMetrics(registry))
         )
-        yield Runtime(settings, database, cache, images, providers, registry)
+        runtime = Runtime(settings, database, cache, images, providers, registry)
+        # Before the database closes: progress reports held for their batch are written.
+        stack.push_async_callback(runtime.services.watch.close)
+        yield runtime

@@ -43,6 +43,11 @@ class GroupCommit(Generic[K, V]):
             self._full.set()
         await asyncio.shield(written)
 
+    async def drain(self) -> None:
+        """Wait until every report held so far is written (at shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def _flush_after_window(self, written: asyncio.Future[None]) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._full.wait(), self._window_s)

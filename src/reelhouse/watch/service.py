@@ -64,6 +64,10 @@ class WatchService:
             max_batch=settings.progress_batch_max,
         )
 
+    async def close(self) -> None:
+        """Write the progress reports still held (the process is stopping)."""
+        await self._progress.drain()
+
     # -- writes ----------------------------------------------------------------------------
 
     async def report_progress(
