@@ -320,7 +320,7 @@ async def test_catalogue_changes_reach_next_up_and_continue_watching_at_once(api
     assert await ann.ids("/continue-watching") == []
 
 
-async def test_a_write_on_one_process_is_read_on_another(
+async def test_two_users_on_two_processes_see_their_own_state_after_every_write(
     database_url: str, tmp_path: Path, redis_url: str, cache_prefix: str
 ) -> None:
     async with (
@@ -328,19 +328,35 @@ async def test_a_write_on_one_process_is_read_on_another(
         server(database_url, tmp_path / "b", redis_url, cache_prefix) as (two, _, _),
     ):
         c = await seed(services)
-        await services.users.create_user("ann", "correct horse battery", is_admin=True)
-        token = (await services.users.login("ann", "correct horse battery")).secret
-        first, second = Viewer(one, token), Viewer(two, token)
-        await first.played(c.episodes[(1, 1)])
-        assert await second.ids("/next-up") == [c.episodes[(1, 2)]]  # now cached on two
-        await first.played(c.episodes[(1, 2)])
-        for _ in range(int(WAIT_S * 20)):
-            if await second.ids("/next-up") == [c.episodes[(1, 3)]]:
-                break
-            await asyncio.sleep(0.05)
-        assert await second.ids("/next-up") == [c.episodes[(1, 3)]]
-        await second.progress(c.heat, 3600)
-        assert await first.ids("/continue-watching") == [c.heat]
+        tokens = {}
+        for name in ("ann", "bob"):
+            await services.users.create_user(name, "correct horse battery", is_admin=True)
+            tokens[name] = (await services.users.login(name, "correct horse battery")).secret
+        ann_one, ann_two = Viewer(one, tokens["ann"]), Viewer(two, tokens["ann"])
+        bob_one, bob_two = Viewer(one, tokens["bob"]), Viewer(two, tokens["bob"])
+
+        async def soon(who: Viewer, path: str, expected: list[int]) -> None:
+            """Another process hears of a write within the cache's invalidation delay."""
+            for _ in range(int(WAIT_S * 20)):
+                if await who.ids(path) == expected:
+                    return
+                await asyncio.sleep(0.05)
+            assert await who.ids(path) == expected
+
+        await ann_one.played(c.episodes[(1, 1)])
+        await bob_two.played(c.episodes[(1, 1)])
+        await bob_two.played(c.episodes[(1, 2)])
+        # Both lists now cached on both processes, each user's own.
+        assert await ann_two.ids("/next-up") == [c.episodes[(1, 2)]]
+        assert await bob_one.ids("/next-up") == [c.episodes[(1, 3)]]
+        await ann_one.played(c.episodes[(1, 2)])
+        await soon(ann_two, "/next-up", [c.episodes[(1, 3)]])
+        await ann_two.progress(c.episodes[(1, 3)], 1200)
+        await soon(ann_one, "/continue-watching", [c.episodes[(1, 3)]])
+        assert await bob_one.ids("/continue-watching") == []
+        await bob_one.progress(c.heat, 3600)
+        await soon(bob_two, "/continue-watching", [c.heat])
+        assert await ann_two.ids("/continue-watching") == [c.episodes[(1, 3)]]
 
 
 async def test_listings_filter_and_sort_by_the_callers_own_state(api: Api) -> None:
