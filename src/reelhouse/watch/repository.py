@@ -295,53 +295,50 @@ class WatchRepository:
         self, user_id: int, visible: frozenset[int] | None, limit: int
     ) -> list[tuple[Item, StoredState]]:
         """Continue Watching: items with a resume point and a present file, newest first."""
-        query = (
-            select(Item, WatchState)
-            .join(WatchState, WatchState.item_id == Item.id)
-            .where(
-                WatchState.user_id == user_id,
-                WatchState.position_ms.is_not(None),
-                Item.deleted_at.is_(None),
-                _present_main_file(Item.id),
-            )
-            .order_by(WatchState.position_at.desc(), Item.id.desc())
-            .limit(limit)
+        return await self._with_items(
+            user_id,
+            visible,
+            limit,
+            (WatchState.position_ms.is_not(None), _present_main_file(Item.id)),
+            (WatchState.position_at.desc(), Item.id.desc()),
         )
-        if visible is not None:
-            query = query.where(Item.library_id.in_(sorted(visible)))
-        return [(item, _stored(state)) for item, state in await self.session.execute(query)]
 
     async def recently_played(
         self, user_id: int, visible: frozenset[int] | None, limit: int
     ) -> list[tuple[Item, StoredState]]:
-        query = (
-            select(Item, WatchState)
-            .join(WatchState, WatchState.item_id == Item.id)
-            .where(
-                WatchState.user_id == user_id,
-                WatchState.played.is_(True),
-                WatchState.last_played_at.is_not(None),
-                Item.deleted_at.is_(None),
-            )
-            .order_by(WatchState.last_played_at.desc(), Item.id.desc())
-            .limit(limit)
+        return await self._with_items(
+            user_id,
+            visible,
+            limit,
+            (WatchState.played.is_(True), WatchState.last_played_at.is_not(None)),
+            (WatchState.last_played_at.desc(), Item.id.desc()),
         )
-        if visible is not None:
-            query = query.where(Item.library_id.in_(sorted(visible)))
-        return [(item, _stored(state)) for item, state in await self.session.execute(query)]
 
     async def favourites(
         self, user_id: int, visible: frozenset[int] | None, limit: int
     ) -> list[tuple[Item, StoredState]]:
+        return await self._with_items(
+            user_id,
+            visible,
+            limit,
+            (WatchState.favourite.is_(True),),
+            (Item.sort_title, Item.id),
+        )
+
+    async def _with_items(
+        self,
+        user_id: int,
+        visible: frozenset[int] | None,
+        limit: int,
+        where: Sequence[Any],
+        order_by: Sequence[Any],
+    ) -> list[tuple[Item, StoredState]]:
+        """The user's states that `where` selects, with their live, visible items."""
         query = (
             select(Item, WatchState)
             .join(WatchState, WatchState.item_id == Item.id)
-            .where(
-                WatchState.user_id == user_id,
-                WatchState.favourite.is_(True),
-                Item.deleted_at.is_(None),
-            )
-            .order_by(Item.sort_title, Item.id)
+            .where(WatchState.user_id == user_id, Item.deleted_at.is_(None), *where)
+            .order_by(*order_by)
             .limit(limit)
         )
         if visible is not None:
