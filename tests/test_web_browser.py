@@ -1,7 +1,8 @@
 """The web page in a real headless Chromium (Debian's, driven by Playwright as the system
 browser), against the real server on a loopback port with its workers and the fake providers:
 log in, add libraries over a generated folder tree, scan, watch the jobs reach their end, browse
-posters, open a movie, search for it, fix a deliberately unmatched item.
+posters, open a movie, search for it, fix a deliberately unmatched item; and the viewer's watch
+state (Continue Watching, Next Up, a series marked played from its page).
 
 Screenshots of the pages are saved in tests/screenshots/ (ignored by git) for a person to look at.
 """
@@ -17,12 +18,13 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from reelhouse.app import create_app
-from reelhouse.config import AuthSettings, Settings, WebSettings
+from reelhouse.config import AuthSettings, ServerSettings, Settings, WebSettings
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.library import generate_library, write_library
 from reelhouse.testing.server import ThreadedServer
 from tests.pipeline_support import pipeline_settings
-from tests.support import FAST_HASHING, PASSWORD
+from tests.support import FAST_HASHING, PASSWORD, running_api, settings_for
+from tests.test_watch_state import seed
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 #: Scans, matching and artwork of the small library, on a busy two-core machine.
@@ -255,4 +257,59 @@ async def test_set_up_scan_browse_search_and_fix_a_match(
         await expect(page.get_by_role("heading", level=1)).to_contain_text(other_movie)
 
         assert errors == []  # no script failed on any page
+        await context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_mark_a_series_played_from_its_page(
+    database_url: str, tmp_path: Path, browser: Browser
+) -> None:
+    """The watch state in the browser: Continue Watching and Next Up on the home page, and a
+    series marked played from its page (a plain form: the page comes back with no episode
+    left), with no script error and nothing the page's CSP refused."""
+    settings = settings_for(database_url, tmp_path).model_copy(
+        update={"server": ServerSettings(run_workers=False)}
+    )
+    async with running_api(settings) as api:
+        catalogue = await seed(api.services)
+        ann = await api.services.users.create_user("ann", PASSWORD, is_admin=True)
+        watch = api.services.watch
+        await watch.set_played(ann.id, None, catalogue.episodes[(1, 1)], played=True)
+        await watch.report_progress(ann.id, None, catalogue.heat, 2700, stopped=True)
+    with ThreadedServer(create_app(settings), lifespan="on", name="reelhouse") as server:
+        context = await browser.new_context(base_url=server.url, viewport=DESKTOP)
+        context.set_default_timeout(30_000)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        await page.goto("/login")
+        await page.get_by_label("Username").fill("ann")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        watching = page.get_by_role("region", name="Continue Watching")
+        await expect(watching.locator("progress")).to_have_attribute("value", "38")
+        next_up = page.get_by_role("region", name="Next Up")
+        await expect(next_up).to_contain_text("S01E02")
+        await shot(page, "home-watching")
+
+        await page.goto(f"/series/{catalogue.dark}")
+        left = page.locator(".watch-state .unplayed-count")
+        await expect(left).to_have_text("5 unplayed episodes")
+        await page.get_by_role("button", name="Mark played").click()
+        await expect(left).to_have_text("0 unplayed episodes")
+        await expect(page).to_have_url(re.compile(rf"/series/{catalogue.dark}$"))
+        await expect(page.get_by_role("button", name="Mark unplayed")).to_be_visible()
+        seasons = page.get_by_role("region", name="Seasons")
+        await expect(seasons.locator(".mark")).to_have_count(0)
+        await shot(page, "series-played")
+
+        await page.get_by_role("button", name="Favourite", exact=True).click()
+        await page.get_by_role("link", name="Favourites").click()
+        await expect(page.locator(".grid .tile-title")).to_have_text(["Dark"])
+        await page.get_by_role("link", name="History").click()
+        await expect(page.locator(".history li").first).to_contain_text("Dark")
+
+        assert errors == []
         await context.close()

@@ -46,6 +46,12 @@ class WebSettings(Section):
     search_debounce_ms: int = Field(
         200, ge=0, le=5_000, description="Typing pause before the search box asks the server."
     )
+    favourites_shown: int = Field(
+        200, ge=1, le=1_000, description="Most items the favourites page shows."
+    )
+    history_page_size: int = Field(
+        50, ge=1, le=500, description='Entries per page of the history page (then "Older").'
+    )
     jobs_shown: int = Field(50, ge=1, le=200, description="Jobs on the admin's jobs page.")
     match_candidates: int = Field(
         10, ge=1, le=50, description="Provider candidates the fix-match dialog offers."

@@ -58,6 +58,9 @@ class WatchService:
         self._counts: CacheNamespace[dict[int, int]] = cache.namespace(
             WATCH_NAMESPACE, dict[int, int]
         )
+        self._ids: CacheNamespace[tuple[int, ...]] = cache.namespace(
+            WATCH_NAMESPACE, tuple[int, ...]
+        )
         self._progress: GroupCommit[tuple[int, int], ProgressReport] = GroupCommit(
             self._write_progress,
             window_s=settings.progress_batch_window_s,
@@ -304,6 +307,23 @@ class WatchService:
         tags = [watch_user_tag(user_id), *(item_tag(i) for i in ids)]
         await self._counts.set(key, counts, tags=tags)
         return counts
+
+    async def played_among(self, user_id: int, item_ids: Collection[int]) -> frozenset[int]:
+        """Which of these movies and episodes the user has played (for the grids' marks; a
+        season or series is never among them: its badge is `unplayed_counts`)."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return frozenset()
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+        key = f"played:{user_id}:{digest}"
+        cached = await self._ids.get(key)
+        if isinstance(cached, tuple):
+            return frozenset(cached)
+        async with self.database.read() as session:
+            states = await WatchRepository(session).states(user_id, ids)
+        found = tuple(item_id for item_id, state in sorted(states.items()) if state.played)
+        await self._ids.set(key, found, tags=[watch_user_tag(user_id)])
+        return frozenset(found)
 
     async def history(
         self, user_id: int, visible: frozenset[int] | None, *, before_id: int | None, limit: int

@@ -24,7 +24,8 @@ from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
 from reelhouse.web.recent import recent_items, remember
-from reelhouse.web.render import PageRoute, is_fragment, render
+from reelhouse.web.render import PageRoute, is_fragment, poster_owner, render
+from reelhouse.web.watching import marks_for, series_titles, watching_art
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -96,9 +97,10 @@ GridDep = Annotated[GridQuery, Query()]
 async def tiles(
     services: Services, items: Iterable[ItemSummary], viewer: Principal
 ) -> dict[int, str]:
-    """Blurhashes of the posters stored for these items (see `ImagesService.placeholders`)."""
+    """Blurhashes of the posters stored for these items, by whose poster stands for each
+    (see `ImagesService.placeholders` and `poster_owner`)."""
     return await services.images.placeholders(
-        (i.id for i in items), ImageKind.POSTER, viewer.visible_libraries
+        {poster_owner(i) for i in items}, ImageKind.POSTER, viewer.visible_libraries
     )
 
 
@@ -106,9 +108,13 @@ async def tiles(
 async def home(
     request: Request, viewer: ViewerDep, services: ServicesDep, configured: SettingsDep
 ) -> HTMLResponse:
-    """Per library, what was added last and what this browser opened last."""
+    """The viewer's Continue Watching and Next Up, then per library what was added last and
+    what this browser opened last."""
     web = configured.web
     visible = viewer.visible_libraries
+    watching = await services.watch.continue_watching(viewer.user.id, visible, web.row_size)
+    next_up = await services.watch.next_up(viewer.user.id, visible, web.row_size)
+    watched = (*watching, *next_up)
     opened = await _opened(services, recent_items(request, web), visible)
     rows = []
     for library in await services.libraries.list(visible):
@@ -123,7 +129,15 @@ async def home(
     return render(
         request,
         "home.html",
-        {"rows": rows, "posters": await tiles(services, shown, viewer)},
+        {
+            "continue_watching": watching,
+            "next_up": next_up,
+            "watching_art": await watching_art(services, watched, visible),
+            "series_titles": await series_titles(services, (w.item for w in watched), visible),
+            "rows": rows,
+            "posters": await tiles(services, shown, viewer),
+            "marks": await marks_for(services, viewer, shown),
+        },
         principal=viewer,
     )
 
@@ -154,6 +168,7 @@ async def _grid_page(
         "items": listed.items,
         "next_cursor": listed.next_cursor,
         "posters": await tiles(services, listed.items, viewer),
+        "marks": await marks_for(services, viewer, listed.items),
     }
 
 
@@ -183,7 +198,8 @@ async def library_grid(
 async def _details_context(
     services: Services, details: ItemDetailsView, viewer: Principal
 ) -> dict[str, Any]:
-    """What every detail page shows: the item, its people with their photos, its artwork."""
+    """What every detail page shows: the item, its people with their photos, its artwork, and
+    the viewer's own state of it."""
     item = details.item
     names = await services.people.names(c.person_id for c in details.credits)
     artwork = {
@@ -201,6 +217,7 @@ async def _details_context(
         # Several main files without part numbers are versions (cuts, qualities) of one item.
         "versions": len(files) > 1 and all(f.part is None for f in files),
         "extras": [f for f in details.files if f.extra_type is not None],
+        "state": await services.watch.state(viewer.user.id, viewer.visible_libraries, item.id),
     }
 
 
@@ -225,6 +242,7 @@ async def movie_page(
         "collection": collection,
         "siblings": siblings,
         "posters": await tiles(services, siblings, viewer),
+        "marks": await marks_for(services, viewer, siblings),
     }
     response = render(request, "movie.html", context, principal=viewer)
     remember(response, request, configured, ItemKind.MOVIE, movie_id)
@@ -243,7 +261,11 @@ async def series_page(
     details = await services.series.details(series_id, visible)
     seasons = await services.series.seasons(series_id, visible)
     context = await _details_context(services, details, viewer)
-    context |= {"seasons": seasons, "posters": await tiles(services, seasons, viewer)}
+    context |= {
+        "seasons": seasons,
+        "posters": await tiles(services, seasons, viewer),
+        "marks": await marks_for(services, viewer, seasons),
+    }
     response = render(request, "series.html", context, principal=viewer)
     remember(response, request, configured, ItemKind.SERIES, series_id)
     return response
@@ -264,6 +286,7 @@ async def season_page(
         "stills": await services.images.placeholders(
             (e.id for e in episodes), ImageKind.STILL, visible
         ),
+        "marks": await marks_for(services, viewer, episodes),
     }
     return render(request, "season.html", context, principal=viewer)
 
@@ -307,6 +330,7 @@ async def person_page(
             "person": details,
             "credits": details.credits,
             "posters": await tiles(services, items, viewer),
+            "marks": await marks_for(services, viewer, items),
             "photo": (await services.images.person_placeholders([person_id])).get(person_id),
         },
         principal=viewer,

@@ -23,10 +23,12 @@ from jinja2 import pass_context
 
 from reelhouse import __version__
 from reelhouse.config import Settings
+from reelhouse.content.reads.views import ItemSummary, ItemView
 from reelhouse.errors import AuthenticationError, DomainError
 from reelhouse.http.problems import status_for
 from reelhouse.http.sessions import SAFE_METHODS, end_session, session_secret
 from reelhouse.users.service import Principal
+from reelhouse.watch.views import WatchedItem
 from reelhouse.web.badges import languages, media_badges
 from reelhouse.web.csrf import csrf_token, keep_csrf, verify_csrf
 from reelhouse.web.recent import forget_recent
@@ -67,9 +69,40 @@ def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
 
 
+def _clock(seconds: float | None) -> str:
+    """A position as players show it: 1:02:03, or 2:03 under an hour."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
+
+
+def _episode_code(item: ItemSummary) -> str:
+    """S01E02 of an episode (S00 for a special); empty without an episode number."""
+    if item.index_number is None:
+        return ""
+    return f"S{item.parent_index_number or 0:02d}E{item.index_number:02d}"
+
+
+def _watched_percent(entry: WatchedItem) -> int | None:
+    """How far into the item its resume point is, 0-100; None without both numbers."""
+    position, runtime = entry.state.position_s, entry.runtime_s
+    if position is None or not runtime:
+        return None
+    return max(0, min(100, round(position * 100 / runtime)))
+
+
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
-    size=_size, runtime=_runtime, when=_when, media_badges=media_badges, languages=languages
+    size=_size,
+    runtime=_runtime,
+    when=_when,
+    clock=_clock,
+    episode_code=_episode_code,
+    watched_percent=_watched_percent,
+    media_badges=media_badges,
+    languages=languages,
 )
 templates.env.globals.update(version=__version__, urlencode=urlencode)
 
@@ -166,6 +199,14 @@ def item_path(kind: str, item_id: int) -> str:
     return f"/{ITEM_SEGMENTS[kind]}/{item_id}"
 
 
+def poster_owner(item: ItemSummary) -> int:
+    """Whose poster stands for an item: an episode has none, its series' does (when the
+    item says which)."""
+    if isinstance(item, ItemView) and item.kind == "episode" and item.series_id:
+        return item.series_id
+    return item.id
+
+
 @pass_context
 def image_url(context: Mapping[str, Any], owner_id: int, kind: str, width: int) -> str:
     """The API's image route for an item's (or with kind `profile`, a person's) image; the
@@ -178,4 +219,4 @@ def image_url(context: Mapping[str, Any], owner_id: int, kind: str, width: int) 
     return f"{path}?width={width}"
 
 
-templates.env.globals.update(item_path=item_path, image_url=image_url)
+templates.env.globals.update(item_path=item_path, image_url=image_url, poster_owner=poster_owner)

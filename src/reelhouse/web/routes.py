@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reelhouse.web import account, login, pages
+from reelhouse.web import account, login, pages, watching
 from reelhouse.web.admin import jobs, libraries, matching, users
 from reelhouse.web.render import STATIC_DIR
 
@@ -15,6 +15,7 @@ def web_routers() -> tuple[APIRouter, ...]:
     return (
         login.router,
         pages.router,
+        watching.router,
         libraries.router,
         users.router,
         account.router,
