@@ -40,6 +40,7 @@ from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
+from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
 
 
@@ -107,6 +108,7 @@ class Runtime:
             {module.kind: module.enrichment(self.enricher, nfo) for module in MODULES},
             settings.enrichment,
             after_enrich=functools.partial(enqueue_probe, self.queue),
+            watch_import=NfoWatchImport(database, self.cache, settings.watch),
         )
         registry = JobRegistry()
         register_prune(registry, database, settings.jobs)

@@ -1,9 +1,10 @@
 """Per-user watch state: when a position is a resume point, when an item counts as played, what
-Next Up shows, and how progress reports are written (Jellyfin's defaults)."""
+Next Up shows, how progress reports are written (Jellyfin's defaults), and whose state the
+viewing history in Kodi NFO files fills."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 
@@ -42,6 +43,19 @@ class WatchSettings(Section):
     progress_batch_max: PositiveInt = Field(
         1000, le=100_000, description="Most progress reports written in one transaction."
     )
+    nfo_import_user: str = Field(
+        "",
+        max_length=64,
+        description="The user whose watch state the viewing history in Kodi / tinyMediaManager "
+        "NFO files (`playcount`, `lastplayed`, `resume`, `watched`) fills when an item is stored "
+        "or refreshed from its files; a state that user changed after the NFO's `lastplayed` is "
+        "kept. Empty: NFO viewing history is not imported.",
+    )
+
+    @field_validator("nfo_import_user")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
 
     @model_validator(mode="after")
     def _thresholds_in_order(self) -> WatchSettings:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import ItemRef
 from reelhouse.content.metadata.enrich import Enriched, Unmatched
-from reelhouse.content.metadata.models import ExternalIds, ItemRecord, SeasonRecord
+from reelhouse.content.metadata.models import ExternalIds, ItemRecord, LocalWatch, SeasonRecord
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.logging import get_logger
 from reelhouse.kinds import ItemKind
@@ -58,6 +58,23 @@ class Unit:
         return f"{self.title} ({self.year})" if self.year else self.title
 
 
+@dataclass(frozen=True, slots=True)
+class FileWatch:
+    """Viewing history found in an NFO, and the main file whose NFO it is (None: the item's
+    own, such as `movie.nfo`)."""
+
+    file_id: int | None
+    watch: LocalWatch
+
+
+@dataclass(frozen=True, slots=True)
+class ItemWatch:
+    """Viewing history found in an NFO, and the stored item it is of."""
+
+    item_id: int
+    watch: LocalWatch
+
+
 @dataclass(frozen=True)
 class Fetched:
     """A unit's provider answer, and its local NFO record when it has one."""
@@ -65,6 +82,8 @@ class Fetched:
     result: Enriched[Any] | Unmatched
     local: ItemRecord | None = None
     local_seasons: tuple[SeasonRecord, ...] = ()
+    #: The viewing history in the unit's NFO files.
+    watch: tuple[FileWatch, ...] = ()
 
     @property
     def record(self) -> ItemRecord | None:
@@ -92,12 +111,14 @@ class FileLink:
 @dataclass
 class Stored:
     """What a store wrote: the items to invalidate, the people credited, where each main file
-    belongs; `outcome` says how matching went."""
+    belongs, the NFO viewing history of the items it stored; `outcome` says how matching
+    went."""
 
     outcome: str
     items: list[ItemRef] = field(default_factory=list)
     people: set[int] = field(default_factory=set)
     links: list[FileLink] = field(default_factory=list)
+    watch: list[ItemWatch] = field(default_factory=list)
 
 
 class ContentEnrichment(Protocol):

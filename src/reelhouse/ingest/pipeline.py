@@ -10,6 +10,9 @@ or the stale ones; download the chosen artwork.
   `catalogue.refresh_stale` (periodic) does that for items whose metadata is old for their kind.
 - then `catalogue.artwork` (`artwork.py`) downloads the artwork chosen for what was stored, and
   `after_enrich` queues the next step of the library's files (probing them).
+- After each stored unit (enriched or refreshed), the viewing history its NFO files hold goes
+  to `watch_import` (a user's watch state, wired in by the composition root), in a transaction
+  of its own after the unit's: the unit is stored whatever becomes of its history.
 
 Every write goes through `CatalogueInvalidation` after its transaction (house rule 2).
 """
@@ -17,14 +20,15 @@ Every write goes through `CatalogueInvalidation` after its transaction (house ru
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from reelhouse.config import EnrichmentSettings
 from reelhouse.content import registry
 from reelhouse.content.catalogue.items import AnyItemRepository
-from reelhouse.content.enrichment import ContentEnrichment, Stored, Unit
+from reelhouse.content.enrichment import ContentEnrichment, ItemWatch, Stored, Unit
 from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
@@ -55,6 +59,17 @@ async def enqueue_refresh(queue: JobQueue, item_id: int, *, bypass_cache: bool) 
     )
 
 
+class WatchImportRun(Protocol):
+    async def apply(self, found: Sequence[ItemWatch]) -> None:
+        """Bring this viewing history, found in the NFO files of stored items, into the watch
+        state it is for."""
+
+
+class WatchImport(Protocol):
+    def begin(self) -> WatchImportRun:
+        """The imports of one job (what they need to look up is looked up once a job)."""
+
+
 @dataclass(frozen=True)
 class MetadataPipeline:
     database: Database
@@ -65,6 +80,8 @@ class MetadataPipeline:
     settings: EnrichmentSettings
     #: The step after a library's enrichment besides its artwork (probing its files).
     after_enrich: Callable[[int], Awaitable[object]] | None = None
+    #: Where the viewing history in NFO files goes (a user's watch state); None: nowhere.
+    watch_import: WatchImport | None = None
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ENRICH_KIND, self.enrich_library)
@@ -97,6 +114,7 @@ class MetadataPipeline:
         ctx.progress.set_total(ctx.progress.done + len(grouped.units))
         finished = 0
         checkpoint = asyncio.Lock()
+        imports = self._imports()
 
         async def one(unit: Unit) -> None:
             nonlocal finished
@@ -105,6 +123,7 @@ class MetadataPipeline:
                 fetched = await enrichment.fetch(unit)
                 stored = await self.store.store(module, enrichment, library_id, unit, fetched)
                 item.outcome = stored.outcome
+                await imports.apply(stored.watch)
             finished += 1
             if finished % self.settings.checkpoint_every == 0:
                 async with checkpoint:
@@ -125,8 +144,11 @@ class MetadataPipeline:
         if not isinstance(bypass, bool):
             raise InvalidInputError("bypass_cache must be true or false", field="bypass_cache")
         ctx.progress.set_total(1)
+        imports = self._imports()
         with ctx.item(f"item {item_id}") as item:
-            item.outcome = (await self._refresh(item_id, bypass)).outcome
+            stored = await self._refresh(item_id, bypass)
+            item.outcome = stored.outcome
+            await imports.apply(stored.watch)
 
     async def refresh_stale(self, ctx: JobContext) -> None:
         settings = self.settings
@@ -142,13 +164,19 @@ class MetadataPipeline:
                 limit=settings.refresh_batch,
             )
         ctx.progress.set_total(len(stale))
+        imports = self._imports()
 
         async def one(item_id: int) -> None:
             ctx.check_cancelled()
             with ctx.item(f"item {item_id}") as item:
-                item.outcome = (await self._refresh(item_id, bypass_cache=True)).outcome
+                stored = await self._refresh(item_id, bypass_cache=True)
+                item.outcome = stored.outcome
+                await imports.apply(stored.watch)
 
         await for_each(stale, settings.concurrency, one)
+
+    def _imports(self) -> WatchImportRun:
+        return self.watch_import.begin() if self.watch_import is not None else _NoImports()
 
     async def _refresh(self, item_id: int, bypass_cache: bool) -> Stored:
         """Re-fetch one movie or series by its ids (by its title when it has none) and update
@@ -175,3 +203,8 @@ class MetadataPipeline:
         return await self.store.store(
             module, enrichment, library.id, unit, fetched, item_id=item_id
         )
+
+
+class _NoImports:
+    async def apply(self, found: Sequence[ItemWatch]) -> None:
+        return None

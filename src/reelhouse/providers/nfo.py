@@ -4,15 +4,23 @@ NFO files come from anywhere, so they are parsed with defusedxml: a DTD, entity 
 "billion laughs") or an external entity is refused, not evaluated. An NFO that is only a link to a
 TMDb, IMDb or TheTVDB page (Kodi's "parsing NFO") yields the id; one with XML and a trailing link
 yields both. Whatever is read becomes a record whose fields win over remote data.
+
+Kodi and tinyMediaManager also keep viewing history there (`<playcount>`, `<lastplayed>`,
+`<resume><position>/<total>`, `<watched>`): it is read into a `LocalWatch` per movie or episode,
+each value on its own, so that a malformed one is logged and left out while the rest of the file,
+its metadata included, is kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -36,6 +44,26 @@ _URL_IDS = (
 )
 _ID_TAGS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb", "imdb_id": "imdb"}
 _DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+
+#: Kodi writes the epoch in local time (1969-12-31) or nothing for "never played".
+_NEVER_BEFORE = datetime(1970, 1, 2, tzinfo=UTC)
+_COUNT = re.compile(r"[+-]?[0-9]{1,12}")
+_SECONDS = re.compile(
+    r"[+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,3})?"
+)
+_DATE_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
+#: How much of a malformed value a log line quotes.
+_QUOTED = 80
+
+
+@dataclass(frozen=True, slots=True)
+class NfoContents(Generic[T]):
+    """What one NFO file holds: its metadata (None when that part is broken) and the viewing
+    history of each movie or episode in it that says any."""
+
+    record: T | None
+    watch: tuple[rec.LocalWatch, ...] = ()
 
 
 def _text(element: Element | None) -> str | None:
@@ -172,7 +200,10 @@ def _records(data: bytes, source: str, tag: str) -> tuple[list[Element], str]:
 
 
 def parse_movie(data: bytes, source: str) -> rec.MovieRecord:
-    roots, url_text = _records(data, source, "movie")
+    return build_movie(*_records(data, source, "movie"), source)
+
+
+def build_movie(roots: list[Element], url_text: str, source: str) -> rec.MovieRecord:
     try:
         if not roots:
             return rec.MovieRecord(ids=_ids(None, url_text), sources=(SOURCE,))
@@ -217,7 +248,10 @@ def parse_season(data: bytes, source: str) -> rec.SeasonRecord:
 
 def parse_episodes(data: bytes, source: str) -> list[rec.EpisodeRecord]:
     """One record per `<episodedetails>`: a file holding two episodes has two."""
-    roots, url_text = _records(data, source, "episodedetails")
+    return build_episodes(*_records(data, source, "episodedetails"), source)
+
+
+def build_episodes(roots: list[Element], url_text: str, source: str) -> list[rec.EpisodeRecord]:
     try:
         return [
             rec.EpisodeRecord(
@@ -229,6 +263,143 @@ def parse_episodes(data: bytes, source: str) -> list[rec.EpisodeRecord]:
         ]
     except (ValidationError, ValueError) as exc:
         raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
+
+
+# -- viewing history ------------------------------------------------------------------------
+
+
+def parse_watch(
+    data: bytes, source: str, tag: str, *, now: datetime | None = None
+) -> list[rec.LocalWatch]:
+    """The viewing history of each `<tag>` root that says any (a URL-only NFO says none).
+    Malformed values are logged and left out; only XML that cannot be read at all is an error."""
+    roots, _ = _records(data, source, tag)
+    return _watches(roots, source, now or datetime.now(UTC))
+
+
+def parse_contents(
+    data: bytes,
+    source: str,
+    tag: str,
+    build: Callable[[list[Element], str, str], T],
+    *,
+    now: datetime | None = None,
+) -> NfoContents[T]:
+    """The metadata (`build` of the roots) and the viewing history of one NFO, each kept when
+    the other is broken: an impossible premiere date does not lose years of play counts."""
+    roots, url_text = _records(data, source, tag)
+    watch = _watches(roots, source, now or datetime.now(UTC))
+    try:
+        record: T | None = build(roots, url_text, source)
+    except InvalidInputError as exc:
+        log.warning("NFO metadata skipped", path=source, error=exc.detail)
+        record = None
+    return NfoContents(record, tuple(watch))
+
+
+def _watches(roots: Sequence[Element], source: str, now: datetime) -> list[rec.LocalWatch]:
+    return [watch for root in roots if (watch := _watch(root, source, now)).says_anything]
+
+
+def _watch(root: Element, source: str, now: datetime) -> rec.LocalWatch:
+    def value(tag: str, parent: Element, convert: Callable[[str], Any]) -> Any:
+        raw = _text(parent.find(tag))
+        if raw is None:
+            return None
+        try:
+            return convert(raw)
+        except ValueError as exc:
+            log.warning(
+                "NFO watch value ignored",
+                path=source,
+                element=tag,
+                value=raw[:_QUOTED],
+                reason=str(exc),
+            )
+            return None
+
+    position = total = None
+    resume = root.find("resume")
+    if resume is not None:
+        position = value("position", resume, _seconds)
+        total = value("total", resume, _seconds)
+        if position is not None and total and position > total:
+            log.warning(
+                "NFO watch value ignored",
+                path=source,
+                element="resume",
+                value=f"{position}/{total}",
+                reason="the position is past the total",
+            )
+            position = None
+    try:
+        return rec.LocalWatch(
+            play_count=value("playcount", root, _play_count),
+            watched=value("watched", root, _watched),
+            last_played=value("lastplayed", root, lambda text: _last_played(text, now)),
+            position_s=position,
+            total_s=total,
+            season_number=_number(root.find("season")),
+            episode_number=_number(root.find("episode")),
+        )
+    except ValidationError as exc:  # each value was checked above: a bug, not the file's fault
+        log.exception("NFO watch values refused", path=source, error=describe(exc))
+        return rec.LocalWatch()
+
+
+def _play_count(text: str) -> int:
+    if not _COUNT.fullmatch(text):
+        raise ValueError("not a whole number")
+    count = int(text)
+    if not 0 <= count <= rec.PLAY_COUNT_MAX:
+        raise ValueError(f"not between 0 and {rec.PLAY_COUNT_MAX}")
+    return count
+
+
+def _watched(text: str) -> bool:
+    word = text.lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("neither true nor false")
+
+
+def _seconds(text: str) -> float:
+    if not _SECONDS.fullmatch(text):
+        raise ValueError("not a number of seconds")
+    seconds = float(text)
+    if not math.isfinite(seconds) or not 0 <= seconds <= rec.POSITION_MAX_S:
+        raise ValueError(f"not between 0 and {rec.POSITION_MAX_S} seconds")
+    return seconds
+
+
+def _last_played(text: str, now: datetime) -> datetime | None:
+    """`2019-05-04 21:13:00` or `2019-05-04` (Kodi), an ISO 8601 time with a zone too; a time
+    without a zone is taken as UTC. Kodi's "never" (empty, 0000-00-00, the epoch) is None."""
+    if text.startswith("0000-00-00"):
+        return None
+    if len(text) > 40 or not _DATE_START.match(text):
+        raise ValueError("not a date")
+    try:
+        moment = datetime.fromisoformat(text)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # a zone that moves the first or last representable day out of range
+        raise ValueError("out of range") from None
+    if moment < _NEVER_BEFORE:
+        return None
+    if moment > now + rec.MAX_UTC_OFFSET:  # later than now in every zone: not yet happened
+        raise ValueError("in the future")
+    return moment
+
+
+def _number(element: Element | None) -> int | None:
+    """A season or episode number, None unless it is a plain one."""
+    text = _text(element)
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > 6:
+        return None
+    number = int(text)
+    return number if number <= 100_000 else None
 
 
 def _reason(exc: Exception) -> str:
@@ -276,3 +447,16 @@ class NfoReader:
 
     async def episodes(self, path: Path) -> list[rec.EpisodeRecord]:
         return await self._parsed(path, parse_episodes)
+
+    async def movie_contents(self, path: Path) -> NfoContents[rec.MovieRecord]:
+        """A movie NFO's metadata and the viewing history in it."""
+        return await self._parsed(
+            path, lambda data, source: parse_contents(data, source, "movie", build_movie)
+        )
+
+    async def episode_contents(self, path: Path) -> NfoContents[list[rec.EpisodeRecord]]:
+        """An episode NFO's records (several in a multi-episode file) and their history."""
+        return await self._parsed(
+            path,
+            lambda data, source: parse_contents(data, source, "episodedetails", build_episodes),
+        )

@@ -56,6 +56,8 @@ class StoredState:
     last_played_at: datetime | None
     favourite: bool
     rating: float | None
+    #: When reelhouse last wrote any of it.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,4 +516,5 @@ def _stored(state: WatchState) -> StoredState:
         state.last_played_at,
         state.favourite,
         state.rating,
+        state.updated_at,
     )

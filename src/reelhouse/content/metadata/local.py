@@ -45,10 +45,11 @@ async def read_local(read: Callable[[Path], Awaitable[T]], path: Path | None) ->
         return None
 
 
-def episode_nfo_paths(videos: Sequence[str]) -> list[Path]:
-    """The `<episode stem>.nfo` files that exist beside these videos (one thread hop for all)."""
-    return [
-        path
-        for path in (Path(os.path.splitext(video)[0] + ".nfo") for video in videos)
+def episode_nfo_paths(videos: Sequence[str]) -> dict[str, Path]:
+    """The `<episode stem>.nfo` file beside each of these videos that has one (one thread hop
+    for all), by video."""
+    return {
+        video: path
+        for video, path in ((v, Path(os.path.splitext(v)[0] + ".nfo")) for v in videos)
         if path.is_file()
-    ]
+    }

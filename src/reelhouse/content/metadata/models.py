@@ -6,14 +6,29 @@ dates, ratings are on a 0-10 scale; anything out of range is a validation error,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from reelhouse.kinds import ItemKind
 
 INT64_MAX = 2**63 - 1
+#: The most plays a watch state counts (`watch_states.play_count` is a 32-bit INTEGER).
+PLAY_COUNT_MAX = 2**31 - 1
+#: The latest resume point in seconds (`watch_states.position_ms` is a 64-bit BIGINT).
+POSITION_MAX_S = INT64_MAX // 1000
+#: No time zone is further ahead of UTC than this (nor further behind than 12 hours): a
+#: wall-clock time in an unnamed zone, such as Kodi's `<lastplayed>`, is this uncertain.
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 def _empty_to_none(value: Any) -> Any:
@@ -162,3 +177,43 @@ class CollectionRecord(Record):
     overview: str | None = None
     parts: tuple[Candidate, ...] = ()
     artwork: tuple[Artwork, ...] = ()
+
+
+class LocalWatch(Record):
+    """Viewing history a local file holds for one item: Kodi's `<playcount>`, `<lastplayed>`
+    and `<resume>`, tinyMediaManager's `<watched>`. `None` means the file does not say (or
+    said something malformed, which the parser logged and left out)."""
+
+    play_count: int | None = Field(None, ge=0, le=PLAY_COUNT_MAX)
+    watched: bool | None = None
+    #: When it was last played (UTC; Kodi writes a wall-clock time without a zone).
+    last_played: AwareDatetime | None = None
+    position_s: float | None = Field(None, ge=0, le=POSITION_MAX_S, allow_inf_nan=False)
+    total_s: float | None = Field(None, ge=0, le=POSITION_MAX_S, allow_inf_nan=False)
+    #: The episode it is of, as the NFO numbers it (a file holding several episodes).
+    season_number: int | None = Field(None, ge=0, le=100_000)
+    episode_number: int | None = Field(None, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _position_within_total(self) -> LocalWatch:
+        if self.position_s is not None and self.total_s and self.position_s > self.total_s:
+            raise ValueError("the resume position is past the total")
+        return self
+
+    @property
+    def played(self) -> bool:
+        return (self.play_count or 0) > 0 or self.watched is True
+
+    @property
+    def position_ms(self) -> int | None:
+        """The resume point; Kodi writes a position of 0 for none."""
+        if self.position_s is None:
+            return None
+        return round(self.position_s * 1000) or None
+
+    @property
+    def says_anything(self) -> bool:
+        """Whether it says whether the item was played, or where to resume it."""
+        return (
+            self.play_count is not None or self.watched is not None or self.position_ms is not None
+        )

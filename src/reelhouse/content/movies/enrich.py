@@ -7,7 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import ItemRef
 from reelhouse.content.catalogue.records import RecordWriter, find_by_ids
-from reelhouse.content.enrichment import Fetched, FileLink, Stored, Unit, by_ids_or_title
+from reelhouse.content.enrichment import (
+    Fetched,
+    FileLink,
+    FileWatch,
+    ItemWatch,
+    Stored,
+    Unit,
+    by_ids_or_title,
+)
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.content.metadata.local import find_nfo, nfo_candidates, read_local
@@ -30,14 +38,18 @@ class MovieEnrichment:
 
     async def fetch(self, unit: Unit, *, refresh: bool = False) -> Fetched:
         first = unit.files[0].path if unit.files else None
-        local = await read_local(
-            self.nfo.movie, await find_nfo(nfo_candidates(unit.folder, first, "movie.nfo"))
+        contents = await read_local(
+            self.nfo.movie_contents,
+            await find_nfo(nfo_candidates(unit.folder, first, "movie.nfo")),
         )
+        local = contents.record if contents else None
+        # A movie NFO is of the movie, whichever of its files it is beside.
+        watch = tuple(FileWatch(None, w) for w in contents.watch[:1]) if contents else ()
         query = MatchQuery(unit.title, ItemKind.MOVIE, unit.year)
         result = await by_ids_or_title(
             lambda ids: self.enricher.movie(query, ids=ids, nfo=local, refresh=refresh), unit.ids
         )
-        return Fetched(result, local)
+        return Fetched(result, local, watch=watch)
 
     async def store(
         self, session: AsyncSession, movie: Movie, unit: Unit, fetched: Fetched
@@ -62,6 +74,7 @@ class MovieEnrichment:
                     await movies.save()
                     stored.items.append(ItemRef.of(collection))
         stored.links = [FileLink(movie.id, file.id, file.identity.part) for file in unit.files]
+        stored.watch = [ItemWatch(movie.id, found.watch) for found in fetched.watch]
         stored.items.append(ItemRef.of(movie))
         return stored
 

@@ -20,6 +20,8 @@ from reelhouse.content.catalogue.records import RecordWriter
 from reelhouse.content.enrichment import (
     Fetched,
     FileLink,
+    FileWatch,
+    ItemWatch,
     Stored,
     Unit,
     UnlinkedFile,
@@ -28,7 +30,7 @@ from reelhouse.content.enrichment import (
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.content.metadata.local import episode_nfo_paths, find_nfo, nfo_candidates, read_local
-from reelhouse.content.metadata.models import EpisodeRecord, SeasonRecord
+from reelhouse.content.metadata.models import EpisodeRecord, LocalWatch, SeasonRecord
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
 from reelhouse.kinds import ItemKind
@@ -44,7 +46,7 @@ class SeriesEnrichment:
         local = await read_local(
             self.nfo.series, await find_nfo(nfo_candidates(unit.folder, None, "tvshow.nfo"))
         )
-        local_seasons = await self._local_seasons([f.path for f in unit.files])
+        local_seasons, watch = await self._local_episodes(unit.files)
         query = MatchQuery(unit.title, ItemKind.SERIES, unit.year)
         result = await by_ids_or_title(
             lambda ids: self.enricher.series(
@@ -52,15 +54,25 @@ class SeriesEnrichment:
             ),
             unit.ids,
         )
-        return Fetched(result, local, local_seasons)
+        return Fetched(result, local, local_seasons, watch)
 
-    async def _local_seasons(self, videos: Sequence[str]) -> tuple[SeasonRecord, ...]:
-        """Episode NFO files beside the videos, as seasons ranked where "nfo" is."""
+    async def _local_episodes(
+        self, files: Sequence[UnlinkedFile]
+    ) -> tuple[tuple[SeasonRecord, ...], tuple[FileWatch, ...]]:
+        """Episode NFO files beside the videos, as seasons ranked where "nfo" is, and the
+        viewing history in each, by the file it is beside."""
         by_season: dict[int, dict[int, EpisodeRecord]] = {}
-        for path in await asyncio.to_thread(episode_nfo_paths, videos):
-            for episode in await read_local(self.nfo.episodes, path) or []:
+        watch: list[FileWatch] = []
+        paths = await asyncio.to_thread(episode_nfo_paths, [f.path for f in files])
+        for file in files:
+            path = paths.get(file.path)
+            contents = await read_local(self.nfo.episode_contents, path) if path else None
+            if contents is None:
+                continue
+            for episode in contents.record or []:
                 by_season.setdefault(episode.season_number, {})[episode.episode_number] = episode
-        return tuple(
+            watch += (FileWatch(file.id, found) for found in contents.watch)
+        seasons = tuple(
             SeasonRecord(
                 season_number=number,
                 episodes=tuple(episodes[n] for n in sorted(episodes)),
@@ -68,6 +80,7 @@ class SeriesEnrichment:
             )
             for number, episodes in sorted(by_season.items())
         )
+        return seasons, tuple(watch)
 
     async def store(
         self, session: AsyncSession, series: Series, unit: Unit, fetched: Fetched
@@ -94,13 +107,34 @@ class SeriesEnrichment:
                         episode.absolute_number = number
         stored.people = writer.credited
         await tree.episodes_repo.save()
+        watch_of: dict[int | None, list[LocalWatch]] = {}
+        for found in fetched.watch:
+            watch_of.setdefault(found.file_id, []).append(found.watch)
         for file in unit.files:
+            held: dict[tuple[int, int], int] = {}
             for season_number, number in tree.numbers_of(file):
                 episode = await tree.episode(season_number, number, file.identity.episode_title)
                 stored.links.append(FileLink(episode.id, file.id, file.identity.part))
+                held[(season_number, number)] = episode.id
+            stored.watch += _watched(held, watch_of.get(file.id, ()))
         stored.items += [ItemRef.of(series), *(ItemRef.of(s) for s in tree.touched_seasons)]
         stored.items += [ItemRef.of(e) for e in tree.touched_episodes]
         return stored
+
+
+def _watched(held: dict[tuple[int, int], int], found: Sequence[LocalWatch]) -> list[ItemWatch]:
+    """The episodes a file holds, with the viewing history of its NFO: an `<episodedetails>`
+    is of the episode it numbers (a multi-episode file has one for each); the only one of a
+    file that numbers none of its episodes (or none at all) is of every episode it holds."""
+    matched = []
+    for watch in found:
+        season, number = watch.season_number, watch.episode_number
+        episode_id = None if season is None or number is None else held.get((season, number))
+        if episode_id is not None:
+            matched.append(ItemWatch(episode_id, watch))
+        elif len(found) == 1:
+            matched += (ItemWatch(episode, watch) for episode in held.values())
+    return matched
 
 
 class _Tree:
