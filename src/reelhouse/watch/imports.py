@@ -29,7 +29,7 @@ from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.logging import get_logger
 from reelhouse.users.repository import UserRepository
 from reelhouse.watch.repository import StateWrite, StoredState, WatchRepository
-from reelhouse.watch.service import watch_user_tag
+from reelhouse.watch.tags import watch_user_tag
 
 log = get_logger(__name__)
 
