@@ -134,25 +134,58 @@ class WatchRepository:
         """The stored states of these `(user, item)` pairs (a batch of progress reports)."""
         found: dict[tuple[int, int], StoredState] = {}
         for chunk in chunked(sorted(keys), BULK_CHUNK):
+            # Columns, not entities: a batch reads up to a thousand rows it never changes.
             rows = await self.session.execute(
-                select(WatchState).where(
-                    tuple_(WatchState.user_id, WatchState.item_id).in_(list(chunk))
-                )
+                select(
+                    WatchState.user_id,
+                    WatchState.item_id,
+                    WatchState.position_ms,
+                    WatchState.position_at,
+                    WatchState.played,
+                    WatchState.play_count,
+                    WatchState.last_played_at,
+                    WatchState.favourite,
+                    WatchState.rating,
+                ).where(tuple_(WatchState.user_id, WatchState.item_id).in_(list(chunk)))
             )
-            for (state,) in rows:
-                found[(state.user_id, state.item_id)] = _stored(state)
+            for row in rows:
+                found[(row.user_id, row.item_id)] = StoredState(
+                    row.position_ms,
+                    row.position_at,
+                    row.played,
+                    row.play_count,
+                    row.last_played_at,
+                    row.favourite,
+                    row.rating,
+                )
         return found
 
     async def write_states(self, writes: Sequence[StateWrite]) -> None:
         """Each write's position and played state over the stored one (favourite and rating
-        kept), in one statement per chunk."""
+        kept): one statement, executed for every write of a chunk."""
         if not writes:
             return
-        table = WatchState.__table__
+        insert = upsert(self.session, WatchState.__table__)  # type: ignore[arg-type]
+        excluded = insert.excluded
+        # One statement, compiled once and executed for many rows (a multi-row VALUES would be
+        # compiled anew for every batch, which costs more than the database's work).
+        statement = insert.values(favourite=False, updated_at=func.now()).on_conflict_do_update(
+            index_elements=["user_id", "item_id"],
+            set_={
+                name: excluded[name]
+                for name in (
+                    "position_ms",
+                    "position_at",
+                    "played",
+                    "play_count",
+                    "last_played_at",
+                    "updated_at",
+                )
+            },
+        )
         for chunk in chunked(list(writes), BULK_CHUNK):
-            insert = upsert(self.session, table)  # type: ignore[arg-type]
-            excluded = insert.excluded
-            statement = insert.values(
+            await self.session.execute(
+                statement,
                 [
                     {
                         "user_id": w.user_id,
@@ -162,26 +195,10 @@ class WatchRepository:
                         "played": w.played,
                         "play_count": w.play_count,
                         "last_played_at": w.last_played_at,
-                        "favourite": False,
-                        "updated_at": func.now(),
                     }
                     for w in chunk
-                ]
-            ).on_conflict_do_update(
-                index_elements=["user_id", "item_id"],
-                set_={
-                    name: excluded[name]
-                    for name in (
-                        "position_ms",
-                        "position_at",
-                        "played",
-                        "play_count",
-                        "last_played_at",
-                        "updated_at",
-                    )
-                },
+                ],
             )
-            await self.session.execute(statement)
 
     async def record_played(self, user_id_items: Sequence[tuple[int, int]], at: datetime) -> None:
         """History: these `(user, item)` were finished at `at`."""
