@@ -7,11 +7,22 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from reelhouse.content.catalogue.models import Item
 from reelhouse.infra.db.base import Base, IdMixin
 from reelhouse.infra.db.types import utcnow
 
 IN_PROGRESS = text("position_ms IS NOT NULL")
 FAVOURITE = text("favourite")
+
+#: Next Up walks each series' episodes in aired order from the one played last, and stops at the
+#: first unplayed one with a file: the episodes in that order (the id breaks ties, as there).
+NEXT_UP_INDEX = Index(
+    "ix_items_series_aired",
+    Item.series_id,
+    Item.parent_index_number,
+    Item.index_number,
+    Item.id,
+)
 
 
 class WatchState(Base):

@@ -9,7 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    and_,
+    JSON,
+    BigInteger,
+    Integer,
+    Subquery,
+    bindparam,
     case,
     exists,
     func,
@@ -18,6 +22,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy import column as typed_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -158,25 +163,58 @@ class WatchRepository:
         """The stored states of these `(user, item)` pairs (a batch of progress reports)."""
         found: dict[tuple[int, int], StoredState] = {}
         for chunk in chunked(sorted(keys), BULK_CHUNK):
+            # Columns, not entities: a batch reads up to a thousand rows it never changes.
             rows = await self.session.execute(
-                select(WatchState).where(
-                    tuple_(WatchState.user_id, WatchState.item_id).in_(list(chunk))
-                )
+                select(
+                    WatchState.user_id,
+                    WatchState.item_id,
+                    WatchState.position_ms,
+                    WatchState.position_at,
+                    WatchState.played,
+                    WatchState.play_count,
+                    WatchState.last_played_at,
+                    WatchState.favourite,
+                    WatchState.rating,
+                ).where(tuple_(WatchState.user_id, WatchState.item_id).in_(list(chunk)))
             )
-            for (state,) in rows:
-                found[(state.user_id, state.item_id)] = _stored(state)
+            for row in rows:
+                found[(row.user_id, row.item_id)] = StoredState(
+                    row.position_ms,
+                    row.position_at,
+                    row.played,
+                    row.play_count,
+                    row.last_played_at,
+                    row.favourite,
+                    row.rating,
+                )
         return found
 
     async def write_states(self, writes: Sequence[StateWrite]) -> None:
         """Each write's position and played state over the stored one (favourite and rating
-        kept), in one statement per chunk."""
+        kept): one statement, executed for every write of a chunk."""
         if not writes:
             return
-        table = WatchState.__table__
+        insert = upsert(self.session, WatchState.__table__)  # type: ignore[arg-type]
+        excluded = insert.excluded
+        # One statement, compiled once and executed for many rows (a multi-row VALUES would be
+        # compiled anew for every batch, which costs more than the database's work).
+        statement = insert.values(favourite=False, updated_at=func.now()).on_conflict_do_update(
+            index_elements=["user_id", "item_id"],
+            set_={
+                name: excluded[name]
+                for name in (
+                    "position_ms",
+                    "position_at",
+                    "played",
+                    "play_count",
+                    "last_played_at",
+                    "updated_at",
+                )
+            },
+        )
         for chunk in chunked(list(writes), BULK_CHUNK):
-            insert = upsert(self.session, table)  # type: ignore[arg-type]
-            excluded = insert.excluded
-            statement = insert.values(
+            await self.session.execute(
+                statement,
                 [
                     {
                         "user_id": w.user_id,
@@ -186,26 +224,10 @@ class WatchRepository:
                         "played": w.played,
                         "play_count": w.play_count,
                         "last_played_at": w.last_played_at,
-                        "favourite": False,
-                        "updated_at": func.now(),
                     }
                     for w in chunk
-                ]
-            ).on_conflict_do_update(
-                index_elements=["user_id", "item_id"],
-                set_={
-                    name: excluded[name]
-                    for name in (
-                        "position_ms",
-                        "position_at",
-                        "played",
-                        "play_count",
-                        "last_played_at",
-                        "updated_at",
-                    )
-                },
+                ],
             )
-            await self.session.execute(statement)
 
     async def record_played(self, user_id_items: Sequence[tuple[int, int]], at: datetime) -> None:
         """History: these `(user, item)` were finished at `at`."""
@@ -397,53 +419,74 @@ class WatchRepository:
         specials: bool,
     ) -> dict[int, Item]:
         """For each `(series, season, number)`: the first live episode after it in aired
-        order that the user has not played and that has a present file."""
+        order that the user has not played and that has a present file.
+
+        One statement for all of them: the positions are one JSON parameter read as rows (so
+        the statement is compiled once, whatever their number), and each series' episode is a
+        subquery that walks `ix_items_series_aired` from the position and stops at the first
+        that qualifies."""
         if not after:
             return {}
+        positions = self._positions(after)
         episode = aliased(Item)
         played = exists().where(
             WatchState.user_id == user_id,
             WatchState.item_id == episode.id,
             WatchState.played.is_(True),
         )
+        first = (
+            select(episode.id)
+            .where(
+                episode.series_id == positions.c.series_id,
+                episode.kind == ItemKind.EPISODE,
+                episode.deleted_at.is_(None),
+                episode.index_number.is_not(None),
+                _season_wanted(episode.parent_index_number, specials),
+                tuple_(func.coalesce(episode.parent_index_number, 0), episode.index_number)
+                > tuple_(positions.c.season, positions.c.number),
+                ~played,
+                _present_main_file(episode.id),
+            )
+            .order_by(episode.parent_index_number, episode.index_number, episode.id)
+            .limit(1)
+            .correlate(positions)
+            .scalar_subquery()
+        )
+        chosen = select(first.label("id")).select_from(positions).subquery()
+        query = select(Item).join(chosen, chosen.c.id == Item.id)
+        if visible is not None:
+            query = query.where(Item.library_id.in_(sorted(visible)))
         found: dict[int, Item] = {}
-        for chunk in chunked(list(after), BULK_CHUNK // 10):
-            position = tuple_(func.coalesce(episode.parent_index_number, 0), episode.index_number)
-            later = or_(
-                *(
-                    and_(episode.series_id == series, position > tuple_(season, number))
-                    for series, season, number in chunk
-                )
-            )
-            ranked = (
-                select(
-                    episode.id,
-                    episode.series_id,
-                    func.row_number()
-                    .over(
-                        partition_by=episode.series_id,
-                        order_by=(episode.parent_index_number, episode.index_number, episode.id),
-                    )
-                    .label("rank"),
-                )
-                .where(
-                    later,
-                    episode.kind == ItemKind.EPISODE,
-                    episode.deleted_at.is_(None),
-                    episode.index_number.is_not(None),
-                    _season_wanted(episode.parent_index_number, specials),
-                    ~played,
-                    _present_main_file(episode.id),
-                )
-                .subquery()
-            )
-            query = select(Item).join(ranked, ranked.c.id == Item.id).where(ranked.c.rank == 1)
-            if visible is not None:
-                query = query.where(Item.library_id.in_(sorted(visible)))
-            for item in (await self.session.scalars(query)).all():
-                if item.series_id is not None:
-                    found[item.series_id] = item
+        for item in (await self.session.scalars(query)).all():
+            if item.series_id is not None:
+                found[item.series_id] = item
         return found
+
+    def _positions(self, after: Sequence[tuple[int, int, int]]) -> Subquery:
+        """`(series_id, season, number)` rows from one JSON parameter."""
+        data = bindparam(
+            "positions",
+            [{"series_id": s, "season": season, "number": n} for s, season, n in after],
+            type_=JSON,
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = (
+                func.json_to_recordset(data)
+                .table_valued(
+                    typed_column("series_id", BigInteger),
+                    typed_column("season", Integer),
+                    typed_column("number", Integer),
+                )
+                .render_derived(with_types=True)
+            )
+            return select(rows.c.series_id, rows.c.season, rows.c.number).subquery("positions")
+        entries = func.json_each(data).table_valued("value")
+        return select(
+            *(
+                func.json_extract(entries.c.value, f"$.{name}").label(name)
+                for name in ("series_id", "season", "number")
+            )
+        ).subquery("positions")
 
     async def unplayed_counts(self, user_id: int, parent_ids: Collection[int]) -> dict[int, int]:
         """For each season or series: how many of its live episodes the user has not played

@@ -80,9 +80,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_watch_history")),
     )
     op.create_index("ix_watch_history_user_id_id", "watch_history", ["user_id", "id"])
+    # Next Up: each series' episodes in aired order.
+    op.create_index(
+        "ix_items_series_aired", "items", ["series_id", "parent_index_number", "index_number", "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_series_aired", "items")
     op.drop_index("ix_watch_history_user_id_id", "watch_history")
     op.drop_table("watch_history")
     for name in (
