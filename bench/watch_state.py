@@ -16,6 +16,8 @@ Reads go through `WatchService` in-process (the layer the targets are about), as
 granted both libraries, limit 20. Cold: the call right after `cache.clear_l1()`, with no Redis
 configured, so the service finds nothing cached (the database's own buffers stay warm: this is
 a cold application cache, not a cold disk). Warm: the same calls again, answered from the L1.
+The garbage collector's full collections during the cold calls are counted beside them: each
+pauses the call it lands in.
 
 Writes: `--players` players (one per user, each in a movie of its own) call `report_progress` in
 a loop as fast as it returns, for `--write-duration` s; then, for each of `--rhythm-players`,
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -346,6 +349,35 @@ def summary(samples_ms: list[float]) -> dict[str, Any]:
 Call = Callable[[int], Awaitable[tuple[Any, ...]]]
 
 
+class FullCollections:
+    """The garbage collector's full (generation 2) collections while it is registered: they
+    pause the process, and land in whichever call allocates past the threshold."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ms = 0.0
+        self._began: float | None = None
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif self._began is not None:
+            self.count += 1
+            self.ms += (time.perf_counter() - self._began) * 1000
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)
+
+    def summary(self) -> dict[str, Any]:
+        return {"collections": self.count, "ms": round(self.ms, 1)}
+
+
 async def timed(
     cache: Cache, call: Call, users: Sequence[int], *, cold: bool
 ) -> tuple[list[float], int]:
@@ -382,12 +414,13 @@ async def bench_reads(
         # once per process, which is no part of a cold read.
         await timed(cache, call, [u for u in seeded.users if u not in typical][-1:], cold=True)
         for who, users in (("heavy", [HEAVY_USER] * args.cold_repeats), ("typical", typical)):
-            cold, returned = await timed(cache, call, users, cold=True)
+            with FullCollections() as collections:
+                cold, returned = await timed(cache, call, users, cold=True)
             await timed(cache, call, users, cold=False)  # every one cached
             repeat = max(1, args.warm_calls // len(users))
             warm, _ = await timed(cache, call, users * repeat, cold=False)
             results[f"{name}_{who}"] = {
-                "cold": summary(cold),
+                "cold": {**summary(cold), "full_gc_during": collections.summary()},
                 "warm": summary(warm),
                 "mean_items_returned": round(returned / len(users), 1),
             }
