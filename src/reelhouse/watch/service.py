@@ -58,6 +58,7 @@ class WatchService:
         self._counts: CacheNamespace[dict[int, int]] = cache.namespace(
             WATCH_NAMESPACE, dict[int, int]
         )
+        self._facts: CacheNamespace[ItemFacts] = cache.namespace(WATCH_NAMESPACE, ItemFacts)
         self._ids: CacheNamespace[tuple[int, ...]] = cache.namespace(
             WATCH_NAMESPACE, tuple[int, ...]
         )
@@ -209,8 +210,14 @@ class WatchService:
         await self.cache.invalidate(tags=[watch_user_tag(u) for u in sorted(user_ids)])
 
     async def _item(self, item_id: int, visible: frozenset[int] | None) -> ItemFacts:
-        async with self.database.read() as session:
-            facts = (await WatchRepository(session).item_facts([item_id])).get(item_id)
+        """The item a write is about, if the caller may see it: cached under the item's tag
+        (every progress report looks it up; its runtime changes only with the item)."""
+
+        async def load() -> ItemFacts | None:
+            async with self.database.read() as session:
+                return (await WatchRepository(session).item_facts([item_id])).get(item_id)
+
+        facts = await self._facts.get_or_load(f"facts:{item_id}", load, tags=[item_tag(item_id)])
         if facts is None or not can_see(facts.library_id, visible):
             raise NotFoundError(f"item {item_id} does not exist")
         return facts
