@@ -127,12 +127,13 @@ class Database:
 
     @contextmanager
     def _busy(self) -> Iterator[None]:
-        """Every pooled connection stayed in use for `database.pool_timeout_s`, or SQLite's
-        write lock for its busy timeout: the database is saturated, not broken, and is worth
-        asking again in `database.busy_retry_after_s`."""
+        """Every pooled connection stayed in use for `database.pool_timeout_s`, a new
+        connection was not made within its timeout (asyncpg's `TimeoutError`), or SQLite's
+        write lock stayed taken for its busy timeout: the database is saturated, not broken,
+        and is worth asking again in `database.busy_retry_after_s`."""
         try:
             yield
-        except (PoolTimeoutError, OperationalError) as exc:
+        except (PoolTimeoutError, OperationalError, TimeoutError) as exc:
             if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
                 raise
             log.warning("database saturated", error=type(exc).__name__)
