@@ -47,7 +47,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -436,16 +436,18 @@ class CountedCommit(GroupCommit[tuple[int, int], ProgressReport]):
 
     def __init__(
         self,
-        write: Callable[[list[ProgressReport]], Awaitable[None]],
+        write: Callable[[list[ProgressReport]], Awaitable[Mapping[tuple[int, int], Exception]]],
         settings: WatchSettings,
         *,
         batched: bool,
     ) -> None:
         self.batches: list[int] = []
 
-        async def counted(reports: list[ProgressReport]) -> None:
+        async def counted(
+            reports: list[ProgressReport],
+        ) -> Mapping[tuple[int, int], Exception]:
             self.batches.append(len(reports))
-            await write(reports)
+            return await write(reports)
 
         super().__init__(
             counted,
@@ -458,7 +460,9 @@ class CountedCommit(GroupCommit[tuple[int, int], ProgressReport]):
         if self.batched:
             await super().submit(key, value)
         else:
-            await self._write([value])
+            refused = await self._write([value])
+            if key in refused:
+                raise refused[key]
 
 
 @dataclass

@@ -4,6 +4,7 @@ latest per key, every caller answered once its batch is written (or told why not
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -11,15 +12,18 @@ from reelhouse.watch.batching import GroupCommit
 
 
 class Writer:
+    """Writes batches of numbers; refuses the negative ones."""
+
     def __init__(self, fail: bool = False) -> None:
         self.batches: list[list[int]] = []
         self.fail = fail
 
-    async def __call__(self, batch: list[int]) -> None:
+    async def __call__(self, batch: list[int]) -> dict[Any, Exception]:
         await asyncio.sleep(0)
         if self.fail:
             raise RuntimeError("disk full")
-        self.batches.append(sorted(batch))
+        self.batches.append(sorted(n for n in batch if n >= 0))
+        return {n: ValueError(f"{n} is negative") for n in batch if n < 0}
 
 
 async def test_reports_within_the_window_are_one_batch_the_latest_per_key() -> None:
@@ -44,6 +48,17 @@ async def test_every_caller_of_a_failed_batch_gets_its_error() -> None:
         *(commit.submit(n, n) for n in range(3)), return_exceptions=True
     )
     assert [str(o) for o in outcomes] == ["disk full"] * 3
+
+
+async def test_a_refused_report_fails_its_caller_alone() -> None:
+    writer = Writer()
+    commit: GroupCommit[int, int] = GroupCommit(writer, window_s=0.05, max_batch=10)
+    outcomes = await asyncio.gather(
+        commit.submit(1, 1), commit.submit(-2, -2), return_exceptions=True
+    )
+    assert outcomes[0] is None
+    assert str(outcomes[1]) == "-2 is negative"
+    assert writer.batches == [[1]]
 
 
 async def test_a_caller_that_goes_away_loses_nothing_and_drain_waits_for_it() -> None:

@@ -45,6 +45,8 @@ class ProgressReport:
     item_id: int
     position_ms: int
     stopped: bool
+    #: The libraries the reporting caller may see (None: all).
+    visible: frozenset[int] | None
 
 
 class WatchService:
@@ -85,13 +87,10 @@ class WatchService:
     ) -> None:
         """A player's position in a movie or episode. While playing, a position too early to
         resume from leaves the stored resume point alone (a player starts at 0, then seeks);
-        stopped there, it clears it. Returns once the report is stored."""
-        facts = await self._item(item_id, visible)
-        if facts.kind not in PLAYABLE_KINDS:
-            raise InvalidInputError(
-                f"a {facts.kind} holds no position: report its episodes", field="item_id"
-            )
-        report = ProgressReport(user_id, item_id, round(position_s * 1000), stopped)
+        stopped there, it clears it. Returns once the report is stored; the item is checked
+        in its batch (`NotFoundError` for one the caller may not see, `InvalidInputError` for
+        a season or series), so that a report costs no read of its own."""
+        report = ProgressReport(user_id, item_id, round(position_s * 1000), stopped, visible)
         await self._progress.submit((user_id, item_id), report)
 
     async def set_played(
@@ -131,10 +130,14 @@ class WatchService:
             await WatchRepository(session).set_flag(user_id, item_id, rating=rating)
         await self._changed([user_id])
 
-    async def _write_progress(self, reports: list[ProgressReport]) -> None:
-        """One transaction for a batch of reports: the rules applied to each against its
-        item's runtime and its stored state."""
+    async def _write_progress(
+        self, reports: list[ProgressReport]
+    ) -> dict[tuple[int, int], Exception]:
+        """One transaction for a batch of reports: each checked against its item and the
+        rules applied to it with the item's runtime and its stored state; the refused ones'
+        errors by key."""
         now = utcnow()
+        refused: dict[tuple[int, int], Exception] = {}
         async with self.database.transaction() as session:
             repo = WatchRepository(session)
             facts = await repo.item_facts({r.item_id for r in reports})
@@ -142,10 +145,16 @@ class WatchService:
             writes: list[StateWrite] = []
             finished: list[tuple[int, int]] = []
             for report in reports:
-                item = facts.get(report.item_id)
-                if item is None:  # removed since it was reported
-                    continue
                 key = (report.user_id, report.item_id)
+                item = facts.get(report.item_id)
+                if item is None or not can_see(item.library_id, report.visible):
+                    refused[key] = NotFoundError(f"item {report.item_id} does not exist")
+                    continue
+                if item.kind not in PLAYABLE_KINDS:
+                    refused[key] = InvalidInputError(
+                        f"a {item.kind} holds no position: report its episodes", field="item_id"
+                    )
+                    continue
                 outcome = self._progressed(report, item, stored.get(key), now)
                 if outcome is not None:
                     writes.append(outcome[0])
@@ -159,6 +168,7 @@ class WatchService:
             await repo.write_states(list(by_key.values()))
             await repo.record_played(finished, now)
         await self._changed({r.user_id for r in reports})
+        return refused
 
     @staticmethod
     async def _finished_with_them(
