@@ -10,13 +10,14 @@ item whose file was deleted leaves Continue Watching.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reelhouse.config import WatchSettings
 from reelhouse.content.catalogue.invalidation import LIBRARY_GRANTS_TAG, item_tag
 from reelhouse.content.reads.items import can_see
+from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database
@@ -249,14 +250,13 @@ class WatchService:
     ) -> tuple[WatchedItem, ...]:
         """Items in progress with a present file, most recently watched first."""
 
-        async def load() -> tuple[WatchedItem, ...]:
+        async def load() -> tuple[tuple[WatchedItem, ...], list[str]]:
             async with self.database.read() as session:
                 repo = WatchRepository(session)
                 found = await repo.in_progress(user_id, visible, limit)
                 facts = await repo.item_facts([item.id for item, _ in found])
-            return tuple(
-                WatchedItem.of(item, state, _runtime(facts, item.id)) for item, state in found
-            )
+            watched = (WatchedItem.of(i, state, _runtime(facts, i.id)) for i, state in found)
+            return tuple(watched), []
 
         return await self._cached_list("continue", user_id, visible, limit, load)
 
@@ -265,46 +265,45 @@ class WatchService:
     ) -> tuple[WatchedItem, ...]:
         """For each series watched lately, the first unplayed episode after the one watched
         last (aired order), the series watched most recently first."""
-        key = _key("next", user_id, visible, limit)
-        cached = await self._lists.get(key)
-        if isinstance(cached, tuple):
-            return cached
         since = utcnow() - timedelta(days=self.settings.next_up_max_age_days)
         specials = self.settings.next_up_specials
-        async with self.database.read() as session:
-            repo = WatchRepository(session)
-            watched = await repo.watched_series(user_id, since=since, specials=specials)
-            following = await repo.next_episodes(
-                user_id, [(s, season, number) for s, season, number, _ in watched], visible,
-                specials=specials,
-            )  # fmt: skip
-            chosen = [following[s] for s, *_ in watched if s in following][:limit]
-            states = await repo.states(user_id, [e.id for e in chosen])
-            facts = await repo.item_facts([e.id for e in chosen])
-        found = tuple(WatchedItem.of(e, states.get(e.id), _runtime(facts, e.id)) for e in chosen)
-        tags = [watch_user_tag(user_id), LIBRARY_GRANTS_TAG]
-        tags += [item_tag(series) for series, *_ in watched]
-        tags += [item_tag(e.id) for e in chosen]
-        await self._lists.set(key, found, tags=tags)
-        return found
+
+        async def load() -> tuple[tuple[WatchedItem, ...], list[str]]:
+            async with self.database.read() as session:
+                repo = WatchRepository(session)
+                watched = await repo.watched_series(user_id, since=since, specials=specials)
+                following = await repo.next_episodes(
+                    user_id, [(s, season, number) for s, season, number, _ in watched], visible,
+                    specials=specials,
+                )  # fmt: skip
+                chosen = [following[s] for s, *_ in watched if s in following][:limit]
+                states = await repo.states(user_id, [e.id for e in chosen])
+                facts = await repo.item_facts([e.id for e in chosen])
+            found = tuple(
+                WatchedItem.of(e, states.get(e.id), _runtime(facts, e.id)) for e in chosen
+            )
+            # Every series looked into: a new episode of a finished one brings it back.
+            return found, [item_tag(series) for series, *_ in watched]
+
+        return await self._cached_list("next", user_id, visible, limit, load)
 
     async def recently_watched(
         self, user_id: int, visible: frozenset[int] | None, limit: int
     ) -> tuple[WatchedItem, ...]:
-        async def load() -> tuple[WatchedItem, ...]:
+        async def load() -> tuple[tuple[WatchedItem, ...], list[str]]:
             async with self.database.read() as session:
                 found = await WatchRepository(session).recently_played(user_id, visible, limit)
-            return tuple(WatchedItem.of(item, state) for item, state in found)
+            return tuple(WatchedItem.of(item, state) for item, state in found), []
 
         return await self._cached_list("recent", user_id, visible, limit, load)
 
     async def favourites(
         self, user_id: int, visible: frozenset[int] | None, limit: int
     ) -> tuple[WatchedItem, ...]:
-        async def load() -> tuple[WatchedItem, ...]:
+        async def load() -> tuple[tuple[WatchedItem, ...], list[str]]:
             async with self.database.read() as session:
                 found = await WatchRepository(session).favourites(user_id, visible, limit)
-            return tuple(WatchedItem.of(item, state) for item, state in found)
+            return tuple(WatchedItem.of(item, state) for item, state in found), []
 
         return await self._cached_list("favourites", user_id, visible, limit, load)
 
@@ -314,8 +313,7 @@ class WatchService:
         ids = sorted(set(parent_ids))
         if not ids:
             return {}
-        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-        key = f"unplayed:{user_id}:{digest}"
+        key = _ids_key("unplayed", user_id, ids)
         cached = await self._counts.get(key)
         if isinstance(cached, dict):
             return cached
@@ -331,8 +329,7 @@ class WatchService:
         ids = sorted(set(item_ids))
         if not ids:
             return frozenset()
-        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-        key = f"played:{user_id}:{digest}"
+        key = _ids_key("played", user_id, ids)
         cached = await self._ids.get(key)
         if isinstance(cached, tuple):
             return frozenset(cached)
@@ -350,7 +347,7 @@ class WatchService:
             rows = await WatchRepository(session).history(
                 user_id, visible, before_id=before_id, limit=limit + 1
             )
-        entries = [HistoryEntry(i, at, WatchedItem.of(item, None).item) for i, at, item in rows]
+        entries = [HistoryEntry(i, at, ItemView.of(item)) for i, at, item in rows]
         more = len(entries) > limit
         return entries[:limit], entries[limit - 1].id if more else None
 
@@ -368,11 +365,8 @@ class WatchService:
             MonthStats(name, items, round(minutes / 60, 2))
             for name, (items, minutes) in sorted(months.items())
         )
-        return WatchStats(
-            items=len(rows),
-            hours=round(sum(m or 0 for _, m in rows) / 60, 2),
-            by_month=by_month,
-        )
+        minutes = sum(month_minutes for _, month_minutes in months.values())
+        return WatchStats(items=len(rows), hours=round(minutes / 60, 2), by_month=by_month)
 
     async def _cached_list(
         self,
@@ -380,14 +374,16 @@ class WatchService:
         user_id: int,
         visible: frozenset[int] | None,
         limit: int,
-        load: Callable[[], Awaitable[tuple[WatchedItem, ...]]],
+        load: Callable[[], Awaitable[tuple[tuple[WatchedItem, ...], list[str]]]],
     ) -> tuple[WatchedItem, ...]:
+        """A list of the user's, cached under their tag, the grants' and those of the items it
+        shows, and of whatever else `load` says it looked into."""
         key = _key(name, user_id, visible, limit)
         cached = await self._lists.get(key)
         if isinstance(cached, tuple):
             return cached
-        found = await load()
-        tags = [watch_user_tag(user_id), LIBRARY_GRANTS_TAG]
+        found, looked_into = await load()
+        tags = [watch_user_tag(user_id), LIBRARY_GRANTS_TAG, *looked_into]
         await self._lists.set(key, found, tags=[*tags, *(item_tag(w.item.id) for w in found)])
         return found
 
@@ -396,6 +392,11 @@ def _key(name: str, user_id: int, visible: frozenset[int] | None, limit: int) ->
     libraries = "all" if visible is None else ",".join(map(str, sorted(visible)))
     digest = hashlib.sha256(libraries.encode()).hexdigest()[:16]
     return f"{name}:{user_id}:{digest}:{limit}"
+
+
+def _ids_key(name: str, user_id: int, ids: Sequence[int]) -> str:
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+    return f"{name}:{user_id}:{digest}"
 
 
 def _runtime(facts: dict[int, ItemFacts], item_id: int) -> int | None:
