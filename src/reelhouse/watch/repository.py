@@ -26,10 +26,10 @@ from sqlalchemy import column as typed_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reelhouse.content.catalogue.items import present_main_file
 from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, upsert
 from reelhouse.kinds import ItemKind
-from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.playback.models import MediaProbe
 from reelhouse.watch.models import WatchEvent, WatchState
 
@@ -76,16 +76,6 @@ class StateWrite:
     played: bool
     play_count: int
     last_played_at: datetime | None
-
-
-def _present_main_file(item_id: Any) -> Any:
-    """Whether the item has a present main file (a deleted file leaves what it fed)."""
-    return exists().where(
-        MediaFileItem.item_id == item_id,
-        MediaFileItem.extra_type.is_(None),
-        MediaFile.id == MediaFileItem.media_file_id,
-        MediaFile.state == FileState.PRESENT,
-    )
 
 
 class WatchRepository:
@@ -323,7 +313,7 @@ class WatchRepository:
             user_id,
             visible,
             limit,
-            (WatchState.position_ms.is_not(None), _present_main_file(Item.id)),
+            (WatchState.position_ms.is_not(None), present_main_file(Item.id)),
             (WatchState.position_at.desc(), Item.id.desc()),
         )
 
@@ -445,7 +435,7 @@ class WatchRepository:
                 tuple_(func.coalesce(episode.parent_index_number, 0), episode.index_number)
                 > tuple_(positions.c.season, positions.c.number),
                 ~played,
-                _present_main_file(episode.id),
+                present_main_file(episode.id),
             )
             .order_by(episode.parent_index_number, episode.index_number, episode.id)
             .limit(1)

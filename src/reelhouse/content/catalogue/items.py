@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.selectable import ScalarSelect
+from sqlalchemy.sql.selectable import Exists, ScalarSelect
 
 from reelhouse.content.catalogue.invalidation import ItemRef
 from reelhouse.content.catalogue.listing import (
@@ -118,6 +118,18 @@ def _best_of_files(probed: InstrumentedAttribute[Any], model: type[Item]) -> Sca
     )
 
 
+def present_main_file(item_id: Any, *also: ColumnElement[bool]) -> Exists:
+    """Whether the item has a present main file (no extra), that `also` holds of: a deleted
+    file leaves what it fed."""
+    return exists().where(
+        MediaFileItem.item_id == item_id,
+        MediaFileItem.extra_type.is_(None),
+        MediaFile.id == MediaFileItem.media_file_id,
+        MediaFile.state == FileState.PRESENT,
+        *also,
+    )
+
+
 def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for a listing filter; each unset field adds none."""
     conditions: list[ColumnElement[bool]] = []
@@ -144,12 +156,7 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
             exists().where(Credit.item_id == Item.id, Credit.person_id == filters.person_id)
         )
     if filters.has_file is not None:
-        present = exists().where(
-            MediaFileItem.item_id == Item.id,
-            MediaFileItem.extra_type.is_(None),
-            MediaFile.id == MediaFileItem.media_file_id,
-            MediaFile.state == FileState.PRESENT,
-        )
+        present = present_main_file(Item.id)
         conditions.append(present if filters.has_file else ~present)
     conditions += _probe_conditions(filters)
     conditions += _viewer_conditions(filters)
@@ -174,11 +181,8 @@ def _probe_conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     if not wanted:
         return []
     return [
-        exists().where(
-            MediaFileItem.item_id == Item.id,
-            MediaFileItem.extra_type.is_(None),
-            MediaFile.id == MediaFileItem.media_file_id,
-            MediaFile.state == FileState.PRESENT,
+        present_main_file(
+            Item.id,
             MediaProbe.media_file_id == MediaFile.id,
             MediaProbe.error.is_(None),
             *wanted,
