@@ -21,6 +21,7 @@ from reelhouse.config.storage import (
     DatabaseSettings,
     RedisSettings,
 )
+from reelhouse.config.streaming import HardwareAcceleration, StreamingSettings
 from reelhouse.config.watch import WatchSettings
 from reelhouse.config.web import WebSettings
 
@@ -33,6 +34,7 @@ __all__ = [
     "CacheSettings",
     "DatabaseSettings",
     "EnrichmentSettings",
+    "HardwareAcceleration",
     "HttpSettings",
     "ImagesSettings",
     "JobKindSettings",
@@ -47,6 +49,7 @@ __all__ = [
     "RedisSettings",
     "ScanSettings",
     "SearchSettings",
+    "StreamingSettings",
     "Section",
     "ServerSettings",
     "Settings",

@@ -19,6 +19,7 @@ from reelhouse.config.providers import TmdbSettings, TvdbSettings
 from reelhouse.config.search import SearchSettings
 from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
 from reelhouse.config.storage import CacheSettings, DatabaseSettings, RedisSettings
+from reelhouse.config.streaming import StreamingSettings
 from reelhouse.config.watch import WatchSettings
 from reelhouse.config.web import WebSettings
 from reelhouse.errors import ConfigError
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
+    streaming: StreamingSettings = Field(default_factory=StreamingSettings)
 
     @model_validator(mode="after")
     def _web_widths_offered(self) -> Settings:
