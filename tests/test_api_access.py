@@ -100,6 +100,31 @@ ANY_USER = {
 }
 
 
+#: The Jellyfin-compatible API (`compat/jellyfin`), authenticated by Jellyfin's own headers
+#: (`Authorization: MediaBrowser Token=...`, `X-Emby-Token`, `?ApiKey=`). `GET /Items` is
+#: listed above: a bare token reaches Sonarr's lookup, a client's `MediaBrowser` header the
+#: Jellyfin listing (tests/test_jellyfin_api.py).
+JELLYFIN_PUBLIC = {
+    ("GET", "/System/Info/Public"),
+    ("GET", "/System/Ping"),
+    ("POST", "/System/Ping"),
+    ("GET", "/Branding/Configuration"),
+    ("GET", "/QuickConnect/Enabled"),
+    ("GET", "/Users/Public"),
+    ("POST", "/Users/AuthenticateByName"),
+}
+JELLYFIN_ANY_USER = {
+    ("GET", "/System/Info"),
+    ("POST", "/Sessions/Logout"),
+    ("GET", "/Users/Me"),
+    ("GET", "/Users/{userId}"),
+    ("POST", "/Sessions/Capabilities"),
+    ("POST", "/Sessions/Capabilities/Full"),
+    ("GET", "/DisplayPreferences/{displayPreferencesId}"),
+    ("POST", "/DisplayPreferences/{displayPreferencesId}"),
+}
+
+
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """Every operation the app serves, as its OpenAPI document lists them."""
     return {
@@ -114,7 +139,28 @@ def concrete(path: str) -> str:
 
 
 async def test_every_route_is_classified(api: Api) -> None:
-    assert app_routes(api.app) == PUBLIC | ADMIN_ONLY | ANY_USER | WEBHOOK_SECRET_ONLY
+    assert app_routes(api.app) == (
+        PUBLIC | ADMIN_ONLY | ANY_USER | WEBHOOK_SECRET_ONLY | JELLYFIN_PUBLIC | JELLYFIN_ANY_USER
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JELLYFIN_ANY_USER))
+async def test_jellyfin_routes_need_a_token(api: Api, method: str, path: str) -> None:
+    for headers in (
+        {},
+        {"Authorization": 'MediaBrowser Client="x", Device="y", DeviceId="z", Version="1"'},
+        {"Authorization": 'MediaBrowser Token="rh_not-a-real-token"'},
+        {"X-Emby-Token": "not-a-token"},
+    ):
+        response = await api.client.request(method, concrete(path), headers=headers)
+        assert response.status_code == 401, (method, path, headers)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JELLYFIN_PUBLIC))
+async def test_jellyfin_public_routes_answer_strangers(api: Api, method: str, path: str) -> None:
+    body = {"Username": "nobody", "Pw": "x"} if path.endswith("ByName") else None
+    response = await api.client.request(method, path, json=body)
+    assert response.status_code == (401 if body else 200), (method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(WEBHOOK_SECRET_ONLY))
