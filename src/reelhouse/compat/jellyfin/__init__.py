@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reelhouse.compat.jellyfin import server
+from reelhouse.compat.jellyfin import browse, images, server, shows, userdata
 
 
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the Jellyfin API, in the order the app holds them."""
-    return (server.router,)
+    return (server.router, browse.router, shows.router, images.router, userdata.router)
