@@ -24,7 +24,7 @@ from reelhouse.playback.streaming.metrics import StreamingMetrics
 from reelhouse.playback.streaming.playlists import media_playlist
 from reelhouse.playback.streaming.segments import SegmentMap, remux_cuts, transcode_cuts
 from reelhouse.playback.streaming.session import SessionOwner, SessionPlaylists, StreamSession
-from reelhouse.testing.media import long_h264_ac3_mkv
+from reelhouse.testing.media import hevc_hdr10_mkv, long_h264_ac3_mkv
 from tests.jobs_support import eventually
 
 SECONDS = 20
@@ -311,6 +311,10 @@ async def test_the_folder_keeps_to_its_budget(manager_of: Any, video: Path) -> N
     assert {f"{n:05d}.ts" for n in session.made} <= on_disk
     assert not {f"{n:05d}.ts" for n in range(4)} & on_disk
     assert manager.bytes == sum(session.made.values())
+    # Back to a deleted one: made again (by an encoder started there), not waited for.
+    again = await session.segment(1)
+    assert again.stat().st_size > 0
+    decodes_cleanly(again)
 
 
 async def test_folders_of_dead_processes_are_removed_and_live_ones_kept(
@@ -332,3 +336,19 @@ async def test_folders_of_dead_processes_are_removed_and_live_ones_kept(
     assert dead.name not in names
     assert {living_folder.name, "keep me"} < names
     assert len(names) == 3
+
+
+async def test_hdr_is_tone_mapped_to_sdr_for_h264(manager_of: Any, tmp_path: Path) -> None:
+    source = hevc_hdr10_mkv(tmp_path)
+    job = HlsJob(
+        path=str(source),
+        video_index=0,
+        video=VideoEncode(width=320, height=180, bitrate=500_000, preset="ultrafast", tonemap=True),
+        audio_index=None,
+        audio=None,
+    )
+    session = await open_session(manager_of(), job, transcode_cuts(2, 6))
+    found = probe(await session.segment(0))
+    (stream,) = found["streams"]
+    assert (stream["codec_name"], stream["pix_fmt"]) == ("h264", "yuv420p")
+    assert stream["color_transfer"] == "bt709"  # the source's is smpte2084 (PQ)
