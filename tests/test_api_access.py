@@ -100,6 +100,67 @@ ANY_USER = {
 }
 
 
+#: The Jellyfin-compatible API (`compat/jellyfin`), authenticated by Jellyfin's own headers
+#: (`Authorization: MediaBrowser Token=...`, `X-Emby-Token`, `?ApiKey=`). `GET /Items` is
+#: listed above: a bare token reaches Sonarr's lookup, a client's `MediaBrowser` header the
+#: Jellyfin listing (tests/test_jellyfin_api.py).
+JELLYFIN_PUBLIC = {
+    ("GET", "/System/Info/Public"),
+    ("GET", "/System/Ping"),
+    ("POST", "/System/Ping"),
+    ("GET", "/Branding/Configuration"),
+    ("GET", "/QuickConnect/Enabled"),
+    ("GET", "/Users/Public"),
+    ("POST", "/Users/AuthenticateByName"),
+}
+JELLYFIN_ANY_USER = {
+    ("GET", "/System/Info"),
+    ("POST", "/Sessions/Logout"),
+    ("GET", "/Users/Me"),
+    ("GET", "/Users/{userId}"),
+    ("POST", "/Sessions/Capabilities"),
+    ("POST", "/Sessions/Capabilities/Full"),
+    ("GET", "/DisplayPreferences/{displayPreferencesId}"),
+    ("POST", "/DisplayPreferences/{displayPreferencesId}"),
+    # Browsing: the caller's libraries only, with the caller's own state.
+    ("GET", "/UserViews"),
+    ("GET", "/Users/{userId}/Views"),
+    ("GET", "/Users/{userId}/Items"),
+    ("GET", "/Items/{itemId}"),
+    ("GET", "/Users/{userId}/Items/{itemId}"),
+    ("GET", "/Items/Latest"),
+    ("GET", "/Users/{userId}/Items/Latest"),
+    ("GET", "/UserItems/Resume"),
+    ("GET", "/Users/{userId}/Items/Resume"),
+    ("GET", "/Items/{itemId}/Similar"),
+    ("GET", "/Items/Filters"),
+    ("GET", "/Items/Filters2"),
+    ("GET", "/Genres"),
+    ("GET", "/Persons/{name}"),
+    ("GET", "/Search/Hints"),
+    ("GET", "/Shows/{seriesId}/Seasons"),
+    ("GET", "/Shows/{seriesId}/Episodes"),
+    ("GET", "/Shows/NextUp"),
+    # The caller's own played marks and favourites.
+    ("POST", "/UserPlayedItems/{itemId}"),
+    ("DELETE", "/UserPlayedItems/{itemId}"),
+    ("POST", "/UserFavoriteItems/{itemId}"),
+    ("DELETE", "/UserFavoriteItems/{itemId}"),
+    ("POST", "/Users/{userId}/PlayedItems/{itemId}"),
+    ("DELETE", "/Users/{userId}/PlayedItems/{itemId}"),
+    ("POST", "/Users/{userId}/FavoriteItems/{itemId}"),
+    ("DELETE", "/Users/{userId}/FavoriteItems/{itemId}"),
+}
+#: Artwork: without a token, as Jellyfin serves it (`jellyfin.public_images`); a token, when
+#: sent, narrows it to the caller's libraries.
+JELLYFIN_PUBLIC_IMAGES = {
+    ("GET", "/Items/{itemId}/Images/{imageType}"),
+    ("GET", "/Items/{itemId}/Images/{imageType}/{imageIndex}"),
+}
+#: An id of the Jellyfin API naming no item.
+ABSENT = "7265656c686f0001000000000000000f"
+
+
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """Every operation the app serves, as its OpenAPI document lists them."""
     return {
@@ -114,7 +175,45 @@ def concrete(path: str) -> str:
 
 
 async def test_every_route_is_classified(api: Api) -> None:
-    assert app_routes(api.app) == PUBLIC | ADMIN_ONLY | ANY_USER | WEBHOOK_SECRET_ONLY
+    assert app_routes(api.app) == (
+        PUBLIC
+        | ADMIN_ONLY
+        | ANY_USER
+        | WEBHOOK_SECRET_ONLY
+        | JELLYFIN_PUBLIC
+        | JELLYFIN_ANY_USER
+        | JELLYFIN_PUBLIC_IMAGES
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JELLYFIN_ANY_USER))
+async def test_jellyfin_routes_need_a_token(api: Api, method: str, path: str) -> None:
+    for headers in (
+        {},
+        {"Authorization": 'MediaBrowser Client="x", Device="y", DeviceId="z", Version="1"'},
+        {"Authorization": 'MediaBrowser Token="rh_not-a-real-token"'},
+        {"X-Emby-Token": "not-a-token"},
+    ):
+        concrete_path = re.sub(r"\{[^}]+\}", ABSENT, path)
+        response = await api.client.request(method, concrete_path, headers=headers)
+        assert response.status_code == 401, (method, path, headers)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JELLYFIN_PUBLIC_IMAGES))
+async def test_jellyfin_images_answer_strangers(api: Api, method: str, path: str) -> None:
+    """Without a token: an absent item's image is a 404 (not a 401), a malformed id a 400."""
+    values = {"itemId": ABSENT, "imageType": "Primary", "imageIndex": "0"}
+    absent = path.format(**values)
+    assert (await api.client.request(method, absent)).status_code == 404
+    malformed = path.format(**{**values, "itemId": "1"})
+    assert (await api.client.request(method, malformed)).status_code == 400
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JELLYFIN_PUBLIC))
+async def test_jellyfin_public_routes_answer_strangers(api: Api, method: str, path: str) -> None:
+    body = {"Username": "nobody", "Pw": "x"} if path.endswith("ByName") else None
+    response = await api.client.request(method, path, json=body)
+    assert response.status_code == (401 if body else 200), (method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(WEBHOOK_SECRET_ONLY))

@@ -31,6 +31,8 @@ from reelhouse.api import users as user_routes
 from reelhouse.api import watch as watch_routes
 from reelhouse.api import webhooks as webhook_routes
 from reelhouse.bootstrap import open_runtime
+from reelhouse.compat import jellyfin
+from reelhouse.compat.jellyfin.routing import CaseInsensitivePaths
 from reelhouse.config import Settings
 from reelhouse.content.reads.views import CATALOGUE_NAMESPACE
 from reelhouse.http.encoded import EncodedBodies
@@ -61,6 +63,9 @@ def app_routes() -> tuple[BaseRoute, ...]:
         health_routes.router,
         metrics_routes.router,
         webhook_routes.media_server_router,
+        # Before the media server's: Jellyfin's `GET /Items` takes the requests of Jellyfin
+        # clients, and lets Sonarr's and Radarr's folder lookups through to it.
+        *jellyfin.routers(),
         media_server_routes.router,
         auth_routes.public_router,
         webhook_routes.router,
@@ -145,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics_registry = metrics_registry
     install_problem_handlers(app)
     install_http_middleware(app, settings.http)
+    app.add_middleware(CaseInsensitivePaths, routes=app_routes())
     # The shared routes themselves, not an include of them: an include would work each one out
     # again for this app, and match every request through one more router.
     app.router.routes.extend(app_routes())

@@ -39,6 +39,11 @@ class InvalidInputError(DomainError):
         self.field = field
 
 
+class MalformedRequestError(InvalidInputError):
+    """Input refused as a protocol that answers 400 to it (Jellyfin's) refuses it, rather than
+    with the native API's 422."""
+
+
 class AuthenticationError(DomainError):
     """The caller did not prove who they are (no, unknown, expired or revoked credentials)."""
 

@@ -10,10 +10,9 @@ from fastapi.responses import FileResponse, Response
 
 from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.content.catalogue.models import ImageKind
-from reelhouse.content.reads.images import ServedImage
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.images import image_response
 from reelhouse.http.params import RowIdPath
-from reelhouse.http.ranges import etag_matches
 
 router = token_router(tags=["images"])
 
@@ -57,17 +56,3 @@ async def get_person_image(
 ) -> Response:
     """The person's selected image of `kind` (`profile`: their photo), as `get_image`."""
     return image_response(await services.images.person_image(person_id, kind, width), if_none_match)
-
-
-def image_response(served: ServedImage, if_none_match: str | None) -> Response:
-    headers = {
-        "ETag": served.etag,
-        # private: images are behind library access, so no shared cache may hand them out;
-        # not immutable: the URL names the item's chosen image, which a refresh may change.
-        "Cache-Control": f"private, max-age={served.max_age_s}",
-    }
-    if etag_matches(if_none_match, served.etag):
-        return Response(status_code=304, headers=headers)
-    if served.body is not None:  # no file to open, stat, read and close, each in a thread
-        return Response(served.body, media_type=served.content_type, headers=headers)
-    return FileResponse(served.path, media_type=served.content_type, headers=headers)

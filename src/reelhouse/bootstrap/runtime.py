@@ -15,6 +15,7 @@ from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
 from reelhouse.content.metadata.cache import TwoTierResponses
 from reelhouse.content.metadata.metrics import ProviderMetrics
 from reelhouse.content.reads.images import ImagesService
+from reelhouse.content.reads.items import AnyItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
@@ -80,6 +81,7 @@ class Runtime:
                 for module in MODULES
                 for kind, read in module.reads.items()
             },
+            items=AnyItemCatalogue(database, cache, people),
             people=people,
             search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),

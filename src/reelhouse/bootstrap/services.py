@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
 from reelhouse.content.reads.images import ImagesService
-from reelhouse.content.reads.items import ItemCatalogue
+from reelhouse.content.reads.items import AnyItemCatalogue, ItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
@@ -30,6 +30,8 @@ class Services:
     libraries: LibrariesService
     #: The read service of every kind of item, as the content modules register them.
     catalogues: Mapping[ItemKind, ItemCatalogue[Any]]
+    #: Listings over every kind at once.
+    items: AnyItemCatalogue
     people: PeopleCatalogue
     search: SearchService
     images: ImagesService

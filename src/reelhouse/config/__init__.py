@@ -7,6 +7,7 @@ Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in t
 from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSettings
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 from reelhouse.config.images import ImagesSettings
+from reelhouse.config.jellyfin import JellyfinSettings
 from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
 from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
@@ -37,6 +38,7 @@ __all__ = [
     "HardwareAcceleration",
     "HttpSettings",
     "ImagesSettings",
+    "JellyfinSettings",
     "JobKindSettings",
     "JobsSettings",
     "LogSettings",

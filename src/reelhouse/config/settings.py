@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from reelhouse.config.access import AuthSettings, WebhookSettings
 from reelhouse.config.images import ImagesSettings
+from reelhouse.config.jellyfin import JellyfinSettings
 from reelhouse.config.jobs import JobsSettings, ScanSettings
 from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     watch: WatchSettings = Field(default_factory=WatchSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
+    jellyfin: JellyfinSettings = Field(default_factory=JellyfinSettings)
 
     @model_validator(mode="after")
     def _web_widths_offered(self) -> Settings:

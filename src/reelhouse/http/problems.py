@@ -17,6 +17,7 @@ from reelhouse.errors import (
     ConflictError,
     DomainError,
     InvalidInputError,
+    MalformedRequestError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
@@ -32,6 +33,7 @@ log = get_logger(__name__)
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], HTTPStatus], ...] = (
     (NotFoundError, HTTPStatus.NOT_FOUND),
     (ConflictError, HTTPStatus.CONFLICT),
+    (MalformedRequestError, HTTPStatus.BAD_REQUEST),
     (InvalidInputError, HTTPStatus.UNPROCESSABLE_ENTITY),
     (AuthenticationError, HTTPStatus.UNAUTHORIZED),
     (PermissionDeniedError, HTTPStatus.FORBIDDEN),

@@ -51,6 +51,7 @@ class ApiToken(IdMixin, Base):
     __table_args__ = (
         CheckConstraint(check_in("kind", TokenKind), name="kind"),
         Index("ix_api_tokens_user_id", "user_id"),
+        Index("ix_api_tokens_user_id_device", "user_id", "device"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -61,3 +62,6 @@ class ApiToken(IdMixin, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    device: Mapped[str | None] = mapped_column(
+        String(64), doc="Hash of the client device it was issued to (one token per device)."
+    )

@@ -119,3 +119,18 @@ class TokenRepository:
                 select(ApiToken.token_hash).where(ApiToken.user_id == user_id)
             )
         )
+
+    async def revoke_device(self, user_id: int, device: str, now: datetime) -> list[str]:
+        """Revoke this user's usable tokens issued to `device`; their hashes."""
+        return list(
+            await self.session.scalars(
+                update(ApiToken)
+                .where(
+                    ApiToken.user_id == user_id,
+                    ApiToken.device == device,
+                    ApiToken.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+                .returning(ApiToken.token_hash)
+            )
+        )

@@ -134,6 +134,25 @@ class UsersService:
             log.warning("no accounts yet: run `reelhouse user create --admin NAME`")
 
     async def login(self, username: str, password: str) -> IssuedToken:
+        user = await self._checked(username, password)
+        ttl = timedelta(seconds=self.settings.session_ttl_s)
+        return await self._issue(user.id, TokenKind.SESSION, "login", utcnow() + ttl)
+
+    async def login_device(
+        self, username: str, password: str, *, name: str, device_id: str
+    ) -> IssuedToken:
+        """A token for an app on a device (a Jellyfin client), named after both: it lives
+        until revoked, as the apps expect, and replaces the one that device had (the app
+        logged in again), so a device holds one token, listed with the user's others."""
+        user = await self._checked(username, password)
+        device = token_hash(f"device:{device_id}")
+        label = name.strip()[:100] or "app"
+        async with self.database.transaction() as session:
+            replaced = await TokenRepository(session).revoke_device(user.id, device, utcnow())
+        await self._forget(replaced)
+        return await self._issue(user.id, TokenKind.API, label, None, device=device)
+
+    async def _checked(self, username: str, password: str) -> User:
         async with self.database.read() as session:
             user = await UserRepository(session).find_by_username(username)
         if (
@@ -141,8 +160,7 @@ class UsersService:
             or not user
         ):
             raise AuthenticationError("wrong username or password")
-        ttl = timedelta(seconds=self.settings.session_ttl_s)
-        return await self._issue(user.id, TokenKind.SESSION, "login", utcnow() + ttl)
+        return user
 
     async def authenticate(self, secret: str) -> Principal:
         if not secret.startswith(TOKEN_PREFIX):
@@ -252,7 +270,13 @@ class UsersService:
             await self._tokens.invalidate(*hashes)
 
     async def _issue(
-        self, user_id: int, kind: TokenKind, name: str, expires_at: datetime | None
+        self,
+        user_id: int,
+        kind: TokenKind,
+        name: str,
+        expires_at: datetime | None,
+        *,
+        device: str | None = None,
     ) -> IssuedToken:
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         async with self.database.transaction() as session:
@@ -264,6 +288,7 @@ class UsersService:
                     token_hash=token_hash(secret),
                     created_at=utcnow(),
                     expires_at=expires_at,
+                    device=device,
                 )
             )
             return IssuedToken(secret, _token_info(token))

@@ -62,6 +62,9 @@ class WatchService:
             WATCH_NAMESPACE, dict[int, int]
         )
         self._facts: CacheNamespace[ItemFacts] = cache.namespace(WATCH_NAMESPACE, ItemFacts)
+        self._states: CacheNamespace[dict[int, UserState]] = cache.namespace(
+            WATCH_NAMESPACE, dict[int, UserState]
+        )
         self._ids: CacheNamespace[tuple[int, ...]] = cache.namespace(
             WATCH_NAMESPACE, tuple[int, ...]
         )
@@ -322,6 +325,28 @@ class WatchService:
         tags = [watch_user_tag(user_id), *(item_tag(i) for i in ids)]
         await self._counts.set(key, counts, tags=tags)
         return counts
+
+    async def states_of(
+        self, user_id: int, item_ids: Collection[int], parent_ids: Collection[int] = ()
+    ) -> dict[int, UserState]:
+        """The user's state of each of these items at once (a page of items a client shows,
+        each with its own), cached like `played_among`; `parent_ids` (seasons and series
+        among them) get their played mark and unplayed count from their episodes."""
+        ids, parents = sorted(set(item_ids)), sorted(set(parent_ids))
+        if not ids:
+            return {}
+        key = _ids_key("states", user_id, [*ids, 0, *parents])
+        cached = await self._states.get(key)
+        if isinstance(cached, dict):
+            return cached
+        async with self.database.read() as session:
+            repo = WatchRepository(session)
+            stored = await repo.states(user_id, ids)
+            unplayed = await repo.unplayed_counts(user_id, parents) if parents else {}
+        found = {i: UserState.of(stored.get(i), unplayed.get(i)) for i in ids}
+        tags = [watch_user_tag(user_id), *(item_tag(i) for i in parents)]
+        await self._states.set(key, found, tags=tags)
+        return found
 
     async def played_among(self, user_id: int, item_ids: Collection[int]) -> frozenset[int]:
         """Which of these movies and episodes the user has played (for the grids' marks; a

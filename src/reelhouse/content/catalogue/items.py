@@ -135,6 +135,10 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.library_ids is not None:
         conditions.append(Item.library_id.in_(sorted(filters.library_ids)))
+    if filters.kinds is not None:
+        conditions.append(Item.kind.in_(sorted(filters.kinds)))
+    if filters.years is not None:
+        conditions.append(Item.year.in_(sorted(filters.years)))
     if filters.year_min is not None:
         conditions.append(Item.year >= filters.year_min)
     if filters.year_max is not None:
@@ -287,6 +291,7 @@ class ItemRepository(Generic[ItemT]):
         base = select(self.model).where(self.model.deleted_at.is_(None), *_conditions(filters))
         rows: list[Item] = []
         after = page.after
+        skip = page.offset
         if after is None or after.value is not None:
             # Rows that have a sort value, from the cursor on.
             query = base.where(column.is_not(None))
@@ -294,7 +299,13 @@ class ItemRepository(Generic[ItemT]):
                 key = (parse_cursor_value(page.sort, after.value), after.id)
                 row_key = tuple_(column, self.model.id)
                 query = query.where(row_key < key if page.descending else row_key > key)
-            rows += await self._fetch(query, column, page.descending, page.limit + 1)
+            rows += await self._fetch(query, column, page.descending, page.limit + 1, skip)
+            if skip and not rows and _nullable(column):
+                # The offset is past them: it goes on into the rows without a value.
+                counted = select(func.count()).select_from(query.subquery())
+                skip = max(0, skip - int(await self.session.scalar(counted) or 0))
+            else:
+                skip = 0
         if len(rows) <= page.limit and _nullable(column):
             # Then the rows without one, in id order.
             query = base.where(column.is_(None))
@@ -302,7 +313,9 @@ class ItemRepository(Generic[ItemT]):
                 query = query.where(
                     self.model.id < after.id if page.descending else self.model.id > after.id
                 )
-            rows += await self._fetch(query, None, page.descending, page.limit + 1 - len(rows))
+            rows += await self._fetch(
+                query, None, page.descending, page.limit + 1 - len(rows), skip
+            )
         total = None
         if page.include_total:
             total = int(
@@ -344,10 +357,12 @@ class ItemRepository(Generic[ItemT]):
         column: SortKey | None,
         descending: bool,
         limit: int,
+        offset: int = 0,
     ) -> list[Item]:
         keys = [self.model.id] if column is None else [column, self.model.id]
         order = [key.desc() if descending else key.asc() for key in keys]
-        rows = await self.session.scalars(query.order_by(*order).limit(limit))
+        query = query.order_by(*order).limit(limit)
+        rows = await self.session.scalars(query.offset(offset) if offset else query)
         return list(rows.all())
 
     async def soft_delete(self, item_id: int) -> None:

@@ -47,9 +47,13 @@ class ItemFilter:
     """What a listing keeps; `library_ids` None means every library."""
 
     library_ids: frozenset[int] | None = None
+    #: Items of these kinds only (a listing over every kind, as a Jellyfin client asks).
+    kinds: frozenset[str] | None = None
     genre: str | None = None
     year_min: int | None = None
     year_max: int | None = None
+    #: Items of any of these years.
+    years: frozenset[int] | None = None
     rating_min: float | None = None
     rating_max: float | None = None
     has_file: bool | None = None
@@ -118,8 +122,13 @@ class PageRequest:
     limit: int = 50
     after: Cursor | None = None
     include_total: bool = False
+    #: Rows skipped before the page, for clients that page by index (Jellyfin's `StartIndex`):
+    #: an OFFSET, so deep pages cost more than with a cursor; never both.
+    offset: int = 0
 
     def __post_init__(self) -> None:
+        if self.offset and self.after is not None:
+            raise InvalidInputError("a page starts at a cursor or at an offset, not both")
         if self.after and (self.after.sort, self.after.descending) != (self.sort, self.descending):
             raise InvalidInputError(
                 "the cursor belongs to another sort order; start again without it", field="cursor"

@@ -108,6 +108,26 @@ class ImagesService:
                     found[item_id] = stored.blurhash or ""
         return found
 
+    async def selected(
+        self, item_ids: Iterable[int], visible: frozenset[int] | None
+    ) -> dict[int, tuple[SelectedImage, ...]]:
+        """The stored images of each visible item among these (what a client lists as an
+        item's image tags): the entries that serving the images reads next."""
+        found: dict[int, tuple[SelectedImage, ...]] = {}
+        for item_id in dict.fromkeys(item_ids):
+            artwork = await self._item_artwork(item_id)
+            if artwork is not None and can_see(artwork.library_id, visible):
+                found[item_id] = tuple(i for i in artwork.selected if i.local_path)
+        return found
+
+    def fitting_width(self, wanted: int | None) -> int | None:
+        """The offered width to serve for a client that wants `wanted` pixels or fewer (the
+        smallest offered one as wide, else the original): clients ask for any width."""
+        if wanted is None:
+            return None
+        wider = [w for w in self.settings.variant_widths if w >= wanted]
+        return min(wider) if wider else None
+
     async def person_placeholders(self, person_ids: Iterable[int]) -> dict[int, str]:
         """`placeholders` of people's photos."""
         found: dict[int, str] = {}

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import PEOPLE_TAG, item_tag, listing_tags
-from reelhouse.content.catalogue.items import ItemRepository
+from reelhouse.content.catalogue.items import AnyItemRepository, ItemRepository
 from reelhouse.content.catalogue.listing import ItemFilter, PageRequest
 from reelhouse.content.catalogue.models import Item
 from reelhouse.content.catalogue.people import PeopleRepository
@@ -60,12 +60,17 @@ def listing_key(kind: str, filters: ItemFilter, page: PageRequest) -> str:
     libraries = sorted(filters.library_ids) if filters.library_ids is not None else None
     values = [
         libraries,
-        *(getattr(filters, name) for name in _FILTER_FIELDS),
+        *(_canonical(getattr(filters, name)) for name in _FILTER_FIELDS),
         *(getattr(page, name) for name in _PAGE_FIELDS),
         page.after.encode() if page.after is not None else None,
     ]
     digest = hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
     return f"{kind}:page:{digest[:32]}"
+
+
+def _canonical(value: object) -> object:
+    """A filter value as it goes into a key: sets in order, so every process makes one key."""
+    return sorted(value) if isinstance(value, frozenset) else value
 
 
 class ItemCatalogue(Generic[ItemT]):
@@ -182,3 +187,10 @@ class ItemCatalogue(Generic[ItemT]):
         if details is None or not can_see(details.item.library_id, visible):
             raise NotFoundError(f"{self.kind} {item_id} does not exist")
         return details
+
+
+class AnyItemCatalogue(ItemCatalogue[Item]):
+    """Listings over items of every kind (`ItemFilter.kinds` narrows them), for clients that
+    list movies and series together, as Jellyfin's do."""
+
+    repository = AnyItemRepository
