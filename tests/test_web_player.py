@@ -141,7 +141,8 @@ async def test_progress_reports_reach_the_watch_state(api: Api) -> None:
     ended = await progress(api, catalogue.heat, position_s=str(120 * 60), stopped="true")
     assert ended.status_code == 204
     state = await api.services.watch.state(ann.user.id, None, catalogue.heat)
-    assert state.played and state.position_s is None
+    assert state.played
+    assert state.position_s is None
 
     # The API's bounds, each invalid field named, as a script reads it.
     for bad in ({"position_s": "inf"}, {"position_s": str(8 * 86_400)}, {}, {"position_s": "x"}):

@@ -5,49 +5,41 @@
 "use strict";
 
 // --- what this browser plays ------------------------------------------------------------------
-// Each codec with the RFC 6381 names to try, from the most demanding down; `level` and `depth`
-// are in ffprobe's terms (H.264 41 = 4.1, HEVC 120 = 4.0, VP9 41, AV1 level index 8 = 4.0), which
-// the server compares the file's with.
+// Each codec with the RFC 6381 names to try; `level` and `depth` are in ffprobe's terms (H.264
+// 41 = 4.1, HEVC 153 = 5.1), which the server compares the file's with, and `profiles` are
+// ffprobe's names. VP9 and AV1 files seldom say their level, and the server takes an unknown
+// level as too high, so none is claimed for them: the browser plays what it decodes at all.
+const hex = (n) => n.toString(16).padStart(2, "0");
 const VIDEO_CODECS = [
-  { codec: "h264", profiles: ["constrained baseline", "baseline", "main", "high"], tries: [
-    ...[62, 61, 60, 52, 51, 50, 42, 41, 40, 32, 31, 30].map((level) => (
-      { level, depth: 8, type: `avc1.6400${level.toString(16).padStart(2, "0")}` })),
-    { level: 51, depth: 10, profile: "high 10", type: "avc1.6E0033" },
-  ] },
-  { codec: "hevc", profiles: ["main", "main 10"], tries: [
-    ...[186, 183, 180, 156, 153, 150, 123, 120, 93].map((level) => (
-      { level, depth: 8, type: `hvc1.1.6.L${level}.B0` })),
-    { level: 153, depth: 10, type: "hvc1.2.4.L153.B0" },
-  ] },
-  { codec: "vp9", profiles: ["profile 0", "profile 2"], tries: [
-    ...[62, 61, 60, 52, 51, 50, 41, 40, 31, 30].map((level) => (
-      { level, depth: 8, type: `vp09.00.${level}.08` })),
-    { level: 51, depth: 10, type: "vp09.02.51.10" },
-  ] },
-  { codec: "av1", profiles: ["main"], tries: [
-    ...[19, 16, 13, 12, 9, 8, 5, 4].map((level) => (
-      { level, depth: 8, type: `av01.0.${String(level).padStart(2, "0")}M.08` })),
-    { level: 13, depth: 10, type: "av01.0.13M.10" },
-  ] },
+  { codec: "h264", profiles: ["constrained baseline", "baseline", "main", "high"], deep: ["high 10"],
+    tries: [62, 61, 60, 52, 51, 50, 42, 41, 40, 32, 31, 30].map((level) => ({ level, type: `avc1.6400${hex(level)}` })),
+    tenBit: "avc1.6E0033" },
+  { codec: "hevc", profiles: ["main"], deep: ["main 10"],
+    tries: [186, 183, 180, 156, 153, 150, 123, 120, 93].map((level) => ({ level, type: `hvc1.1.6.L${level}.B0` })),
+    tenBit: "hvc1.2.4.L153.B0" },
+  { codec: "vp9", profiles: ["profile 0"], deep: ["profile 2"], tries: [{ type: "vp09.00.41.08" }], tenBit: "vp09.02.41.10" },
+  { codec: "vp8", profiles: null, deep: [], tries: [{ type: "vp8" }], webm: true },
+  { codec: "av1", profiles: ["main"], deep: [], tries: [{ type: "av01.0.08M.08" }], tenBit: "av01.0.08M.10" },
 ];
 const AUDIO_CODECS = [
-  { codec: "aac", channels: 8, mp4: "mp4a.40.2" },
-  { codec: "mp3", channels: 2, mp4: "mp4a.69", plain: "audio/mpeg" },
-  { codec: "opus", channels: 8, mp4: "opus", webm: "opus" },
-  { codec: "flac", channels: 8, mp4: "flac" },
-  { codec: "ac3", channels: 6, mp4: "ac-3" },
-  { codec: "eac3", channels: 8, mp4: "ec-3" },
-  { codec: "vorbis", channels: 8, webm: "vorbis" },
+  { codec: "aac", channels: 6, types: ['audio/mp4; codecs="mp4a.40.2"'] },
+  { codec: "mp3", channels: 2, types: ['audio/mp4; codecs="mp4a.69"', "audio/mpeg"] },
+  { codec: "opus", channels: 8, types: ['audio/mp4; codecs="opus"', 'audio/webm; codecs="opus"'] },
+  { codec: "vorbis", channels: 8, types: ['audio/webm; codecs="vorbis"'] },
+  { codec: "flac", channels: 8, types: ['audio/mp4; codecs="flac"'] },
+  { codec: "ac3", channels: 6, types: ['audio/mp4; codecs="ac-3"'] },
+  { codec: "eac3", channels: 8, types: ['audio/mp4; codecs="ec-3"'] },
 ];
-// What hls.js transmuxes from the server's MPEG-TS segments into this browser's MSE.
+// The server's HLS segments are MPEG-TS, which hls.js turns into fragmented MP4 for this browser:
+// H.264 it does, so that is what a remux may copy.
 const HLS_VIDEO_CODECS = ["h264"];
 
 function measureProfile(video) {
   const mse = window.MediaSource || window.ManagedMediaSource;
   const probably = (type) => video.canPlayType(type) === "probably";
-  const either = (type) => probably(type) || Boolean(mse && mse.isTypeSupported(type));
+  const decodes = (type) => probably(type) || Boolean(mse && mse.isTypeSupported(type));
   const containers = [];
-  if (probably('video/mp4; codecs="avc1.42E01E, mp4a.40.2"')) containers.push("mp4", "m4v");
+  if (probably('video/mp4; codecs="avc1.42E01E, mp4a.40.2"')) containers.push("mp4", "m4v", "mov");
   if (probably('video/webm; codecs="vp9, opus"') || probably('video/webm; codecs="vp8, vorbis"')) {
     containers.push("webm");
   }
@@ -55,35 +47,27 @@ function measureProfile(video) {
   if (probably('video/x-matroska; codecs="avc1.64001F"')) containers.push("mkv", "mk3d");
   const videoCodecs = [];
   for (const entry of VIDEO_CODECS) {
-    const playable = entry.tries.filter((t) => either(`video/mp4; codecs="${t.type}"`)
-      || (entry.codec === "vp9" && either(`video/webm; codecs="${t.type}"`)));
-    const eight = playable.filter((t) => t.depth === 8);
-    if (!eight.length) continue;
-    const deep = playable.some((t) => t.depth > 8);
-    videoCodecs.push({
-      codec: entry.codec,
-      max_level: Math.max(...eight.map((t) => t.level)),
-      max_bit_depth: deep ? 10 : 8,
-      profiles: deep ? entry.profiles : entry.profiles.filter((p) => !/10|profile 2/.test(p)),
-    });
+    const wrap = (type) => `video/${entry.webm ? "webm" : "mp4"}; codecs="${type}"`;
+    const levels = entry.tries.filter((t) => decodes(wrap(t.type)));
+    if (!levels.length) continue;
+    const deep = Boolean(entry.tenBit) && decodes(wrap(entry.tenBit));
+    const support = { codec: entry.codec, max_bit_depth: deep ? 10 : 8 };
+    if (levels[0].level) support.max_level = levels[0].level;
+    if (entry.profiles) support.profiles = deep ? [...entry.profiles, ...entry.deep] : entry.profiles;
+    videoCodecs.push(support);
   }
-  const audioCodecs = AUDIO_CODECS.filter((entry) =>
-    (entry.mp4 && either(`audio/mp4; codecs="${entry.mp4}"`))
-    || (entry.webm && either(`audio/webm; codecs="${entry.webm}"`))
-    || (entry.plain && either(entry.plain)),
-  ).map((entry) => ({ codec: entry.codec, max_channels: entry.channels }));
+  const audioCodecs = AUDIO_CODECS.filter((entry) => entry.types.some(decodes))
+    .map((entry) => ({ codec: entry.codec, max_channels: entry.channels }));
   const hlsJs = Boolean(window.Hls && window.Hls.isSupported());
+  const brand = navigator.userAgentData?.brands?.at(-1)?.brand || navigator.userAgent;
   return {
-    name: `web: ${navigator.userAgentData?.brands?.at(-1)?.brand || navigator.userAgent.slice(0, 60)}`,
+    name: `web: ${brand}`.slice(0, 64),
     containers,
     video_codecs: videoCodecs,
     audio_codecs: audioCodecs,
-    max_bitrate: null,
-    max_width: null,
-    max_height: null,
-    hls: hlsJs || probably("application/vnd.apple.mpegurl") || video.canPlayType("application/vnd.apple.mpegurl") === "maybe",
+    hls: hlsJs || video.canPlayType("application/vnd.apple.mpegurl") !== "",
     audio_track_switching: false,
-    hls_video_codecs: HLS_VIDEO_CODECS.filter((codec) => videoCodecs.some((v) => v.codec === codec)),
+    hls_video_codecs: HLS_VIDEO_CODECS,
   };
 }
 
