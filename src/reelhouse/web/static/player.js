@@ -115,7 +115,7 @@ class Player {
       audio: root.querySelector("[data-audio]"),
       subtitles: root.querySelector("[data-subtitles]"),
       quality: root.querySelector("[data-quality]"),
-      mode: root.querySelector("[data-mode]"),
+      mode: root.querySelector("[data-mode-label]"),
       fullscreen: root.querySelector("[data-fullscreen]"),
     };
     this.data = root.dataset;
