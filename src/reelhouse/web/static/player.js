@@ -176,7 +176,7 @@ class Player {
     if (this.hls) { this.hls.destroy(); this.hls = null; }
     this.ended = false;
     const playFrom = () => {
-      if (at > 0) video.currentTime = at;
+      if (at > 0 && Math.abs(video.currentTime - at) > 1) video.currentTime = at;
       this.say("");
       this.controls.hidden = false;
       video.play().catch(() => this.say("Press play to start."));
@@ -199,8 +199,8 @@ class Player {
       hls.attachMedia(video);
     } else {
       video.addEventListener("loadedmetadata", playFrom, { once: true });
-      video.src = info.url;
-      video.load();
+      // The media fragment starts it there; a browser that ignores it is moved on metadata.
+      video.src = at > 0 ? `${info.url}#t=${at.toFixed(3)}` : info.url;
     }
     this.setSubtitleTracks(info);
   }
@@ -311,7 +311,7 @@ class Player {
     const playing = !video.paused && !video.ended;
     ui.toggle.textContent = playing ? "❚❚" : "▶";
     ui.toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
-    ui.mute.textContent = video.muted || video.volume === 0 ? "🔇" : "🔊";
+    ui.mute.classList.toggle("muted", video.muted || video.volume === 0);
     ui.mute.setAttribute("aria-label", video.muted ? "Unmute" : "Mute");
     ui.volume.value = String(video.muted ? 0 : video.volume);
     const duration = this.duration();
