@@ -40,6 +40,17 @@ def test_the_vendored_hls_js_is_the_locked_version() -> None:
     assert "Apache License" in (VENDOR / "hls.js.LICENSE").read_text()
 
 
+async def test_the_player_files_are_served(api: Api) -> None:
+    for path, kind in (
+        ("player.js", "javascript"),
+        ("player.css", "text/css"),
+        ("vendor/hls.light.min.js", "javascript"),
+    ):
+        response = await api.client.get(f"/static/{path}")
+        assert response.status_code == 200, path
+        assert kind in response.headers["content-type"]
+
+
 # -- the page routes, in-process on both databases ---------------------------------------------
 
 
@@ -88,14 +99,14 @@ async def test_the_player_page_carries_what_its_script_needs(api: Api) -> None:
     catalogue = await seed(api.services)
     await log_in(api, "ann", is_admin=True)
     movie = await page(api, f"/items/{catalogue.heat}/play?start=3723")
-    assert attribute(movie, "item") == str(catalogue.heat)
+    assert attribute(movie, "play-url") == f"/items/{catalogue.heat}/play"
     assert attribute(movie, "start") == "3723.0"
     assert attribute(movie, "csrf") == csrf(api.client)
     assert attribute(movie, "report-s") == str(WebSettings().progress_report_s)
     assert attribute(movie, "progress-url") == f"/items/{catalogue.heat}/progress"
     assert '<script src="/static/vendor/hls.light.min.js' in movie
     assert "<h1>Heat</h1>" in movie
-    assert "data-next-url" not in movie  # a movie has no next episode
+    assert "Next episode" not in movie
     for height in WebSettings().player_heights:
         assert f'<option value="{height}">{height}p</option>' in movie
 
@@ -104,11 +115,11 @@ async def test_the_player_page_carries_what_its_script_needs(api: Api) -> None:
     ann = await viewer_of(api)
     await api.services.watch.set_played(ann.user.id, None, dark_2_1, played=True)
     episode = await page(api, f"/items/{dark_1_3}/play")
-    assert attribute(episode, "next-url") == f"/items/{dark_2_1}/play"
+    assert f'<a class="button" href="/items/{dark_2_1}/play" data-next>Next episode</a>' in episode
     assert "Dark · S01E03" in episode
     assert "S02E01 · E1" in episode
     last = await page(api, f"/items/{catalogue.episodes[(2, 2)]}/play")
-    assert "data-next-url" not in last
+    assert "Next episode" not in last
 
     # A season is not played itself; nor is there a start before 0 or past a week.
     assert (await api.client.get(f"/items/{catalogue.seasons[1]}/play")).status_code == 422

@@ -393,8 +393,10 @@ class Player {
       clearInterval(this.reportTimer);
       if (!this.video.ended) this.report({ paused: "true" });
     });
-    // Leaving the page (closing, going back, another page): a beacon outlives it.
+    // Leaving the page (closing, going back, another page): a beacon outlives it. A page the
+    // browser kept and shows again (back, forward) has lost its stream: it starts afresh.
     window.addEventListener("pagehide", () => this.leave());
+    window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
   }
 
   leave() {
