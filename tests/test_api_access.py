@@ -38,6 +38,7 @@ ADMIN_ONLY = {
     ("GET", "/api/jobs/{job_id}/events"),
     ("POST", "/api/jobs/{job_id}/cancel"),
     ("GET", "/metrics"),
+    ("GET", "/api/playback/sessions"),
     # What Sonarr and Radarr ask of an Emby / Jellyfin server: an admin's token, also in their
     # own headers.
     ("POST", "/Library/Media/Updated"),
@@ -75,6 +76,12 @@ ANY_USER = {
     ("GET", "/api/items/{item_id}/download"),
     ("HEAD", "/api/items/{item_id}/download"),
     ("GET", "/api/items/{item_id}/subtitles/{number}.vtt"),
+    ("GET", "/api/items/{item_id}/playback-info"),
+    ("POST", "/api/items/{item_id}/playback-info"),
+    ("GET", "/api/playback/sessions/{session_id}/master.m3u8"),
+    ("GET", "/api/playback/sessions/{session_id}/main.m3u8"),
+    ("GET", "/api/playback/sessions/{session_id}/segments/{number}.ts"),
+    ("DELETE", "/api/playback/sessions/{session_id}"),
     # Each user's own watch state: about the caller only.
     ("GET", "/api/me/continue-watching"),
     ("GET", "/api/me/next-up"),

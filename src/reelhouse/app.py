@@ -25,6 +25,7 @@ from reelhouse.api import movies as movie_routes
 from reelhouse.api import people as people_routes
 from reelhouse.api import playback as playback_routes
 from reelhouse.api import search as search_routes
+from reelhouse.api import streaming as streaming_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
 from reelhouse.api import watch as watch_routes
@@ -72,6 +73,8 @@ def app_routes() -> tuple[BaseRoute, ...]:
         search_routes.router,
         image_routes.router,
         playback_routes.router,
+        streaming_routes.items,
+        streaming_routes.sessions,
         watch_routes.router,
         job_routes.router,
         control_routes.router,

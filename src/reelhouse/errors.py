@@ -56,6 +56,11 @@ class UpstreamUnavailableError(DomainError):
         self.retry_after_s = retry_after_s
 
 
+class BusyError(UpstreamUnavailableError):
+    """A limit of this server is reached (every streaming slot taken): a 503 with Retry-After,
+    like an unavailable upstream, though the cause is here."""
+
+
 class UpstreamResponseError(DomainError):
     """A provider answered, but the answer is unusable: malformed, mistyped, too big, looping."""
 

@@ -37,6 +37,9 @@ from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.playback.probing import MediaProbing, enqueue_probe
 from reelhouse.playback.service import PlaybackService
+from reelhouse.playback.streaming.manager import SessionManager
+from reelhouse.playback.streaming.metrics import StreamingMetrics
+from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
@@ -68,6 +71,7 @@ class Runtime:
         self.prober = Prober(settings.media)
         self._worker: Worker | None = None
         people = PeopleCatalogue(database, cache)
+        playback = PlaybackService(database, settings.media, SubtitleCache.from_settings(settings))
         self.services = Services(
             users=UsersService(database, settings.auth, cache),
             libraries=LibrariesService(database, self.invalidation, self.queue),
@@ -79,8 +83,13 @@ class Runtime:
             people=people,
             search=SearchService(database, SEARCHED_KINDS, settings.search, cache),
             images=ImagesService(database, cache, images, settings.images),
-            playback=PlaybackService(
-                database, settings.media, SubtitleCache.from_settings(settings)
+            playback=playback,
+            streaming=StreamingService(
+                playback,
+                self.prober,
+                cache,
+                SessionManager.from_settings(settings, StreamingMetrics(metrics_registry)),
+                settings,
             ),
             watch=WatchService(database, cache, settings.watch),
             jobs=self.queue,
@@ -163,4 +172,6 @@ async def open_runtime(
         runtime = Runtime(settings, database, cache, images, providers, registry)
         # Before the database closes: progress reports held for their batch are written.
         stack.push_async_callback(runtime.services.watch.close)
+        # Every ffmpeg of this process is stopped and reaped, and its segments removed.
+        stack.push_async_callback(runtime.services.streaming.close)
         yield runtime

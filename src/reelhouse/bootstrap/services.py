@@ -17,6 +17,7 @@ from reelhouse.ingest.control import CatalogueControl
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
+from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.users.service import UsersService
 from reelhouse.watch.service import WatchService
 
@@ -33,6 +34,7 @@ class Services:
     search: SearchService
     images: ImagesService
     playback: PlaybackService
+    streaming: StreamingService
     watch: WatchService
     jobs: JobQueue
     control: CatalogueControl

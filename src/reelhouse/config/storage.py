@@ -76,6 +76,7 @@ def _default_cache_namespaces() -> dict[str, CacheNamespaceSettings]:
         "images": CacheNamespaceSettings(max_entries=50_000, ttl_s=86_400),
         "auth": CacheNamespaceSettings(max_entries=10_000, ttl_s=300, negative_ttl_s=10),
         "watch": CacheNamespaceSettings(max_entries=50_000, ttl_s=3_600),
+        "keyframes": CacheNamespaceSettings(max_entries=500, ttl_s=30 * 86_400),
     }
 
 
@@ -94,7 +95,8 @@ class CacheSettings(Section):
         "reads), `images` (image metadata), `auth` (usable tokens by their hash, so a request "
         "authenticates without a database read; a revocation, a deleted user or a change of "
         "a user's libraries drops them at once), `watch` (each user's Continue Watching, Next "
-        "Up and unplayed counts, dropped by their writes and by changes of the items in them). "
+        "Up and unplayed counts, dropped by their writes and by changes of the items in them), "
+        "`keyframes` (where each version of a file has keyframes, which a remux cuts at). "
         "A value given here is merged over the defaults: "
         "a namespace not named keeps its default, and a default namespace given in part "
         "keeps its other fields.",

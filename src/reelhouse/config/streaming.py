@@ -79,6 +79,12 @@ class StreamingSettings(Section):
         "(it reads the whole file once per version; the list is kept). On timeout the session "
         "transcodes instead.",
     )
+    keyframes_max_bytes: PositiveInt = Field(
+        64 * 1024 * 1024,
+        description="Most bytes ffprobe may print listing a file's packets for its keyframes "
+        "(about 20 a frame: 64 MiB is a four-hour film at 60 fps); more is a failure, and the "
+        "session transcodes.",
+    )
     max_restarts: int = Field(
         1,
         ge=0,

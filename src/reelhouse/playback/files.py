@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.models import Item, MediaFileItem
+from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import FileState, LibraryPath, MediaFile
 
 
@@ -26,6 +27,9 @@ class PlayableFile:
     mtime_ns: int
     inode: int
     container: str | None
+    #: The item it plays, as a person names it (the admin's list of sessions shows it).
+    item_kind: ItemKind
+    item_title: str
     #: The root folders of the file's library; the file must lie inside one (house rule 11).
     roots: tuple[str, ...]
 
@@ -54,11 +58,12 @@ class PlayableFileRepository:
         part = func.coalesce(MediaFileItem.part, 1)
         columns = (MediaFile.id, MediaFile.library_id, part, MediaFile.path, MediaFile.path_bytes,
                    MediaFile.size, MediaFile.mtime_ns, MediaFile.inode,
-                   MediaFile.container)  # fmt: skip
+                   MediaFile.container, Item.kind, Item.title)  # fmt: skip
         rows = (
             await self.session.execute(
                 select(*columns)
                 .join(MediaFileItem, MediaFileItem.media_file_id == MediaFile.id)
+                .join(Item, Item.id == MediaFileItem.item_id)
                 .where(
                     MediaFileItem.item_id == item_id,
                     MediaFileItem.extra_type.is_(None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import dataclass
 
 from reelhouse.config import MediaSettings
 from reelhouse.content.reads.items import can_see
@@ -13,10 +14,16 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.infra.media.ffmpeg import extract_subtitle
 from reelhouse.playback.files import PlayableFile, PlayableFileRepository
 from reelhouse.playback.opening import OpenedFile, open_playable
-from reelhouse.playback.repository import ProbeRepository, SubtitleLinkRepository
+from reelhouse.playback.repository import ProbeRepository, StoredProbe, SubtitleLinkRepository
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.playback.subtitles import webvtt_from_bytes, webvtt_from_file
 from reelhouse.playback.tracks import SubtitleTrack, TrackSource, subtitle_tracks
+
+
+@dataclass(frozen=True, slots=True)
+class FileDetails:
+    probe: StoredProbe | None
+    subtitles: tuple[SubtitleTrack, ...]
 
 
 class PlaybackService:
@@ -72,15 +79,14 @@ class PlaybackService:
         converted and kept in the subtitle cache. `InvalidInputError` for image subtitles and
         for text that cannot be read."""
         media = await self.playable(item_id, visible, file_id=file_id, part=part)
-        async with self.database.read() as session:
-            probe = (await ProbeRepository(session).of_files([media.id])).get(media.id)
-            links = SubtitleLinkRepository(session)
-            externals = (await links.of_videos([media.id])).get(media.id, [])
-            tracks = subtitle_tracks(probe.facts if probe else None, externals)
-            track = next((t for t in tracks if t.number == number), None)
-            if track is None:
-                raise NotFoundError(f"file {media.id} has no subtitle track {number}")
-            external_path = await links.path_bytes(track.file_id) if track.file_id else None
+        details = await self.details(media)
+        track = next((t for t in details.subtitles if t.number == number), None)
+        if track is None:
+            raise NotFoundError(f"file {media.id} has no subtitle track {number}")
+        external_path = None
+        if track.file_id is not None:
+            async with self.database.read() as session:
+                external_path = await SubtitleLinkRepository(session).path_bytes(track.file_id)
         if not track.text:
             raise InvalidInputError(
                 f"subtitle track {number} is images ({track.format}): it cannot be WebVTT"
@@ -96,6 +102,15 @@ class PlaybackService:
                 track.language,
             )
         return await self._embedded(media, track)
+
+    async def details(self, media: PlayableFile) -> FileDetails:
+        """What the last probe of the file found (None before its first), and its subtitle
+        tracks."""
+        async with self.database.read() as session:
+            probe = (await ProbeRepository(session).of_files([media.id])).get(media.id)
+            links = SubtitleLinkRepository(session)
+            externals = (await links.of_videos([media.id])).get(media.id, [])
+        return FileDetails(probe, subtitle_tracks(probe.facts if probe else None, externals))
 
     async def _embedded(self, media: PlayableFile, track: SubtitleTrack) -> bytes:
         """An embedded stream, extracted once per version of the file (its tag names it)."""

@@ -73,16 +73,16 @@ def _run(*groups: Sequence[str]) -> None:
     )
 
 
-def _video(size: str = "320x180", rate: int = 25) -> list[str]:
-    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={DURATION_S}"]
+def _video(size: str = "320x180", rate: int = 25, seconds: float = DURATION_S) -> list[str]:
+    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
 
 
-def _tone(frequency: int, layout: str = "stereo") -> list[str]:
+def _tone(frequency: int, layout: str = "stereo", seconds: float = DURATION_S) -> list[str]:
     return [
         "-f",
         "lavfi",
         "-i",
-        f"sine=frequency={frequency}:duration={DURATION_S},aformat=channel_layouts={layout}",
+        f"sine=frequency={frequency}:duration={seconds},aformat=channel_layouts={layout}",
     ]
 
 
@@ -157,6 +157,44 @@ def mkv_with_subtitles(folder: Path, name: str = "subtitled.mkv") -> Path:
     )
     srt.unlink()
     ass.unlink()
+    return path
+
+
+def long_h264_ac3_mkv(
+    folder: Path,
+    name: str = "long.mkv",
+    seconds: int = 20,
+    keyframe_s: float = 2.0,
+    size: str = "320x180",
+) -> Path:
+    """H.264 with a keyframe every `keyframe_s` seconds (what a remux cuts at) and two AC-3
+    tracks (English stereo, German 5.1), with an English SubRip track: long enough for
+    several HLS segments."""
+    path = folder / name
+    srt = folder / f".{name}.srt"
+    srt.write_text(srt_text())
+    keyint = str(round(25 * keyframe_s))
+    _run(
+        [*_video(size, seconds=seconds), *_tone(440, seconds=seconds)],
+        [*_tone(660, "5.1", seconds=seconds), "-i", str(srt)],
+        ["-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:s"],
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+        ["-g", keyint, "-keyint_min", keyint, "-sc_threshold", "0", "-c:a", "ac3", "-c:s", "srt"],
+        ["-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=ger"],
+        ["-metadata:s:s:0", "language=eng", str(path)],
+    )
+    srt.unlink()
+    return path
+
+
+def long_hevc_mkv(folder: Path, name: str = "long_hevc.mkv", seconds: int = 20) -> Path:
+    """HEVC Main 10 with stereo AAC: what a browser cannot decode, so it is transcoded."""
+    path = folder / name
+    _run(
+        [*_video(seconds=seconds), *_tone(440, seconds=seconds)],
+        ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error"],
+        ["-pix_fmt", "yuv420p10le", "-c:a", "aac", str(path)],
+    )
     return path
 
 

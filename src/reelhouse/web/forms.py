@@ -27,6 +27,7 @@ NOTICES = {
     "token-revoked": "Token revoked.",
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
+    "session-stopped": "Playback stopped.",
 }
 Text = Annotated[str, Form(max_length=10_000)]
 

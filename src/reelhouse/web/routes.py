@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from reelhouse.web import account, login, pages, player, watching
-from reelhouse.web.admin import jobs, libraries, matching, users
+from reelhouse.web.admin import jobs, libraries, matching, sessions, users
 from reelhouse.web.render import STATIC_DIR
 
 
@@ -23,6 +23,7 @@ def web_routers() -> tuple[APIRouter, ...]:
         account.router,
         jobs.router,
         matching.router,
+        sessions.router,
     )
 
 

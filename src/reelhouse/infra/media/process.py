@@ -53,14 +53,22 @@ async def run_program(
     `timeout_s`, `ProgramFailedError` on a non-zero exit (with the last stderr line) or more than
     `max_output` bytes on stdout. A cancelled call kills the program before re-raising.
     """
+    command = program_command(argv, niceness)
+    async with limit if limit is not None else contextlib.nullcontext():
+        return await _run(
+            PurePath(argv[0]).name, command, timeout_s=timeout_s, max_output=max_output
+        )
+
+
+def program_command(argv: Sequence[str], niceness: int) -> list[str]:
+    """`argv` with its program found (`ProgramUnavailableError` if it is not) and run through
+    `nice -n niceness`."""
     name = PurePath(argv[0]).name
     program = shutil.which(argv[0])
     if program is None:
         where = "on PATH" if name == argv[0] else f"or not executable: {argv[0]}"
         raise ProgramUnavailableError(name, f"not found {where}")
-    command = [*_nice(niceness), program, *argv[1:]]
-    async with limit if limit is not None else contextlib.nullcontext():
-        return await _run(name, command, timeout_s=timeout_s, max_output=max_output)
+    return [*_nice(niceness), program, *argv[1:]]
 
 
 def _nice(niceness: int) -> list[str]:

@@ -1,0 +1,208 @@
+"""Playing on a client that cannot play the file as it is: the plan for a device profile
+(`playback-info`), and the HLS session it opens — playlists, segments, its end — plus the
+admin's view of every session of this server process."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query, status
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from reelhouse.api.deps import AdminDep, CallerDep, token_router
+from reelhouse.api.playback import MAX_TRACK, FileId, Part
+from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import RowIdPath
+from reelhouse.kinds import ItemKind
+from reelhouse.playback.decision import Mode, PlayRequest
+from reelhouse.playback.profiles import WEB_PROFILE, DeviceProfile
+from reelhouse.playback.streaming.urls import MASTER_NAME, MEDIA_NAME, SESSIONS_PATH
+from reelhouse.playback.streaming.views import PlaybackInfo
+
+items = token_router("/items", tags=["playback"])
+sessions = token_router(SESSIONS_PATH.removeprefix("/api"), tags=["playback"])
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/mp2t"
+#: The longest film at the shortest segment is far below this; it bounds the input.
+MAX_SEGMENT = 1_000_000
+#: 1 Gbit/s: beyond any stream; a bitrate cap above it is nonsense.
+MAX_BITRATE = 1_000_000_000
+
+SessionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+AudioNumber = Annotated[
+    int | None,
+    Field(ge=0, le=MAX_TRACK, description="The audio track to hear (`audio_tracks`)."),
+]
+BurnSubtitle = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_TRACK,
+        description="An image subtitle stream (`subtitle_tracks` number) to burn into the "
+        "picture; text subtitles are side tracks (`url`).",
+    ),
+]
+MaxBitrate = Annotated[
+    int | None, Field(ge=100_000, le=MAX_BITRATE, description="The player's cap, bits/s.")
+]
+MaxHeight = Annotated[int | None, Field(ge=144, le=4320, description="The player's cap, lines.")]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such item or session, or none of the caller's."}
+}
+PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    422: {
+        "description": "The file cannot be played: its probe failed, or the client can "
+        "play it no way, or a track asked for does not exist."
+    },
+    503: {"description": "Every streaming slot is taken (see Retry-After)."},
+}
+
+
+class PlaybackRequest(BaseModel):
+    """What the client can play, and what it asks for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: DeviceProfile = Field(
+        WEB_PROFILE, description="The client's capabilities; a browser's by default."
+    )
+    audio: AudioNumber = None
+    burn_subtitle: BurnSubtitle = None
+    max_bitrate: MaxBitrate = None
+    max_height: MaxHeight = None
+
+
+class SessionView(BaseModel):
+    id: str
+    user_id: int
+    item_id: int
+    item_kind: ItemKind
+    item_title: str
+    file_id: int
+    mode: Mode
+    position_s: float
+    duration_s: float
+    speed: float | None = Field(description="ffmpeg's speed, times real time.")
+    encoding: bool
+    paused: bool
+    segments_made: int
+    bytes: int
+    error: str | None
+    idle_s: float
+
+
+@items.post("/{item_id}/playback-info", responses=PLAN_ERRORS)
+async def plan_playback(
+    item_id: RowIdPath,
+    body: PlaybackRequest,
+    caller: CallerDep,
+    services: ServicesDep,
+    file_id: FileId = None,
+    part: Part = None,
+) -> PlaybackInfo:
+    """How this client plays the item's file: directly, or by an HLS session that remuxes or
+    transcodes it (opened now), with the reason for each choice and the tracks to choose
+    from."""
+    request = PlayRequest(
+        audio=body.audio,
+        burn_subtitle=body.burn_subtitle,
+        max_bitrate=body.max_bitrate,
+        max_height=body.max_height,
+    )
+    return await services.streaming.playback_info(
+        caller.user.id,
+        caller.visible_libraries,
+        item_id,
+        request,
+        body.profile,
+        file_id=file_id,
+        part=part,
+    )
+
+
+@items.get("/{item_id}/playback-info", responses=PLAN_ERRORS)
+async def plan_browser_playback(
+    item_id: RowIdPath,
+    caller: CallerDep,
+    services: ServicesDep,
+    file_id: FileId = None,
+    part: Part = None,
+    audio: Annotated[AudioNumber, Query()] = None,
+    burn_subtitle: Annotated[BurnSubtitle, Query()] = None,
+    max_bitrate: Annotated[MaxBitrate, Query()] = None,
+    max_height: Annotated[MaxHeight, Query()] = None,
+) -> PlaybackInfo:
+    """The plan for a browser that declares nothing (the POST takes a device profile)."""
+    request = PlayRequest(
+        audio=audio, burn_subtitle=burn_subtitle, max_bitrate=max_bitrate, max_height=max_height
+    )
+    return await services.streaming.playback_info(
+        caller.user.id,
+        caller.visible_libraries,
+        item_id,
+        request,
+        WEB_PROFILE,
+        file_id=file_id,
+        part=part,
+    )
+
+
+@sessions.get("/{session_id}/" + MASTER_NAME, response_class=Response, responses=NOT_FOUND)
+async def master_playlist(
+    session_id: SessionId, caller: CallerDep, services: ServicesDep
+) -> Response:
+    text = await services.streaming.master_playlist(caller.user.id, session_id)
+    return _playlist(text)
+
+
+@sessions.get("/{session_id}/" + MEDIA_NAME, response_class=Response, responses=NOT_FOUND)
+async def media_playlist(
+    session_id: SessionId, caller: CallerDep, services: ServicesDep
+) -> Response:
+    text = await services.streaming.media_playlist(caller.user.id, session_id)
+    return _playlist(text)
+
+
+@sessions.get(
+    "/{session_id}/segments/{number}.ts",
+    response_class=Response,
+    responses={
+        **NOT_FOUND,
+        502: {"description": "ffmpeg failed on this file (after a restart)."},
+        503: {"description": "The segment was not made in time (see Retry-After)."},
+    },
+)
+async def segment(
+    session_id: SessionId,
+    number: Annotated[int, Path(ge=0, le=MAX_SEGMENT)],
+    caller: CallerDep,
+    services: ServicesDep,
+) -> Response:
+    """Segment `number` of the session (MPEG-TS), made now if need be: one far from what
+    ffmpeg is making restarts it there."""
+    path = await services.streaming.segment(caller.user.id, session_id, number)
+    return FileResponse(path, media_type=SEGMENT_TYPE, headers={"Cache-Control": "private"})
+
+
+@sessions.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def stop_session(session_id: SessionId, caller: CallerDep, services: ServicesDep) -> None:
+    """End the session now (a player that stops): its ffmpeg and its segments go. An admin
+    may end anyone's."""
+    owner = None if caller.user.is_admin else caller.user.id
+    await services.streaming.stop(owner, session_id)
+
+
+@sessions.get("")
+async def list_sessions(admin: AdminDep, services: ServicesDep) -> list[SessionView]:
+    """Every session of this server process."""
+    return [
+        SessionView.model_validate(s, from_attributes=True) for s in services.streaming.statuses()
+    ]
+
+
+def _playlist(text: str) -> Response:
+    return Response(text, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "private, no-cache"})

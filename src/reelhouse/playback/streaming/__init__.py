@@ -1,0 +1,1 @@
+"""Streaming what a client cannot play directly: HLS sessions that remux or transcode a file."""
