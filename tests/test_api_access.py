@@ -332,6 +332,8 @@ ADMIN_PAGES = {
     ("GET", "/admin/unmatched"),
     ("GET", "/admin/items/{item_id}/match"),
     ("POST", "/admin/items/{item_id}/match"),
+    ("GET", "/admin/sessions"),
+    ("POST", "/admin/sessions/{session_id}/stop"),
 }
 VIEWER_PAGES = {
     ("GET", "/"),
@@ -351,11 +353,15 @@ VIEWER_PAGES = {
     ("POST", "/account/tokens/{token_id}/revoke"),
     # The player: its page, and what its script calls (problem+json rather than pages).
     ("GET", "/items/{item_id}/play"),
+    ("POST", "/items/{item_id}/play"),
     ("POST", "/items/{item_id}/progress"),
+    ("POST", "/playback/sessions/{session_id}/stop"),
 }
 #: Called by the page's scripts: a stranger gets 401, not the login page.
 SCRIPT_PAGES = {
+    ("POST", "/items/{item_id}/play"),
     ("POST", "/items/{item_id}/progress"),
+    ("POST", "/playback/sessions/{session_id}/stop"),
 }
 
 

@@ -39,3 +39,23 @@ class PlayerReport(BaseModel):
     stopped: bool = Field(
         False, description="Playback ended there: the resume rules decide what is kept."
     )
+
+
+#: Tracks a file may have: far more than any release carries, bounded all the same.
+MAX_TRACK = 1000
+AudioNumber = Annotated[
+    int | None,
+    Field(ge=0, le=MAX_TRACK, description="The audio track to hear (`audio_tracks`)."),
+]
+BurnSubtitle = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_TRACK,
+        description="An image subtitle stream (`subtitle_tracks` number) to burn into the "
+        "picture; text subtitles are side tracks (`url`).",
+    ),
+]
+MaxHeight = Annotated[int | None, Field(ge=144, le=4320, description="The player's cap, lines.")]
+#: A streaming session's id, as its URLs carry it.
+SessionIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]

@@ -1,5 +1,7 @@
-"""The web player: its page, and what its script asks of the server while it plays (where it
-is, for the viewer's watch state). The page's Play and Resume buttons lead here."""
+"""The web player: its page, and what its script asks of the server: how to play the item in
+this browser (the device profile it measured, the track and quality chosen), where it is (for the
+viewer's watch state), and the end of a stream it no longer plays. The page's Play and Resume
+buttons lead here."""
 
 from __future__ import annotations
 
@@ -7,10 +9,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Json
 
 from reelhouse.http.deps import ServicesDep
-from reelhouse.http.params import MAX_POSITION_S, PlayerReport, RowIdPath
+from reelhouse.http.params import (
+    MAX_POSITION_S,
+    AudioNumber,
+    BurnSubtitle,
+    MaxHeight,
+    PlayerReport,
+    RowId,
+    RowIdPath,
+    SessionIdPath,
+)
 from reelhouse.kinds import ItemKind
+from reelhouse.playback.decision import PlayRequest
+from reelhouse.playback.profiles import DeviceProfile
+from reelhouse.playback.streaming.views import PlaybackInfo
 from reelhouse.web.deps import ViewerDep
 from reelhouse.web.render import PageRoute, ScriptRoute, item_path, render
 from reelhouse.web.watching import series_titles
@@ -21,6 +36,17 @@ scripts = APIRouter(route_class=ScriptRoute, include_in_schema=False)
 
 #: Where to start, in seconds (the Resume button's resume point).
 Start = Annotated[float, Query(ge=0, le=MAX_POSITION_S, allow_inf_nan=False)]
+
+
+class PlayForm(BaseModel):
+    """What the player asks for: its device profile (JSON, as its script measured it), and the
+    choices made in its menus; the file it plays, to stay on one version."""
+
+    profile: Json[DeviceProfile]
+    audio: AudioNumber = None
+    burn_subtitle: BurnSubtitle = None
+    max_height: MaxHeight = None
+    file: RowId | None = None
 
 
 def play_path(item_id: int) -> str:
@@ -74,4 +100,35 @@ async def report_progress(
         report.position_s,
         stopped=report.stopped,
     )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@scripts.post("/items/{item_id}/play")
+async def plan_playback(
+    item_id: RowIdPath,
+    viewer: ViewerDep,
+    services: ServicesDep,
+    form: Annotated[PlayForm, Form()],
+) -> PlaybackInfo:
+    """How this browser plays the item: the file itself, or an HLS session opened for it."""
+    request = PlayRequest(
+        audio=form.audio, burn_subtitle=form.burn_subtitle, max_height=form.max_height
+    )
+    return await services.streaming.playback_info(
+        viewer.user.id,
+        viewer.visible_libraries,
+        item_id,
+        request,
+        form.profile,
+        file_id=form.file,
+    )
+
+
+@scripts.post("/playback/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
+async def stop_session(
+    session_id: SessionIdPath, viewer: ViewerDep, services: ServicesDep
+) -> Response:
+    """End the viewer's stream the player left (another track or quality, or another page),
+    rather than wait for it to go idle."""
+    await services.streaming.stop(viewer.user.id, session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
