@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from reelhouse.config.base import PositiveInt, Section
+from reelhouse.config.base import Section
+
+#: The picture heights a player may cap a stream at (lines): from 144p to 8K.
+MIN_HEIGHT_CAP = 144
+MAX_HEIGHT_CAP = 4320
 
 
 class WebSettings(Section):
@@ -75,7 +79,7 @@ class WebSettings(Section):
         description="How often the web player reports the playing position to the watch state "
         "(it also reports when paused, and when it stops or the page is left).",
     )
-    player_heights: tuple[PositiveInt, ...] = Field(
+    player_heights: tuple[Annotated[int, Field(ge=MIN_HEIGHT_CAP, le=MAX_HEIGHT_CAP)], ...] = Field(
         (2160, 1080, 720, 480, 360),
         min_length=1,
         max_length=12,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, Field
 
+from reelhouse.config.web import MAX_HEIGHT_CAP, MIN_HEIGHT_CAP
 from reelhouse.content.catalogue.models import MAX_BIGINT
 
 #: Longest path accepted from a client (Linux's PATH_MAX).
@@ -56,6 +57,9 @@ BurnSubtitle = Annotated[
         "picture; text subtitles are side tracks (`url`).",
     ),
 ]
-MaxHeight = Annotated[int | None, Field(ge=144, le=4320, description="The player's cap, lines.")]
+MaxHeight = Annotated[
+    int | None,
+    Field(ge=MIN_HEIGHT_CAP, le=MAX_HEIGHT_CAP, description="The player's cap, lines."),
+]
 #: A streaming session's id, as its URLs carry it.
 SessionIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]

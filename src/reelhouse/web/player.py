@@ -49,10 +49,6 @@ class PlayForm(BaseModel):
     file: RowId | None = None
 
 
-def play_path(item_id: int) -> str:
-    return f"/items/{item_id}/play"
-
-
 @router.get("/items/{item_id}/play", response_class=HTMLResponse)
 async def player_page(
     request: Request,
@@ -78,7 +74,6 @@ async def player_page(
             "start": start,
             "back": item_path(item.kind, item.id),
             "following": following,
-            "next_url": play_path(following.id) if following else None,
         },
         principal=viewer,
     )
