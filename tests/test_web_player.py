@@ -418,7 +418,9 @@ async def test_play_direct_remux_and_transcode_in_chromium(
         tmp_path / "data",
         # Reports when paused and stopped only (none by the clock, within the test), so that
         # what is stored after leaving a page is the beacon's.
-        web=WebSettings(progress_report_s=300, next_episode_countdown_s=1),
+        web=WebSettings(
+            progress_report_s=300, next_episode_countdown_s=1, player_heights=(1080, 144)
+        ),
         # Short test files keep a resume point.
         watch=WatchSettings(min_resume_duration_s=0),
     )
@@ -445,6 +447,14 @@ async def test_play_direct_remux_and_transcode_in_chromium(
         await until_shown(page, f"/movies/{films.direct}", f"Resume from 0:{paused_at:02d}")
         await opened(page, f"/movies/{films.direct}", re.compile(r"^Resume from"), "direct")
         assert (await player_state(page))["time"] >= paused_at - 1
+        # A quality cap under the file's 180 lines is a transcode, from where it was.
+        at = (await player_state(page))["time"]
+        await page.get_by_label("Quality").select_option("144")
+        await expect(page.locator("[data-player]")).to_have_attribute(
+            "data-mode", "transcode", timeout=PLAYER_TIMEOUT_MS
+        )
+        await plays_past(page, at)
+        assert await page.evaluate("reelhousePlayer.info.video.height") == 144
 
         # The MKV's AC-3 is not for Chromium: remuxed with AAC; its German track is another
         # stream, from where it was.
