@@ -311,6 +311,10 @@ async def test_the_folder_keeps_to_its_budget(manager_of: Any, video: Path) -> N
     assert {f"{n:05d}.ts" for n in session.made} <= on_disk
     assert not {f"{n:05d}.ts" for n in range(4)} & on_disk
     assert manager.bytes == sum(session.made.values())
+    # Back to a deleted one: made again (by an encoder started there), not waited for.
+    again = await session.segment(1)
+    assert again.stat().st_size > 0
+    decodes_cleanly(again)
 
 
 async def test_folders_of_dead_processes_are_removed_and_live_ones_kept(

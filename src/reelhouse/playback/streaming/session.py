@@ -106,7 +106,7 @@ class StreamSession:
         self.failures = 0
         self.error: str | None = None
         self._encoder: Encoder | None = None
-        self._encoder_start = self._encoder_next = 0
+        self._encoder_next = 0
         self._changed = asyncio.Event()
         self._restart_lock = asyncio.Lock()
         self._closed = False
@@ -186,11 +186,12 @@ class StreamSession:
         self._notify()
 
     def _serving(self, number: int) -> bool:
-        """Whether the running encoder will make `number` soon."""
+        """Whether the running encoder will make `number` soon (one before what it makes next
+        was made and deleted since, or never made by it: it needs a restart)."""
         encoder = self._encoder
         if encoder is None or not encoder.running:
             return False
-        return self._encoder_start <= number <= self._encoder_next + self.settings.restart_distance
+        return self._encoder_next <= number <= self._encoder_next + self.settings.restart_distance
 
     def _pace(self) -> None:
         encoder = self._encoder
@@ -206,7 +207,7 @@ class StreamSession:
         if self._encoder is not None:
             await self._encoder.stop()
         argv = hls_argv(self.media.ffmpeg_path, self.job, self.segments.cuts, number, self.folder)
-        self._encoder_start = self._encoder_next = number
+        self._encoder_next = number
         encoder: Encoder | None = None
 
         def exited(returncode: int) -> None:
