@@ -24,6 +24,9 @@ from reelhouse.libraries.walk import FoundFile, Problem, readable, walk
 from reelhouse.naming import is_junk, is_media_name
 from reelhouse.testing.library import generate_library, write_library
 
+#: The cap the walks of these tests read ignore files up to (the setting's default).
+IGNORE_MAX = ScanSettings().ignore_file_max_bytes
+
 
 def touch(root: Path, relative: str, content: bytes = b"") -> Path:
     path = root / relative
@@ -221,7 +224,7 @@ def test_unreadable_folders_are_reported_and_the_walk_goes_on(tmp_path: Path) ->
         return os.scandir(path)
 
     with unreadable(tmp_path / "locked"):
-        result = walk(str(tmp_path), scandir=scandir)
+        result = walk(str(tmp_path), scandir=scandir, ignore_max_bytes=IGNORE_MAX)
     assert [Path(f.path).name for f in result.files] == ["Heat (1995).mkv"]
     assert [(p.problem, p.detail) for p in result.problems] == [
         (Problem.UNREADABLE, "Permission denied")
@@ -232,7 +235,7 @@ def test_a_cancelled_walk_stops(tmp_path: Path) -> None:
     touch(tmp_path, "Heat (1995).mkv")
     cancel = threading.Event()
     cancel.set()
-    result = walk(str(tmp_path), cancel=cancel)
+    result = walk(str(tmp_path), cancel=cancel, ignore_max_bytes=IGNORE_MAX)
     assert result.cancelled
     assert result.files == []
 
@@ -261,7 +264,7 @@ async def test_files_below_an_unreadable_folder_are_not_marked_missing(
 
 
 def test_a_missing_root_is_one_problem(tmp_path: Path) -> None:
-    result = walk(str(tmp_path / "not-mounted"))
+    result = walk(str(tmp_path / "not-mounted"), ignore_max_bytes=IGNORE_MAX)
     assert (result.files, [p.problem for p in result.problems]) == ([], [Problem.UNREADABLE])
 
 
@@ -287,8 +290,34 @@ def test_ignore_files_and_junk_prune_the_walk(tmp_path: Path) -> None:
     touch(tmp_path, "part/wip/Alien 3 (1992).mkv")
     touch(tmp_path, "#recycle/Gone (2001).mkv")
     touch(tmp_path, "keep/Thumbs.db")
-    found = sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in walk(str(tmp_path)).files)
+    walked = walk(str(tmp_path), ignore_max_bytes=IGNORE_MAX)
+    found = sorted(Path(f.path).relative_to(tmp_path).as_posix() for f in walked.files)
     assert found == ["keep/Heat (1995).mkv", "part/Aliens (1986).mkv"]
+
+
+async def test_hostile_ignore_files_are_skipped_and_reported(
+    database: Database, tmp_path: Path
+) -> None:
+    """A FIFO (which would block a reader for good), a link to /dev/zero (endless) and a
+    sparse file of 1.5 GB named as ignore files: each is reported and skipped without reading
+    it, and the scan finds the films beside them."""
+    touch(tmp_path, "fifo/Heat (1995).mkv")
+    os.mkfifo(tmp_path / "fifo" / ".plexignore")
+    touch(tmp_path, "zero/Alien (1979).mkv")
+    (tmp_path / "zero" / ".ignore").symlink_to("/dev/zero")
+    touch(tmp_path, "huge/Aliens (1986).mkv")
+    with (tmp_path / "huge" / ".ignore").open("wb") as sparse:
+        sparse.truncate(1536 * 1024 * 1024)
+    touch(tmp_path, "big/Alien 3 (1992).mkv")
+    touch(tmp_path, "big/.ignore", b"# padding\n" * (IGNORE_MAX // 10 + 1))
+    library_id = await make_library(database, tmp_path, LibraryKind.MOVIES)
+    report = await scan(database, library_id, ignore_file_max_bytes=IGNORE_MAX)
+    assert counts(report)["new"] == 4
+    problems = {(p.path.rsplit("/", 2)[-2], p.problem): p.detail for p in report.problems}
+    assert "is not a regular file" in problems["fifo", Problem.UNREADABLE]
+    assert "is not a regular file" in problems["zero", Problem.UNREADABLE]
+    assert f"is larger than {IGNORE_MAX} bytes" in problems["huge", Problem.UNREADABLE]
+    assert f"is larger than {IGNORE_MAX} bytes" in problems["big", Problem.UNREADABLE]
 
 
 async def test_overlapping_roots_store_each_file_once(database: Database, tmp_path: Path) -> None:
@@ -332,10 +361,10 @@ def test_a_walk_below_a_folder_keeps_the_rules_above_it(tmp_path: Path) -> None:
     touch(tmp_path, "Private/.ignore")
     touch(tmp_path, "Private/Deep/Show S01E01.mkv")
     touch(tmp_path, "@eaDir/Deep/Show S01E01.mkv")
-    assert walk(str(tmp_path), below="Show/wip").files == []
-    assert walk(str(tmp_path), below="Private/Deep").files == []
-    assert walk(str(tmp_path), below="@eaDir/Deep").files == []
-    (found,) = walk(str(tmp_path), below="Show").files
+    assert walk(str(tmp_path), ignore_max_bytes=IGNORE_MAX, below="Show/wip").files == []
+    assert walk(str(tmp_path), ignore_max_bytes=IGNORE_MAX, below="Private/Deep").files == []
+    assert walk(str(tmp_path), ignore_max_bytes=IGNORE_MAX, below="@eaDir/Deep").files == []
+    (found,) = walk(str(tmp_path), ignore_max_bytes=IGNORE_MAX, below="Show").files
     assert found.path == str(tmp_path / "Show/Season 1/Show S01E01.mkv")
 
 
@@ -392,7 +421,7 @@ def test_the_walk_finds_exactly_the_media_files(
             shown = [readable(part)[0] for part in (folder, name)]
             if not any(is_junk(part) for part in shown) and is_media_name(shown[1]):
                 expected.add(path)
-    found = walk(os.fsdecode(base))
+    found = walk(os.fsdecode(base), ignore_max_bytes=IGNORE_MAX)
     assert {f.path_bytes for f in found.files} == expected
 
 

@@ -3,7 +3,9 @@ the viewing history in them (play counts, last plays, resume points)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -195,6 +197,17 @@ async def test_the_reader_refuses_an_oversized_file(tmp_path: Path) -> None:
         await NfoReader(max_bytes=1_000).movie(path)
     path.write_bytes(MOVIE_NFO)
     assert (await NfoReader(max_bytes=10_000).movie(path)).title == "Real Steel"
+
+
+async def test_a_fifo_or_a_device_is_refused_without_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "movie.nfo"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidInputError, match="not a regular file"):
+        await asyncio.wait_for(NfoReader(max_bytes=1_000).movie(fifo), timeout=10)
+    endless = tmp_path / "tvshow.nfo"
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(InvalidInputError, match="not a regular file"):
+        await NfoReader(max_bytes=1_000).series(endless)
 
 
 async def test_an_unreadable_file_is_invalid_input_naming_it(tmp_path: Path) -> None:

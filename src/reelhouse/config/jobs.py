@@ -109,3 +109,9 @@ class ScanSettings(Section):
         1_000,
         description="New or changed files identified and written per transaction during a scan.",
     )
+    ignore_file_max_bytes: PositiveInt = Field(
+        1024 * 1024,
+        description="Largest `.ignore` / `.plexignore` file read; a larger one (or one that is "
+        "not a regular file: a FIFO, a link to a device) is skipped and reported as a scan "
+        "problem.",
+    )

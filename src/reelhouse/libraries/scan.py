@@ -159,7 +159,13 @@ class LibraryScanner:
 
         def walk_all() -> list[WalkResult]:
             return [
-                walk(root, below=below, cancel=cancel, scandir=self.scandir)
+                walk(
+                    root,
+                    below=below,
+                    cancel=cancel,
+                    scandir=self.scandir,
+                    ignore_max_bytes=self.settings.ignore_file_max_bytes,
+                )
                 for root, below in targets
             ]
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.libraries.reading import read_library_file
 from reelhouse.naming import (
     IGNORE_FILE_NAMES,
     IgnoreFile,
@@ -82,6 +84,7 @@ def readable(raw: bytes) -> tuple[str, bool]:
 def walk(
     root: str,
     *,
+    ignore_max_bytes: int,
     below: str = "",
     cancel: threading.Event | None = None,
     scandir: Scandir = os.scandir,
@@ -89,14 +92,17 @@ def walk(
     """Every media file under ``root`` (see ``is_media_name``), with its stat facts.
 
     ``below`` (a folder relative to ``root``) limits the walk to that folder, with the junk and
-    ``.ignore`` rules of the folders above it applied as a full walk would.
+    ``.ignore`` rules of the folders above it applied as a full walk would. An ignore file
+    that is not a regular file of at most ``ignore_max_bytes`` is skipped and reported.
     """
     result = WalkResult()
     display = root.rstrip("/")
     rules: IgnoreRules | None = IgnoreRules()
     relative = ""
     for part in [p for p in below.split("/") if p]:
-        rules = _with_ignore_files(os.fsencode(display or "/"), relative, None, rules, result)
+        rules = _with_ignore_files(
+            os.fsencode(display or "/"), relative, None, rules, result, ignore_max_bytes
+        )
         relative = f"{relative}/{part}" if relative else part
         display = f"{display}/{part}"
         if rules is None or is_junk(part) or rules.ignores(relative + "/", is_dir=True):
@@ -119,7 +125,7 @@ def walk(
         entries = _entries(folder, scandir, result)
         if entries is None:
             continue
-        inner = _with_ignore_files(folder, relative, entries, rules, result)
+        inner = _with_ignore_files(folder, relative, entries, rules, result, ignore_max_bytes)
         if inner is None:
             continue
         result.folders += 1
@@ -147,6 +153,7 @@ def _with_ignore_files(
     entries: list[Any] | None,
     rules: IgnoreRules | None,
     result: WalkResult,
+    max_bytes: int,
 ) -> IgnoreRules | None:
     """The rules with this folder's ``.ignore`` files added; None if the folder is skipped.
 
@@ -160,17 +167,15 @@ def _with_ignore_files(
         names = [entry.path for entry in entries if entry.name in _IGNORE_FILES]
     for name in names:
         try:
-            with open(name, "rb") as handle:
-                content = handle.read().decode(errors="replace")
-        except FileNotFoundError:
+            content = read_library_file(name, max_bytes, what="ignore file")
+        except NotFoundError:
             if entries is not None:  # listed a moment ago
                 result.problems.append(ScanProblem(readable(name)[0], Problem.VANISHED))
             continue
-        except OSError as exc:
-            path = readable(name)[0]
-            result.problems.append(ScanProblem(path, Problem.UNREADABLE, exc.strerror or ""))
+        except InvalidInputError as exc:  # a FIFO, a device, a huge file: skipped, reported
+            result.problems.append(ScanProblem(readable(name)[0], Problem.UNREADABLE, exc.detail))
             continue
-        ignore = IgnoreFile.parse(relative, content)
+        ignore = IgnoreFile.parse(relative, content.decode(errors="replace"))
         if ignore.spec is None:
             return None
         rules = IgnoreRules((*rules.files, ignore))

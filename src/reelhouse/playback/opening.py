@@ -13,11 +13,10 @@ import errno
 import io
 import os
 import stat
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reelhouse.errors import NotFoundError
-from reelhouse.libraries.roots import owning_root
+from reelhouse.libraries.reading import inside_roots
 from reelhouse.playback.containers import media_type
 from reelhouse.playback.files import PlayableFile
 
@@ -99,18 +98,3 @@ def _checked(file: io.FileIO, media: PlayableFile) -> os.stat_result:
     if not inside_roots(media.path_bytes, opened, media.roots):
         raise FileGoneError(f"file {media.id} is not inside its library")
     return opened
-
-
-def inside_roots(path: bytes, opened: os.stat_result, roots: Iterable[str]) -> bool:
-    """Whether the open file is the file that `path` resolves to now, and that lies inside a
-    root. Resolved after the open, compared by device and inode: a path changed in between
-    (a link swapped for another) resolves to another file and is refused."""
-    real = os.path.realpath(path)
-    try:
-        found = os.stat(real)
-    except OSError:
-        return False
-    if (found.st_dev, found.st_ino) != (opened.st_dev, opened.st_ino):
-        return False
-    real_roots = [os.fsdecode(os.path.realpath(os.fsencode(root))) for root in roots]
-    return owning_root(os.fsdecode(real), real_roots) is not None

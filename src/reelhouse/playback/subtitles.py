@@ -15,17 +15,15 @@ from __future__ import annotations
 import asyncio
 import codecs
 import html
-import os
 import re
-import stat
 from collections.abc import Sequence
 
 import charset_normalizer
 import pysubs2
 from pysubs2.formats.subrip import MAX_REPRESENTABLE_TIME
 
-from reelhouse.errors import InvalidInputError, NotFoundError
-from reelhouse.playback.opening import inside_roots
+from reelhouse.errors import InvalidInputError
+from reelhouse.libraries.reading import read_library_file
 
 #: Byte order marks, longest first: UTF-32-LE's begins with UTF-16-LE's.
 _BOMS = (
@@ -71,42 +69,8 @@ _PARSE_ERRORS = (pysubs2.exceptions.Pysubs2Error, ValueError)
 
 
 def read_subtitle_file(path: str | bytes, max_bytes: int, roots: Sequence[str]) -> bytes:
-    """The bytes of the subtitle file at `path`, if it is a regular file of at most `max_bytes`
-    inside one of the library's `roots` (a link leading out of them is refused as missing).
-
-    Opened non-blocking, so a FIFO planted in the library cannot hang a thread waiting for a
-    writer; its type is checked on the opened descriptor, so it cannot be swapped after the check.
-    Raises `NotFoundError` when there is no such file, `InvalidInputError` for anything else but a
-    readable regular file; the error names the file, not its folder."""
-    name = os.path.basename(os.fsdecode(path))
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-    try:
-        descriptor = os.open(path, flags)
-    except FileNotFoundError:
-        raise NotFoundError(f"subtitle file {name!r} does not exist") from None
-    except OSError as exc:
-        raise _refused(name, f"cannot be opened ({exc.strerror})") from None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise _refused(name, "is not a regular file")
-        if not inside_roots(os.fsencode(path), info, roots):
-            raise NotFoundError(f"subtitle file {name!r} is not inside its library")
-        if info.st_size > max_bytes:
-            raise _refused(name, f"is larger than {max_bytes} bytes")
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise _refused(name, f"cannot be read ({exc.strerror})") from None
-    finally:
-        os.close(descriptor)
-    if len(data) > max_bytes:  # it grew after the size check
-        raise _refused(name, f"is larger than {max_bytes} bytes")
-    return data
-
-
-def _refused(name: str, reason: str) -> InvalidInputError:
-    return InvalidInputError(f"subtitle file {name!r} {reason}")
+    """The bytes of the subtitle file at `path` (see `read_library_file`)."""
+    return read_library_file(path, max_bytes, what="subtitle file", roots=roots)
 
 
 def decode_subtitle(data: bytes, language: str | None = None) -> str:

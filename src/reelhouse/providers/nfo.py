@@ -29,8 +29,9 @@ from pydantic import ValidationError
 
 from reelhouse.content.metadata import models as rec
 from reelhouse.content.metadata.client import describe
-from reelhouse.errors import InvalidInputError
+from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.logging import get_logger
+from reelhouse.libraries.reading import read_library_file
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -423,18 +424,13 @@ class NfoReader:
             raise
 
     def _read(self, path: Path) -> bytes:
+        """Only a regular file within the cap (a FIFO or a link to a device is refused)."""
         try:
-            with path.open("rb") as handle:
-                data = handle.read(self._max_bytes + 1)
-        except OSError as exc:
+            return read_library_file(path.as_posix(), self._max_bytes, what="NFO")
+        except (NotFoundError, InvalidInputError) as exc:
             raise InvalidInputError(
-                f"{path}: cannot be read ({exc.strerror})", field=str(path)
+                f"{path}: cannot be read ({exc.detail})", field=str(path)
             ) from None
-        if len(data) > self._max_bytes:
-            raise InvalidInputError(
-                f"{path}: NFO larger than {self._max_bytes} bytes", field=str(path)
-            )
-        return data
 
     async def movie(self, path: Path) -> rec.MovieRecord:
         return await self._parsed(path, parse_movie)
