@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import status
+from fastapi import Request, status
 
 from reelhouse.api.deps import CallerDep, open_router, token_router
 from reelhouse.api.schemas import IssuedTokenOut, LoginRequest, NewTokenRequest, TokenOut, UserOut
-from reelhouse.http.deps import ServicesDep
+from reelhouse.http.deps import ServicesDep, client_address
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import IssuedToken
 
@@ -19,10 +19,18 @@ def issued(token: IssuedToken) -> IssuedTokenOut:
     return IssuedTokenOut(token=token.secret, details=details)
 
 
-@public_router.post("/login", responses={401: {"description": "Wrong username or password."}})
-async def login(body: LoginRequest, services: ServicesDep) -> IssuedTokenOut:
+@public_router.post(
+    "/login",
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {"description": "Too many failed logins for this account or address (Retry-After)."},
+    },
+)
+async def login(body: LoginRequest, services: ServicesDep, request: Request) -> IssuedTokenOut:
     """Exchange a username and password for a login token."""
-    return issued(await services.users.login(body.username, body.password))
+    return issued(
+        await services.users.login(body.username, body.password, client=client_address(request))
+    )
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -29,6 +29,8 @@ class Providers:
     tmdb: TmdbProvider
     tvdb: TvdbProvider
     clients: tuple[ProviderClient, ...]
+    #: The Redis the limits shared across processes live in (also the login throttle's).
+    redis: Redis | None = None
 
     def enricher(self, settings: Settings) -> Enricher:
         """Providers without an API key are left out rather than failing every item."""
@@ -82,6 +84,7 @@ def build_providers(
         tmdb=TmdbProvider(tmdb_client, settings.metadata),
         tvdb=TvdbProvider(tvdb_client, settings.tvdb),
         clients=(tmdb_client, tvdb_client),
+        redis=redis,
     )
 
 
@@ -89,7 +92,8 @@ def build_providers(
 async def open_providers(
     settings: Settings, cache: ResponseCache, metrics: ProviderMetrics | None = None
 ) -> AsyncIterator[Providers]:
-    """The providers for one process; with `redis.url` set their rate limits are shared."""
+    """The providers for one process; with `redis.url` set their rate limits (and the login
+    throttle) are shared."""
     redis = (
         Redis.from_url(
             settings.redis.url,

@@ -44,6 +44,7 @@ from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
+from reelhouse.users.throttle import login_throttle
 from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
 
@@ -74,7 +75,9 @@ class Runtime:
         people = PeopleCatalogue(database, cache)
         playback = PlaybackService(database, settings.media, SubtitleCache.from_settings(settings))
         self.services = Services(
-            users=UsersService(database, settings.auth, cache),
+            users=UsersService(
+                database, settings.auth, cache, login_throttle(settings, providers.redis)
+            ),
             libraries=LibrariesService(database, self.invalidation, self.queue),
             catalogues={
                 kind: read(database, cache, people)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
-from reelhouse.config.base import PositiveInt, Section
+from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 
 #: The longest password any request may carry (the API's and the page's forms refuse longer).
 PASSWORD_EDGE_MAX = 1024
@@ -43,6 +43,36 @@ class AuthSettings(Section):
         ge=0,
         description="A token's `last_used_at` is written at most this often (0: at every "
         "request): a page with fifty posters authenticates fifty-one times.",
+    )
+
+    login_free_failures: int = Field(
+        5,
+        ge=0,
+        le=1000,
+        description="Failed logins an account or a client address may have before each next "
+        "attempt must wait (429 with Retry-After).",
+    )
+    login_delay_s: PositiveFloat = Field(
+        1.0, description="The first wait after the free failures; it doubles with each failure."
+    )
+    login_max_delay_s: PositiveFloat = Field(
+        900.0, description="The longest wait one failed login earns."
+    )
+    login_window_s: PositiveFloat = Field(
+        900.0,
+        description="Seconds without a failure after which an account's or address's failures "
+        "are forgotten (an account's also at its next successful login).",
+    )
+    login_tracked_keys: PositiveInt = Field(
+        100_000,
+        description="Accounts and addresses whose failures one process keeps when there is no "
+        "Redis to share them (the least recent go first).",
+    )
+    max_concurrent_hashes: PositiveInt = Field(
+        2,
+        le=256,
+        description="Password hashes computed at once per process (each takes "
+        "`password_hash_memory_kib` of memory and a core); more logins wait their turn.",
     )
 
     @model_validator(mode="after")

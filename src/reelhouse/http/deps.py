@@ -34,3 +34,9 @@ def encoded_bodies(request: Request) -> EncodedBodies:
     """The app's cache of encoded answers."""
     bodies: EncodedBodies = request.app.state.bodies
     return bodies
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address, as the server saw it (behind a proxy trusted by `uvicorn
+    --forwarded-allow-ips`, the client the proxy names)."""
+    return request.client.host if request.client is not None else None

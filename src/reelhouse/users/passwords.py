@@ -18,12 +18,19 @@ class Passwords:
         )
         # Verified when the username is unknown, so a miss costs as much as a wrong password.
         self._decoy_hash = self._hasher.hash("reelhouse decoy password")
+        # Each hash takes its memory cost and a core: a burst of logins queues here instead
+        # of taking the process's memory and every other request's CPU.
+        self._hashing = asyncio.Semaphore(settings.max_concurrent_hashes)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._hashing:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        return await asyncio.to_thread(self._verify, password_hash or self._decoy_hash, password)
+        async with self._hashing:
+            return await asyncio.to_thread(
+                self._verify, password_hash or self._decoy_hash, password
+            )
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -14,7 +15,12 @@ import msgspec
 
 from reelhouse.config import AuthSettings
 from reelhouse.content.catalogue.invalidation import LIBRARY_GRANTS_TAG
-from reelhouse.errors import AuthenticationError, InvalidInputError, NotFoundError
+from reelhouse.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+)
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
@@ -22,6 +28,7 @@ from reelhouse.infra.logging import get_logger
 from reelhouse.users.models import ApiToken, TokenKind, User
 from reelhouse.users.passwords import Passwords
 from reelhouse.users.repository import TokenRepository, UserRepository
+from reelhouse.users.throttle import LocalLoginThrottle, LoginThrottle
 
 TOKEN_PREFIX = "rh_"  # noqa: S105 - a marker, not a secret
 AUTH_NAMESPACE = "auth"
@@ -97,14 +104,20 @@ def token_hash(secret: str) -> str:
 
 class UsersService:
     def __init__(
-        self, database: Database, settings: AuthSettings, cache: Cache | None = None
+        self,
+        database: Database,
+        settings: AuthSettings,
+        cache: Cache | None = None,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         """`cache`: where `authenticate` keeps usable tokens (namespace `auth`); every change
         of a token or a user here drops its entries. Without one, every call reads the
-        database (the CLI, which authenticates nobody)."""
+        database (the CLI, which authenticates nobody). `throttle`: failed logins' counts
+        (this process's own by default)."""
         self.database = database
         self.settings = settings
         self.passwords = Passwords(settings)
+        self.throttle = throttle or LocalLoginThrottle(settings)
         self._tokens: CacheNamespace[UsableToken] | None = (
             cache.namespace(AUTH_NAMESPACE, UsableToken) if cache is not None else None
         )
@@ -133,18 +146,28 @@ class UsersService:
         else:
             log.warning("no accounts yet: run `reelhouse user create --admin NAME`")
 
-    async def login(self, username: str, password: str) -> IssuedToken:
-        user = await self._checked(username, password)
+    async def login(
+        self, username: str, password: str, *, client: str | None = None
+    ) -> IssuedToken:
+        """A login token; `client` is the caller's address, which failures are counted
+        against as well as the account (`RateLimitedError` while either must wait)."""
+        user = await self._checked(username, password, client)
         ttl = timedelta(seconds=self.settings.session_ttl_s)
         return await self._issue(user.id, TokenKind.SESSION, "login", utcnow() + ttl)
 
     async def login_device(
-        self, username: str, password: str, *, name: str, device_id: str
+        self,
+        username: str,
+        password: str,
+        *,
+        name: str,
+        device_id: str,
+        client: str | None = None,
     ) -> IssuedToken:
         """A token for an app on a device (a Jellyfin client), named after both: it lives
         until revoked, as the apps expect, and replaces the one that device had (the app
         logged in again), so a device holds one token, listed with the user's others."""
-        user = await self._checked(username, password)
+        user = await self._checked(username, password, client)
         device = token_hash(f"device:{device_id}")
         label = name.strip()[:100] or "app"
         async with self.database.transaction() as session:
@@ -152,14 +175,25 @@ class UsersService:
         await self._forget(replaced)
         return await self._issue(user.id, TokenKind.API, label, None, device=device)
 
-    async def _checked(self, username: str, password: str) -> User:
+    async def _checked(self, username: str, password: str, client: str | None) -> User:
+        """The user, if the password is theirs: checked only when neither the account nor the
+        address must wait (an unknown name costs the same hash as a wrong password)."""
+        account = f"account:{username.casefold()}"
+        keys = [account] if client is None else [account, f"address:{client}"]
+        wait = await self.throttle.wait_s(keys)
+        if wait > 0:
+            raise RateLimitedError(
+                f"too many failed logins: try again in {math.ceil(wait)} s", retry_after_s=wait
+            )
         async with self.database.read() as session:
             user = await UserRepository(session).find_by_username(username)
         if (
             not await self.passwords.verify(user.password_hash if user else None, password)
             or not user
         ):
+            await self.throttle.failed(keys)
             raise AuthenticationError("wrong username or password")
+        await self.throttle.succeeded(account)
         return user
 
     async def authenticate(self, secret: str) -> Principal:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import AuthenticationError, DomainError
-from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.deps import ServicesDep, SettingsDep, client_address
 from reelhouse.http.problems import status_for
 from reelhouse.http.sessions import end_session, session_secret, start_session
 from reelhouse.web.csrf import renew_csrf
@@ -43,7 +43,7 @@ async def login(
 ) -> Response:
     """A login cookie and back to where the user was going; a wrong password keeps the name."""
     try:
-        issued = await services.users.login(username, password)
+        issued = await services.users.login(username, password, client=client_address(request))
     except DomainError as exc:
         return render(
             request,

@@ -26,7 +26,7 @@ from reelhouse.compat.jellyfin.ids import IdType, decode_id, encode_id
 from reelhouse.compat.jellyfin.routing import jellyfin_router
 from reelhouse.config import Settings, mask_url
 from reelhouse.errors import MalformedRequestError, PermissionDeniedError
-from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.http.deps import ServicesDep, SettingsDep, client_address
 from reelhouse.users.service import UserInfo
 
 #: The Jellyfin API version whose shapes this layer answers with (clients check it).
@@ -138,7 +138,9 @@ async def authenticate_by_name(
     client = client_info(request)
     name = " on ".join(filter(None, (client.client, client.device))) or "Jellyfin client"
     device_id = client.device_id or name
-    issued = await services.users.login_device(username, password, name=name, device_id=device_id)
+    issued = await services.users.login_device(
+        username, password, name=name, device_id=device_id, client=client_address(request)
+    )
     principal = await services.users.authenticate(issued.secret)
     user = user_dto(principal.user, settings)
     result = AuthenticationResult(
