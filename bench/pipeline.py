@@ -32,6 +32,7 @@ from reelhouse.bootstrap import open_runtime
 from reelhouse.config import (
     DatabaseSettings,
     EnrichmentSettings,
+    ImagesSettings,
     JobsSettings,
     LogSettings,
     ScanSettings,
@@ -51,6 +52,7 @@ from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.catalogue import Catalogue
+from reelhouse.testing.fake_providers.server import LOOPBACK
 from reelhouse.testing.library import generate_library, write_library
 
 ROOTS = {"Movies": LibraryKind.MOVIES, "Downloads": LibraryKind.MOVIES, "TV": LibraryKind.TV,
@@ -82,6 +84,7 @@ def settings_for(args: argparse.Namespace, url: str, database_url: str, data: Pa
         jobs=JobsSettings(poll_interval_s=0.05, progress_flush_interval_s=0.5),
         scan=ScanSettings(watch=False, full_scan_interval_s=0, cleanup_interval_s=0),
         enrichment=EnrichmentSettings(refresh_interval_s=0),
+        images=ImagesSettings(allowed_networks=LOOPBACK),  # the fake serves images on loopback
     )
 
 

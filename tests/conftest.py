@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from reelhouse.bootstrap.providers import Providers, build_providers
 from reelhouse.config import (
     DatabaseSettings,
+    ImagesSettings,
     MetadataSettings,
     Settings,
     TmdbSettings,
@@ -33,7 +34,7 @@ from reelhouse.infra.db.engine import Database, create_engine
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.control import FaultConfig
-from reelhouse.testing.fake_providers.server import FakeServer
+from reelhouse.testing.fake_providers.server import LOOPBACK, FakeServer
 from reelhouse.testing.memory_cache import BoundedMemoryCache
 from tests.support import Api, ops_settings, running_api, settings_for
 
@@ -280,6 +281,8 @@ def provider_settings(clean_env: Path, fake_server: FakeServer) -> Callable[...,
             tmdb=TmdbSettings(base_url=f"{url}/3", api_key="test-tmdb-key", **common),
             tvdb=TvdbSettings(base_url=f"{url}/v4", api_key="test-tvdb-key", **common),
             metadata=metadata or MetadataSettings(),
+            # The fakes serve images on loopback, which downloads refuse unless allowed.
+            images=ImagesSettings(allowed_networks=LOOPBACK),
         )
 
     return build

@@ -21,11 +21,13 @@ from reelhouse.config import (
     AuthSettings,
     DatabaseSettings,
     HttpSettings,
+    ImagesSettings,
     ScanSettings,
     ServerSettings,
     Settings,
     WebhookSettings,
 )
+from reelhouse.testing.fake_providers.server import LOOPBACK
 
 PASSWORD = "correct horse battery"
 
@@ -69,6 +71,7 @@ def settings_for(database_url: str, tmp_path: Path, **auth: object) -> Settings:
         database=DatabaseSettings(url=database_url),
         auth=AuthSettings(**(FAST_HASHING | auth)),  # type: ignore[arg-type]
         scan=NO_PERIODIC_SCAN,
+        images=ImagesSettings(allowed_networks=LOOPBACK),  # the fakes' images
     )
 
 

@@ -11,12 +11,14 @@ import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode
 
 import blurhash
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
+from starlette.types import Receive, Scope, Send
 
 from reelhouse.bootstrap.providers import Providers
 from reelhouse.config import ImagesSettings
@@ -30,15 +32,18 @@ from reelhouse.errors import (
     UpstreamUnavailableError,
 )
 from reelhouse.infra.images import ImageStore
+from reelhouse.infra.public_hosts import ForbiddenAddressError
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.images import POSTER
-from reelhouse.testing.fake_providers.server import FakeServer
+from reelhouse.testing.fake_providers.server import LOOPBACK, FakeServer
+from reelhouse.testing.server import ThreadedServer
 
 SETTINGS = ImagesSettings(
     download_timeout_s=1.0,  # the fake's `timeout` fault hangs for 3 s
     max_bytes=64 * 1024,
     max_redirects=2,
     variant_widths=[100, 1000],
+    allowed_networks=LOOPBACK,
 )
 SHA = "ab" + "0" * 62
 
@@ -402,3 +407,60 @@ async def test_served_files_are_held_in_memory_up_to_the_bound(
     ) as unheld:
         fetched = await unheld.fetch(poster(fake_server, smallest))
         assert (await unheld.locate(fetched.path)).body is None
+
+
+# -- outbound requests only to public addresses (URLs in NFO files are untrusted) ---------------
+
+
+async def redirecting_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Redirects every request to the URL in its query string (`?to=...`)."""
+    target = parse_qs(scope["query_string"].decode())["to"][0]
+    await send(
+        {"type": "http.response.start", "status": 302, "headers": [(b"location", target.encode())]}
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/t/p/original/p1.jpg",
+        "http://localhost:{port}/t/p/original/p1.jpg",
+        "http://[::1]:{port}/t/p/original/p1.jpg",
+        "http://169.254.169.254/latest/meta-data/",  # the cloud metadata address
+        "http://10.1.2.3/poster.jpg",
+        "http://192.168.0.10:8096/Items/1/Images/Primary",
+        "http://[::ffff:127.0.0.1]:{port}/t/p/original/p1.jpg",
+        "http://0.0.0.0:{port}/t/p/original/p1.jpg",
+    ],
+)
+async def test_images_are_not_fetched_from_private_addresses(
+    tmp_path: Path, fake_server: FakeServer, url: str
+) -> None:
+    port = fake_server.url.rsplit(":", 1)[1]
+    store = store_for(tmp_path / "images", allowed_networks=[])
+    try:
+        with pytest.raises(ForbiddenAddressError, match="where outbound requests may not go"):
+            await store.fetch(url.format(port=port))
+    finally:
+        await store.aclose()
+    assert files(store) == []
+
+
+async def test_a_redirect_to_a_private_address_is_refused(
+    tmp_path: Path, fake_server: FakeServer
+) -> None:
+    """The first host is allowed by name; the one it redirects to is checked all the same."""
+    port = fake_server.url.rsplit(":", 1)[1]
+    inside = f"http://localhost:{port}/t/p/original/p1.jpg"
+    with ThreadedServer(redirecting_app) as redirector:
+        store = store_for(tmp_path / "images", allowed_networks=[], allowed_hosts=["127.0.0.1"])
+        try:
+            with pytest.raises(ForbiddenAddressError, match="localhost resolves to"):
+                await store.fetch(f"{redirector.url}/?{urlencode({'to': inside})}")
+            # Allowed by name, the same image is fetched.
+            allowed = store_for(tmp_path / "ok", allowed_networks=[], allowed_hosts=["localhost"])
+            assert (await allowed.fetch(inside)).width == POSTER[0]
+            await allowed.aclose()
+        finally:
+            await store.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -32,6 +33,20 @@ class ImagesSettings(Section):
     )
     max_redirects: int = Field(
         3, ge=0, le=20, description="Redirects followed per download before the image is refused."
+    )
+    allowed_hosts: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Hosts images may be downloaded from whatever address they resolve to. "
+        "Otherwise only public addresses are fetched from: a URL in an NFO that leads to "
+        "loopback, a private or link-local network (the cloud metadata address) is refused, "
+        "checked after DNS and at every redirect.",
+    )
+    allowed_networks: list[IPv4Network | IPv6Network] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Networks (CIDR) images may be downloaded from besides public addresses, "
+        "such as a NAS on the local network serving artwork (`192.168.1.0/24`).",
     )
     download_concurrency: PositiveInt = Field(
         8,

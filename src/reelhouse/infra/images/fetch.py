@@ -1,6 +1,8 @@
-"""The download of an image URL found in a provider answer, treated as hostile: http(s) only,
-a deadline on the whole transfer, a cap on redirects and on the bytes read, and a bound on how
-many downloads run at once. Failures become the domain errors their cause means."""
+"""The download of an image URL found in a provider answer or a library's NFO, treated as
+hostile: http(s) only, to public addresses only (checked at every connection, each redirect's
+included: `infra.public_hosts`), a deadline on the whole transfer, a cap on redirects and on
+the bytes read, and a bound on how many downloads run at once. Failures become the domain
+errors their cause means."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from reelhouse.errors import (
 )
 from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
 from reelhouse.infra.images.codec import CONTENT_TYPES
+from reelhouse.infra.public_hosts import AddressPolicy, checked_transport
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +37,20 @@ class Downloader:
     def __init__(self, settings: ImagesSettings) -> None:
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.download_concurrency)
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.download_timeout_s, connect=settings.connect_timeout_s),
+        policy = AddressPolicy(settings.allowed_hosts, settings.allowed_networks)
+        transport = checked_transport(
+            policy,
             limits=httpx.Limits(
                 max_connections=settings.download_concurrency,
                 max_keepalive_connections=settings.download_concurrency,
             ),
+            verify=tls_context(),
+        )
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.download_timeout_s, connect=settings.connect_timeout_s),
             follow_redirects=settings.max_redirects > 0,
             max_redirects=settings.max_redirects,
-            verify=tls_context(),
             headers={"Accept": ", ".join(CONTENT_TYPES.values())},
         )
 

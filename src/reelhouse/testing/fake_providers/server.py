@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network
+
 from reelhouse.testing.fake_providers.app import FakeProviders, create_app
 from reelhouse.testing.server import ThreadedServer
+
+#: Where the fake servers listen, and so serve their images from: loopback, which image
+#: downloads refuse unless `images.allowed_networks` names it.
+LOOPBACK = [IPv4Network("127.0.0.0/8")]
 
 
 class FakeServer(ThreadedServer):
