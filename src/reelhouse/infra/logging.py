@@ -47,8 +47,12 @@ def configure_logging(settings: LogSettings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+        # Whatever configured them before (uvicorn's own dictConfig), they go through ours.
+        library = logging.getLogger(name)
+        library.handlers[:] = []
+        library.propagate = True
+        library.disabled = False
+        library.setLevel(logging.NOTSET)
     # Alembic narrates every migration context at INFO; only its problems are worth a line.
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
