@@ -163,6 +163,10 @@ class StreamingService:
         """End the session of `user_id` (None: an admin, anyone's)."""
         await self.sessions.end(session_id, user_id)
 
+    async def keep_alive(self, user_id: int, session_id: str) -> None:
+        """The caller's session is in use though nothing is fetched (a paused player)."""
+        self.sessions.get(session_id, user_id)
+
     def statuses(self) -> list[SessionStatus]:
         return self.sessions.statuses()
 
