@@ -24,7 +24,9 @@ from reelhouse.compat.jellyfin.ids import IdType, encode_id
 from reelhouse.config import ServerSettings, Settings, WatchSettings
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.server import ThreadedServer
+from tests.pipeline_support import add_library, settled
 from tests.support import PASSWORD
+from tests.test_jellyfin_api import SERIES, write_libraries
 from tests.test_streaming_api import SECONDS, streaming
 
 TICKS = 10_000_000
@@ -339,3 +341,65 @@ async def hostile(url: str, token: str, ids: dict[str, str], other: Any, jf: Any
             "/Sessions/Playing/Progress", json={"ItemId": ids["mkv"], "PositionTicks": -5}
         )
         assert negative.status_code == 422
+
+
+SDK_CLIENT = Path(__file__).parent / "jellyfin_sdk" / "client.mjs"
+
+
+async def test_the_official_typescript_sdk_browses_and_plays(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+) -> None:
+    """tests/jellyfin_sdk/client.mjs, on @jellyfin/sdk from the npm registry (`scripts/test`
+    installs it), run by Node against the server; its summary checked here."""
+    sections = {"watch": WatchSettings(min_resume_duration_s=0)}
+    async with streaming(provider_settings, database_url, tmp_path, fake, sections) as played:
+        tv_root = tmp_path / "browsed"
+        write_libraries(tv_root, fake)
+        tv = await add_library(played.api, played.admin, "TV", "tv", tv_root / "TV")
+        scanned = await played.api.client.post(f"/api/libraries/{tv}/scan", headers=played.admin)
+        assert scanned.status_code == 202
+        await settled(played.api)
+        viewer = await played.api.client.get("/api/users/me", headers=played.viewer)
+        libraries = await played.api.services.users.get_user(viewer.json()["id"])
+        await played.api.services.users.set_user_libraries(
+            libraries.id, [*libraries.library_ids, tv]
+        )
+        ids = {key: encode_id(IdType.ITEM, row) for key, row in played.item.items()}
+        quiet = played.settings.model_copy(update={"server": ServerSettings(run_workers=False)})
+        with ThreadedServer(create_app(quiet), lifespan="on") as server:
+            node = await asyncio.create_subprocess_exec(
+                "node", str(SDK_CLIENT), server.url, "viewer", PASSWORD, SERIES,
+                ids["mp4"], ids["mkv"], ids["hevc"],
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await asyncio.wait_for(node.communicate(), timeout=300)
+    assert node.returncode == 0, err.decode()
+    summary = json.loads(out)
+    assert summary["user"] == "viewer"
+    assert summary["views"] == ["movies", "tvshows"]
+    assert summary["movieCount"] == len(played.item)
+    assert len(set(summary["pagedMovies"])) == len(played.item)
+    assert summary["series"] == [SERIES]
+    assert summary["seasons"] >= 1
+    assert summary["episodes"] == sorted(summary["episodes"])
+    assert len(summary["episodes"]) >= 2
+    assert summary["nextUp"] == [summary["secondEpisode"]]
+    assert summary["searchFound"] is True
+    assert summary["image"]["status"] == 200
+    assert summary["image"]["type"].startswith("image/")
+    plays = summary["plays"]
+    assert plays["mp4:browser"]["direct"] is True
+    assert plays["mp4:browser"]["stream"] == {"status": 206, "bytes": 100}
+    for remuxed in ("mkv:browser", "hevc:browser"):
+        assert plays[remuxed]["direct"] is False
+        assert plays[remuxed]["master"] == "#EXTM3U"
+        assert plays[remuxed]["afterStop"] == 404
+    for direct in ("mp4:tv", "mkv:tv", "hevc:tv"):
+        assert plays[direct]["direct"] is True, direct
+        assert plays[direct]["stream"]["status"] == 206
+    assert plays["mkv:tv"]["streams"] == ["Video", "Audio", "Audio", "Subtitle"]
+    assert summary["resumeTicks"] == 5 * TICKS
+    assert summary["played"] is False
