@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser, async_playwright
 from sqlalchemy.engine import make_url
 
 from reelhouse.bootstrap.providers import Providers, build_providers
@@ -296,3 +297,16 @@ async def providers(
     built = build_providers(provider_settings(), memory_cache, None)
     yield built
     await built.aclose()
+
+
+# -- the browser tests: Debian's Chromium, driven by Playwright as the system browser ----------
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: scripts/services.sh installs it"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable)
+        yield launched
+        await launched.close()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from reelhouse.config import AuthSettings, DatabaseSettings, Settings
+from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.infra.jobs.models import ACTIVE_STATES
+from reelhouse.libraries.models import MediaFile
 from tests.jobs_support import eventually, fast_settings
 from tests.support import FAST_HASHING, NO_PERIODIC_SCAN, Api, bearer, running_api
 
@@ -62,6 +67,28 @@ async def settled(api: Api, within_s: float = 120.0) -> list[Any]:
 
     jobs: list[Any] = await eventually(idle, within_s=within_s, what="the pipeline to settle")
     return jobs
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where the pipeline put a file: its id, and the id of the item it plays (and its series)."""
+
+    file_id: int
+    item_id: int
+    series_id: int | None
+
+
+async def stored_files(api: Api) -> dict[str, Stored]:
+    """Every linked file of the catalogue by its path."""
+    async with api.services.users.database.read() as session:
+        rows = (
+            await session.execute(
+                select(MediaFile.path, MediaFile.id, Item.id, Item.series_id)
+                .join(MediaFileItem, MediaFileItem.media_file_id == MediaFile.id)
+                .join(Item, Item.id == MediaFileItem.item_id)
+            )
+        ).all()
+    return {path: Stored(file_id, item_id, series) for path, file_id, item_id, series in rows}
 
 
 def touch(path: Path, content: bytes = b"") -> None:

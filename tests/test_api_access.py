@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from reelhouse.app import create_app
 from reelhouse.http.problems import PROBLEM_JSON
+from reelhouse.web.render import PageRoute, ScriptRoute
 from tests.support import PASSWORD, WEBHOOK_SECRET, Api, bearer, settings_for
 
 PUBLIC = {
@@ -421,3 +422,105 @@ async def test_initial_admin_from_settings(database_url: str, tmp_path: Path) ->
         async with app.router.lifespan_context(app):
             users = await app.state.services.users.list_users()
     assert [(u.username, u.is_admin) for u in users] == [("owner", True)]
+
+
+# -- the web page's routes (not in the OpenAPI document): every one classified as well ----------
+
+PUBLIC_PAGES = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),  # without a login, it has nothing to end
+}
+ADMIN_PAGES = {
+    ("GET", "/admin"),
+    ("GET", "/admin/libraries"),
+    ("POST", "/admin/libraries"),
+    ("GET", "/admin/libraries/{library_id}"),
+    ("POST", "/admin/libraries/{library_id}"),
+    ("POST", "/admin/libraries/{library_id}/delete"),
+    ("POST", "/admin/libraries/{library_id}/scan"),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{user_id}/libraries"),
+    ("POST", "/admin/users/{user_id}/delete"),
+    ("GET", "/admin/jobs"),
+    ("GET", "/admin/jobs/{job_id}"),
+    ("POST", "/admin/jobs/{job_id}/cancel"),
+    ("GET", "/admin/unmatched"),
+    ("GET", "/admin/items/{item_id}/match"),
+    ("POST", "/admin/items/{item_id}/match"),
+    ("GET", "/admin/sessions"),
+    ("POST", "/admin/sessions/{session_id}/stop"),
+}
+VIEWER_PAGES = {
+    ("GET", "/"),
+    ("GET", "/libraries/{library_id}"),
+    ("GET", "/movies/{movie_id}"),
+    ("GET", "/series/{series_id}"),
+    ("GET", "/seasons/{season_id}"),
+    ("GET", "/episodes/{episode_id}"),
+    ("GET", "/people/{person_id}"),
+    ("GET", "/search"),
+    ("POST", "/items/{item_id}/played"),
+    ("POST", "/items/{item_id}/favourite"),
+    ("GET", "/favourites"),
+    ("GET", "/history"),
+    ("GET", "/account"),
+    ("POST", "/account/tokens"),
+    ("POST", "/account/tokens/{token_id}/revoke"),
+    # The player: its page, and what its script calls (problem+json rather than pages).
+    ("GET", "/items/{item_id}/play"),
+    ("POST", "/items/{item_id}/play"),
+    ("POST", "/items/{item_id}/progress"),
+    ("POST", "/playback/sessions/{session_id}/stop"),
+}
+#: Called by the page's scripts: a stranger gets 401, not the login page.
+SCRIPT_PAGES = {
+    ("POST", "/items/{item_id}/play"),
+    ("POST", "/items/{item_id}/progress"),
+    ("POST", "/playback/sessions/{session_id}/stop"),
+}
+
+
+def page_routes(app: FastAPI) -> dict[tuple[str, str], PageRoute]:
+    """Every route of the web page, by method and path."""
+    return {
+        (method, route.path): route
+        for route in app.routes
+        if isinstance(route, PageRoute)
+        for method in route.methods
+    }
+
+
+async def test_every_page_route_is_classified(api: Api) -> None:
+    routes = page_routes(api.app)
+    assert set(routes) == PUBLIC_PAGES | ADMIN_PAGES | VIEWER_PAGES
+    assert {key for key, route in routes.items() if isinstance(route, ScriptRoute)} == SCRIPT_PAGES
+
+
+async def _csrf_cookie(api: Api) -> str:
+    await api.client.get("/login")
+    return api.client.cookies["reelhouse_csrf"]
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN_PAGES | VIEWER_PAGES))
+async def test_strangers_are_sent_to_log_in(api: Api, method: str, path: str) -> None:
+    data = {"csrf": await _csrf_cookie(api)} if method == "POST" else None
+    response = await api.client.request(method, concrete(path), data=data)
+    if (method, path) in SCRIPT_PAGES:
+        assert response.status_code == 401, (method, path)
+        assert response.headers["content-type"] == PROBLEM_JSON
+    else:
+        assert response.status_code == 303, (method, path)
+        assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN_PAGES))
+async def test_plain_users_are_refused_admin_pages(api: Api, method: str, path: str) -> None:
+    await api.services.users.create_user("plain", PASSWORD)
+    token = await _csrf_cookie(api)
+    login = {"csrf": token, "username": "plain", "password": PASSWORD, "next": "/"}
+    assert (await api.client.post("/login", data=login)).status_code == 303
+    data = {"csrf": api.client.cookies["reelhouse_csrf"]} if method == "POST" else None
+    response = await api.client.request(method, concrete(path), data=data)
+    assert response.status_code == 403, (method, path)

@@ -22,23 +22,26 @@ import pytest
 import uvicorn
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
 from starlette.types import Message, Receive, Scope, Send
 from structlog.testing import capture_logs
 
 from reelhouse.config import MediaSettings, Settings
-from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.http.files import attachment
 from reelhouse.http.middleware import FileAwareGZipMiddleware
 from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.http.ranges import UNSATISFIABLE, ByteRange, requested_range
 from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.http.zerocopy import ZERO_COPY_SEND
-from reelhouse.libraries.models import MediaFile
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.media import h264_aac_mp4
 from tests.jobs_support import eventually
-from tests.pipeline_support import add_library, pipeline_settings, running_server, settled
+from tests.pipeline_support import (
+    add_library,
+    pipeline_settings,
+    running_server,
+    settled,
+    stored_files,
+)
 from tests.support import PASSWORD, Api, bearer
 
 #: Small chunks, so that every body here takes several reads or sendfile calls.
@@ -129,29 +132,19 @@ async def played(
             scan = await api.client.post(f"/api/libraries/{library_id}/scan", headers=admin)
             assert scan.status_code == 202, scan.text
             await settled(api)
-        async with api.services.users.database.read() as session:
-            rows = (
-                await session.execute(
-                    select(MediaFile.path, MediaFile.id, Item.id, Item.series_id)
-                    .join(MediaFileItem, MediaFileItem.media_file_id == MediaFile.id)
-                    .join(Item, Item.id == MediaFileItem.item_id)
-                )
-            ).all()
-        by_path = {
-            path: (file_id, item_id, series_id) for path, file_id, item_id, series_id in rows
-        }
+        by_path = await stored_files(api)
         found = {key: by_path[str(path)] for key, path in paths.items() if str(path) in by_path}
         assert set(found) == set(paths) - {"secret", "shared"}, sorted(found)
-        assert found["part1"][1] == found["part2"][1], "the two parts are one film"
-        series = found["episode"][2]
+        assert found["part1"].item_id == found["part2"].item_id, "the two parts are one film"
+        series = found["episode"].series_id
         assert series is not None
         yield Played(
             api,
             admin,
             movies,
             paths,
-            item={key: item_id for key, (_, item_id, _) in found.items()},
-            file={key: file_id for key, (file_id, _, _) in found.items()},
+            item={key: stored.item_id for key, stored in found.items()},
+            file={key: stored.file_id for key, stored in found.items()},
             series=series,
         )
 

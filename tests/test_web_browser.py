@@ -10,28 +10,25 @@ Screenshots of the pages are saved in tests/screenshots/ (ignored by git) for a 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from reelhouse.app import create_app
 from reelhouse.config import AuthSettings, ServerSettings, Settings, WebSettings
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.library import generate_library, write_library
 from reelhouse.testing.server import ThreadedServer
+from tests.browser_support import DESKTOP, PHONE, log_in_page, page_errors, shot
 from tests.pipeline_support import pipeline_settings
 from tests.support import FAST_HASHING, PASSWORD, running_api, settings_for
 from tests.test_watch_state import seed
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 #: Scans, matching and artwork of the small library, on a busy two-core machine.
 PIPELINE_TIMEOUT_MS = 180_000
 UNMATCHED = "Qwzx Vlorp"
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
 
 
 def write_libraries(root: Path, fake: FakeProviders) -> tuple[set[str], str]:
@@ -54,11 +51,6 @@ def write_libraries(root: Path, fake: FakeProviders) -> tuple[set[str], str]:
         t.title for t in fake.catalogue.library_titles() if not t.series and t.title not in titles
     )
     return titles, other
-
-
-async def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 async def images_loaded(page: Page, selector: str, at_least: int = 1) -> None:
@@ -84,16 +76,6 @@ async def jobs_settled(page: Page, *, artwork_jobs: int) -> None:
         arg=artwork_jobs,
         timeout=PIPELINE_TIMEOUT_MS,
     )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is missing: scripts/services.sh installs it"
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable)
-        yield launched
-        await launched.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -280,14 +262,9 @@ async def test_mark_a_series_played_from_its_page(
         context = await browser.new_context(base_url=server.url, viewport=DESKTOP)
         context.set_default_timeout(30_000)
         page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        errors = page_errors(page)
 
-        await page.goto("/login")
-        await page.get_by_label("Username").fill("ann")
-        await page.get_by_label("Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Log in").click()
+        await log_in_page(page, "ann")
         watching = page.get_by_role("region", name="Continue Watching")
         await expect(watching.locator("progress")).to_have_attribute("value", "38")
         next_up = page.get_by_role("region", name="Next Up")

@@ -17,3 +17,7 @@ class ItemKind(StrEnum):
     SERIES = "series"
     SEASON = "season"
     EPISODE = "episode"
+
+
+#: Items that are played themselves (hold positions and played marks of their own).
+PLAYABLE_KINDS = frozenset({ItemKind.MOVIE, ItemKind.EPISODE})

@@ -13,7 +13,7 @@ from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.file_body import FileBodyResponse
 from reelhouse.http.files import file_response
-from reelhouse.http.params import RowIdPath
+from reelhouse.http.params import MAX_TRACK, RowIdPath
 from reelhouse.infra.logging import get_logger
 
 router = token_router("/items", tags=["playback"])
@@ -85,8 +85,6 @@ async def download_item(
     )
 
 
-#: Subtitle tracks a file may have: far more than any release carries, bounded all the same.
-MAX_TRACK = 1000
 VTT_TYPE = "text/vtt; charset=utf-8"
 
 

@@ -11,9 +11,15 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.api.deps import AdminDep, CallerDep, token_router
-from reelhouse.api.playback import MAX_TRACK, FileId, Part
+from reelhouse.api.playback import FileId, Part
 from reelhouse.http.deps import ServicesDep
-from reelhouse.http.params import RowIdPath
+from reelhouse.http.params import (
+    AudioNumber,
+    BurnSubtitle,
+    MaxHeight,
+    RowIdPath,
+    SessionIdPath,
+)
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.decision import Mode, PlayRequest
 from reelhouse.playback.profiles import WEB_PROFILE, DeviceProfile
@@ -30,24 +36,9 @@ MAX_SEGMENT = 1_000_000
 #: 1 Gbit/s: beyond any stream; a bitrate cap above it is nonsense.
 MAX_BITRATE = 1_000_000_000
 
-SessionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
-AudioNumber = Annotated[
-    int | None,
-    Field(ge=0, le=MAX_TRACK, description="The audio track to hear (`audio_tracks`)."),
-]
-BurnSubtitle = Annotated[
-    int | None,
-    Field(
-        ge=0,
-        le=MAX_TRACK,
-        description="An image subtitle stream (`subtitle_tracks` number) to burn into the "
-        "picture; text subtitles are side tracks (`url`).",
-    ),
-]
 MaxBitrate = Annotated[
     int | None, Field(ge=100_000, le=MAX_BITRATE, description="The player's cap, bits/s.")
 ]
-MaxHeight = Annotated[int | None, Field(ge=144, le=4320, description="The player's cap, lines.")]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such item or session, or none of the caller's."}
@@ -153,7 +144,7 @@ async def plan_browser_playback(
 
 @sessions.get("/{session_id}/" + MASTER_NAME, response_class=Response, responses=NOT_FOUND)
 async def master_playlist(
-    session_id: SessionId, caller: CallerDep, services: ServicesDep
+    session_id: SessionIdPath, caller: CallerDep, services: ServicesDep
 ) -> Response:
     text = await services.streaming.master_playlist(caller.user.id, session_id)
     return _playlist(text)
@@ -161,7 +152,7 @@ async def master_playlist(
 
 @sessions.get("/{session_id}/" + MEDIA_NAME, response_class=Response, responses=NOT_FOUND)
 async def media_playlist(
-    session_id: SessionId, caller: CallerDep, services: ServicesDep
+    session_id: SessionIdPath, caller: CallerDep, services: ServicesDep
 ) -> Response:
     text = await services.streaming.media_playlist(caller.user.id, session_id)
     return _playlist(text)
@@ -177,7 +168,7 @@ async def media_playlist(
     },
 )
 async def segment(
-    session_id: SessionId,
+    session_id: SessionIdPath,
     number: Annotated[int, Path(ge=0, le=MAX_SEGMENT)],
     caller: CallerDep,
     services: ServicesDep,
@@ -189,7 +180,7 @@ async def segment(
 
 
 @sessions.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def stop_session(session_id: SessionId, caller: CallerDep, services: ServicesDep) -> None:
+async def stop_session(session_id: SessionIdPath, caller: CallerDep, services: ServicesDep) -> None:
     """End the session now (a player that stops): its ffmpeg and its segments go. An admin
     may end anyone's."""
     owner = None if caller.user.is_admin else caller.user.id

@@ -12,15 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.http.deps import ServicesDep
-from reelhouse.http.params import RowId, RowIdPath
+from reelhouse.http.params import PlayerReport, RowId, RowIdPath
 from reelhouse.watch.views import HistoryEntry, UserState, WatchedItem, WatchStats
 
 router = token_router("/me", tags=["watch state"])
 
 #: Most items one list returns.
 MAX_LIST = 100
-#: Longest position accepted: a week, far beyond any film; more is nonsense, not a position.
-MAX_POSITION_S = 7 * 86_400
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIST)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -28,21 +26,10 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ProgressIn(BaseModel):
+class ProgressIn(PlayerReport):
     """A player's report, every few seconds and when it stops."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-
-    position_s: float = Field(
-        ge=-MAX_POSITION_S,
-        le=MAX_POSITION_S,
-        allow_inf_nan=False,
-        description="Seconds into the item (a negative one is taken as 0).",
-    )
-    paused: bool = Field(False, description="Paused there (a report like any other).")
-    stopped: bool = Field(
-        False, description="Playback ended there: the resume rules decide what is kept."
-    )
 
 
 class RatingIn(BaseModel):

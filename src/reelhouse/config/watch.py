@@ -27,7 +27,9 @@ class WatchSettings(Section):
         300, ge=0, description="Items shorter than this (seconds) get no resume point."
     )
     next_up_specials: bool = Field(
-        False, description="Whether Next Up offers specials (season 0) too."
+        False,
+        description="Whether Next Up (and the web player, at the end of an episode) offers "
+        "specials (season 0) too.",
     )
     next_up_max_age_days: PositiveInt = Field(
         365,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from reelhouse.config.base import Section
+
+#: The picture heights a player may cap a stream at (lines): from 144p to 8K.
+MIN_HEIGHT_CAP = 144
+MAX_HEIGHT_CAP = 4320
 
 
 class WebSettings(Section):
@@ -67,4 +71,25 @@ class WebSettings(Section):
     )
     still_width: int = Field(
         342, description="Width of episode stills on the page; one of `images.variant_widths`."
+    )
+    progress_report_s: float = Field(
+        10.0,
+        ge=1,
+        le=300,
+        description="How often the web player reports the playing position to the watch state "
+        "(it also reports when paused, and when it stops or the page is left).",
+    )
+    player_heights: tuple[Annotated[int, Field(ge=MIN_HEIGHT_CAP, le=MAX_HEIGHT_CAP)], ...] = Field(
+        (2160, 1080, 720, 480, 360),
+        min_length=1,
+        max_length=12,
+        description="The picture heights the web player's quality menu offers as caps (besides "
+        "Auto, which plays the file as it is when the browser can).",
+    )
+    next_episode_countdown_s: int = Field(
+        10,
+        ge=0,
+        le=120,
+        description="Seconds the web player counts down at the end of an episode before it "
+        "plays the next one; 0 offers the next episode without playing it by itself.",
     )

@@ -64,8 +64,9 @@ def problem(
     return JSONResponse(body, status_code=status.value, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
+def domain_problem(exc: DomainError) -> JSONResponse:
+    """A domain error as problem+json: its status, the invalid field, the headers it calls
+    for (`WWW-Authenticate`, `Retry-After`)."""
     status = status_for(exc)
     headers: dict[str, str] = {}
     extensions: dict[str, Any] = {}
@@ -78,13 +79,23 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(status, exc.detail, headers=headers, **extensions)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)  # noqa: S101
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
+    return domain_problem(exc)
+
+
+def validation_problem(exc: RequestValidationError) -> JSONResponse:
+    """422 naming each invalid field of a request."""
     errors = [
         {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
         for error in exc.errors()
     ]
     return problem(HTTPStatus.UNPROCESSABLE_ENTITY, "the request is not valid", errors=errors)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    return validation_problem(exc)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

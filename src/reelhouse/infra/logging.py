@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -17,6 +20,7 @@ def configure_logging(settings: LogSettings) -> None:
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )
     shared: list[structlog.typing.Processor] = [
+        redact_credentials,
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -47,6 +51,31 @@ def configure_logging(settings: LogSettings) -> None:
         logging.getLogger(name).propagate = True
     # Alembic narrates every migration context at INFO; only its problems are worth a line.
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+
+
+#: Query parameters that carry a credential: Jellyfin and Emby clients put their token in the URL
+#: (`api_key`, `ApiKey`), so do HLS players and the access log that records their requests.
+_CREDENTIAL_PARAMETER = re.compile(
+    r"(?i)([?&;](?:api_?key|access_?token|token|x-(?:emby|mediabrowser)-token|password)=)"
+    r"[^&;\s\"']*"
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every credential-bearing query parameter replaced."""
+    return _CREDENTIAL_PARAMETER.sub(rf"\g<1>{REDACTED}", text)
+
+
+def redact_credentials(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A processor that keeps credentials in URLs out of every log line: ours and those of the
+    libraries (uvicorn's access log writes the whole request line)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "=" in value:
+            event_dict[key] = redact(value)
+    return event_dict
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -94,11 +94,13 @@ def ass_text(first: str = "Hello there.", second: str = "Goodbye.") -> str:
     return _ASS.format(first=first, second=second)
 
 
-def h264_aac_mp4(folder: Path, name: str = "h264_aac.mp4", size: str = "320x180") -> Path:
+def h264_aac_mp4(
+    folder: Path, name: str = "h264_aac.mp4", size: str = "320x180", seconds: float = DURATION_S
+) -> Path:
     """H.264 (yuv420p) with stereo AAC, in MP4 with its index at the front."""
     path = folder / name
     _run(
-        [*_video(size), *_tone(440)],
+        [*_video(size, seconds=seconds), *_tone(440, seconds=seconds)],
         ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
         ["-c:a", "aac", "-movflags", "+faststart", "-shortest", str(path)],
     )

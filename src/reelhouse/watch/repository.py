@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Integer,
     Subquery,
     bindparam,
@@ -33,8 +34,6 @@ from reelhouse.kinds import ItemKind
 from reelhouse.playback.models import MediaProbe
 from reelhouse.watch.models import WatchEvent, WatchState
 
-#: Items that hold positions and played marks of their own.
-PLAYABLE_KINDS = (ItemKind.MOVIE, ItemKind.EPISODE)
 #: Items whose played state is their episodes'.
 PARENT_KINDS = (ItemKind.SERIES, ItemKind.SEASON)
 
@@ -402,14 +401,14 @@ class WatchRepository:
 
     async def next_episodes(
         self,
-        user_id: int,
         after: Sequence[tuple[int, int, int]],
         visible: frozenset[int] | None,
         *,
         specials: bool,
+        unplayed_by: int | None,
     ) -> dict[int, Item]:
         """For each `(series, season, number)`: the first live episode after it in aired
-        order that the user has not played and that has a present file.
+        order that has a present file (and that user `unplayed_by` has not played, if set).
 
         One statement for all of them: the positions are one JSON parameter read as rows (so
         the statement is compiled once, whatever their number), and each series' episode is a
@@ -419,11 +418,13 @@ class WatchRepository:
             return {}
         positions = self._positions(after)
         episode = aliased(Item)
-        played = exists().where(
-            WatchState.user_id == user_id,
-            WatchState.item_id == episode.id,
-            WatchState.played.is_(True),
-        )
+        unplayed: ColumnElement[bool] = literal(True)
+        if unplayed_by is not None:
+            unplayed = ~exists().where(
+                WatchState.user_id == unplayed_by,
+                WatchState.item_id == episode.id,
+                WatchState.played.is_(True),
+            )
         first = (
             select(episode.id)
             .where(
@@ -434,7 +435,7 @@ class WatchRepository:
                 _season_wanted(episode.parent_index_number, specials),
                 tuple_(func.coalesce(episode.parent_index_number, 0), episode.index_number)
                 > tuple_(positions.c.season, positions.c.number),
-                ~played,
+                unplayed,
                 present_main_file(episode.id),
             )
             .order_by(episode.parent_index_number, episode.index_number, episode.id)

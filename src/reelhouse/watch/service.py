@@ -23,10 +23,10 @@ from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.logging import get_logger
+from reelhouse.kinds import PLAYABLE_KINDS
 from reelhouse.watch.batching import GroupCommit
 from reelhouse.watch.repository import (
     PARENT_KINDS,
-    PLAYABLE_KINDS,
     ItemFacts,
     StateWrite,
     StoredState,
@@ -238,6 +238,17 @@ class WatchService:
 
     # -- reads -----------------------------------------------------------------------------
 
+    async def playable(self, item_id: int, visible: frozenset[int] | None) -> ItemFacts:
+        """A movie or episode the caller may see, as its progress reports will find it (what
+        a player opens): `NotFoundError` for a hidden one, `InvalidInputError` for a season or
+        series."""
+        facts = await self._item(item_id, visible)
+        if facts.kind not in PLAYABLE_KINDS:
+            raise InvalidInputError(
+                f"a {facts.kind} is not played itself: play its episodes", field="item_id"
+            )
+        return facts
+
     async def state(self, user_id: int, visible: frozenset[int] | None, item_id: int) -> UserState:
         facts = await self._item(item_id, visible)
         async with self.database.read() as session:
@@ -276,8 +287,8 @@ class WatchService:
                 repo = WatchRepository(session)
                 watched = await repo.watched_series(user_id, since=since, specials=specials)
                 following = await repo.next_episodes(
-                    user_id, [(s, season, number) for s, season, number, _ in watched], visible,
-                    specials=specials,
+                    [(s, season, number) for s, season, number, _ in watched], visible,
+                    specials=specials, unplayed_by=user_id,
                 )  # fmt: skip
                 chosen = [following[s] for s, *_ in watched if s in following][:limit]
                 states = await repo.states(user_id, [e.id for e in chosen])
@@ -289,6 +300,23 @@ class WatchService:
             return found, [item_tag(series) for series, *_ in watched]
 
         return await self._cached_list("next", user_id, visible, limit, load)
+
+    async def episode_after(
+        self, visible: frozenset[int] | None, episode: ItemView
+    ) -> ItemView | None:
+        """The episode to offer when `episode` ends: the next one in aired order with a file
+        to play, played or not (a player goes on through a series watched again), specials as
+        Next Up takes them; None after the last. One indexed read, uncached: a player asks
+        once per episode."""
+        if episode.series_id is None or episode.index_number is None:
+            return None
+        after = (episode.series_id, episode.parent_index_number or 0, episode.index_number)
+        async with self.database.read() as session:
+            found = await WatchRepository(session).next_episodes(
+                [after], visible, specials=self.settings.next_up_specials, unplayed_by=None
+            )
+        following = found.get(episode.series_id)
+        return ItemView.of(following) if following is not None else None
 
     async def recently_watched(
         self, user_id: int, visible: frozenset[int] | None, limit: int

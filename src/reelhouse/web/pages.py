@@ -20,7 +20,8 @@ from reelhouse.errors import NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.params import RowIdPath
 from reelhouse.ingest.libraries import LibraryInfo
-from reelhouse.kinds import ItemKind, LibraryKind
+from reelhouse.kinds import PLAYABLE_KINDS, ItemKind, LibraryKind
+from reelhouse.libraries.models import FileState
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
 from reelhouse.web.recent import recent_items, remember
@@ -217,6 +218,8 @@ async def _details_context(
         # Several main files without part numbers are versions (cuts, qualities) of one item.
         "versions": len(files) > 1 and all(f.part is None for f in files),
         "extras": [f for f in details.files if f.extra_type is not None],
+        "playable": item.kind in PLAYABLE_KINDS
+        and any(f.state == FileState.PRESENT for f in files),
         "state": await services.watch.state(viewer.user.id, viewer.visible_libraries, item.id),
     }
 

@@ -25,7 +25,7 @@ from reelhouse import __version__
 from reelhouse.config import Settings
 from reelhouse.content.reads.views import ItemSummary, ItemView
 from reelhouse.errors import AuthenticationError, DomainError
-from reelhouse.http.problems import status_for
+from reelhouse.http.problems import domain_problem, problem, status_for, validation_problem
 from reelhouse.http.sessions import SAFE_METHODS, end_session, session_secret
 from reelhouse.users.service import Principal
 from reelhouse.watch.views import WatchedItem
@@ -37,9 +37,11 @@ HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 #: Sent by the page's scripts when they fetch a piece of a page rather than a whole one.
 FRAGMENT_HEADER = "RH-Fragment"
-#: Scripts and styles come from this server only; images may also be painted placeholders.
+#: Scripts and styles come from this server only; images may also be painted placeholders,
+#: and the player's video and hls.js's transmuxing worker are blob: URLs its script makes.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -177,18 +179,38 @@ class PageRoute(APIRoute):
                 return await handle(request)
             except AuthenticationError:
                 expired = session_secret(request, settings.web) is not None
-                return login_redirect(request, expired=expired)
+                return self.log_in_first(request, expired=expired)
             except DomainError as exc:
-                return error_page(request, status_for(exc), exc.detail)
+                return self.refused(request, exc)
             except RequestValidationError as exc:
-                fields = ", ".join(
-                    str(error["loc"][-1]) for error in exc.errors() if error.get("loc")
-                )
-                return error_page(
-                    request, HTTPStatus.BAD_REQUEST, f"this address is not valid ({fields})"
-                )
+                return self.invalid(request, exc)
 
         return page
+
+    def log_in_first(self, request: Request, *, expired: bool) -> Response:
+        return login_redirect(request, expired=expired)
+
+    def refused(self, request: Request, exc: DomainError) -> Response:
+        return error_page(request, status_for(exc), exc.detail)
+
+    def invalid(self, request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(str(error["loc"][-1]) for error in exc.errors() if error.get("loc"))
+        return error_page(request, HTTPStatus.BAD_REQUEST, f"this address is not valid ({fields})")
+
+
+class ScriptRoute(PageRoute):
+    """A route the page's scripts call (the player's): the login cookie and the CSRF check of
+    every page route, but answers a script reads: JSON, and problem+json for errors (401 for a
+    login that expired, 422 naming each invalid field)."""
+
+    def log_in_first(self, request: Request, *, expired: bool) -> Response:
+        return problem(HTTPStatus.UNAUTHORIZED, "log in again: reload the page")
+
+    def refused(self, request: Request, exc: DomainError) -> Response:
+        return domain_problem(exc)
+
+    def invalid(self, request: Request, exc: RequestValidationError) -> Response:
+        return validation_problem(exc)
 
 
 #: Where each kind of item has its page (the routes of `reelhouse.web.pages`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reelhouse.web import account, login, pages, watching
+from reelhouse.web import account, login, pages, player, watching
 from reelhouse.web.admin import jobs, libraries, matching, sessions, users
 from reelhouse.web.render import STATIC_DIR
 
@@ -16,6 +16,8 @@ def web_routers() -> tuple[APIRouter, ...]:
         login.router,
         pages.router,
         watching.router,
+        player.router,
+        player.scripts,
         libraries.router,
         users.router,
         account.router,

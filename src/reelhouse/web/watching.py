@@ -18,7 +18,7 @@ from reelhouse.content.reads.views import ItemSummary, ItemView
 from reelhouse.errors import NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.params import RowIdPath
-from reelhouse.kinds import ItemKind
+from reelhouse.kinds import PLAYABLE_KINDS, ItemKind
 from reelhouse.users.service import Principal
 from reelhouse.watch.views import WatchedItem
 from reelhouse.web.deps import ViewerDep
@@ -48,7 +48,7 @@ async def marks_for(services: Services, viewer: Principal, items: Iterable[ItemS
     for item in items:
         if item.kind in PARENT_KINDS:
             parents.append(item.id)
-        elif item.kind in (ItemKind.MOVIE, ItemKind.EPISODE):
+        elif item.kind in PLAYABLE_KINDS:
             playable.append(item.id)
     watch = services.watch
     return Marks(

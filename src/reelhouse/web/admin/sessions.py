@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.api.streaming import SessionId
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.params import SessionIdPath
 from reelhouse.web.deps import AdminViewerDep
 from reelhouse.web.forms import notice, see
 from reelhouse.web.render import PageRoute, render
@@ -30,7 +30,7 @@ async def sessions_page(
 
 @router.post("/admin/sessions/{session_id}/stop")
 async def stop_session(
-    session_id: SessionId, _admin: AdminViewerDep, services: ServicesDep
+    session_id: SessionIdPath, _admin: AdminViewerDep, services: ServicesDep
 ) -> RedirectResponse:
     await services.streaming.stop(None, session_id)
     return see("/admin/sessions", "session-stopped")
