@@ -2,7 +2,8 @@
 # Make PostgreSQL (127.0.0.1:5432, trust auth, database `test`) and Redis (127.0.0.1:6379)
 # reachable for the test suite: start them if they are stopped, install them if they are missing.
 # The browser tests need Debian's chromium (driven by Playwright as the system browser): it is
-# installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes).
+# installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes), and
+# Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node).
 set -euo pipefail
 
 SUDO=""
@@ -68,7 +69,14 @@ ensure_ffmpeg() {
     apt_install ffmpeg
 }
 
+ensure_node() {
+    if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
+    echo "services: installing Node.js and npm" >&2
+    apt_install nodejs npm
+}
+
 ensure_postgres
 ensure_redis
 ensure_chromium
 ensure_ffmpeg
+ensure_node

@@ -151,6 +151,24 @@ JELLYFIN_ANY_USER = {
     ("DELETE", "/Users/{userId}/PlayedItems/{itemId}"),
     ("POST", "/Users/{userId}/FavoriteItems/{itemId}"),
     ("DELETE", "/Users/{userId}/FavoriteItems/{itemId}"),
+    # Playback: the caller's libraries, and only the caller's own HLS sessions.
+    ("POST", "/Items/{itemId}/PlaybackInfo"),
+    ("GET", "/Items/{itemId}/PlaybackInfo"),
+    ("GET", "/Videos/{itemId}/stream"),
+    ("HEAD", "/Videos/{itemId}/stream"),
+    ("GET", "/Videos/{itemId}/stream.{container}"),
+    ("HEAD", "/Videos/{itemId}/stream.{container}"),
+    ("GET", "/Videos/{itemId}/master.m3u8"),
+    ("GET", "/Videos/{itemId}/main.m3u8"),
+    ("GET", "/Videos/{itemId}/segments/{number}.ts"),
+    ("GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/Stream.vtt"),
+    ("GET", "/Videos/{itemId}/{mediaSourceId}/Subtitles/{index}/{startPositionTicks}/Stream.vtt"),
+    ("POST", "/Sessions/Playing"),
+    ("POST", "/Sessions/Playing/Progress"),
+    ("POST", "/Sessions/Playing/Stopped"),
+    ("POST", "/Sessions/Playing/Ping"),
+    ("DELETE", "/Videos/ActiveEncodings"),
+    ("GET", "/Sessions"),
 }
 #: Artwork: without a token, as Jellyfin serves it (`jellyfin.public_images`); a token, when
 #: sent, narrows it to the caller's libraries.

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from reelhouse.errors import ProgramFailedError
 from reelhouse.infra.media.hls import HlsJob, VideoEncode, hls_argv, segment_number
 from reelhouse.infra.media.keyframes import parse_keyframes
-from reelhouse.playback.streaming.playlists import codecs, h264_codec, media_playlist
+from reelhouse.playback.streaming.playlists import (
+    codecs,
+    h264_codec,
+    master_playlist,
+    media_playlist,
+    with_query,
+)
 from reelhouse.playback.streaming.segments import remux_cuts, transcode_cuts
 
 durations = st.floats(min_value=0.05, max_value=6 * 3600, allow_nan=False)
@@ -65,6 +71,22 @@ def test_the_media_playlist_lists_every_segment_once(lengths: list[float]) -> No
     assert all(round(float(d)) <= target for d, _ in listed)
     assert text.startswith("#EXTM3U\n")
     assert text.endswith("#EXT-X-ENDLIST\n")
+
+
+def test_playlists_carry_a_query_on_every_uri_and_nowhere_else() -> None:
+    segments = transcode_cuts(10, 4)
+    media = media_playlist(segments, "segments/{number}.ts")
+    carried = with_query(media, "PlaySessionId=abc&api_key=t%2Bk")
+    uris = [line for line in carried.splitlines() if line and not line.startswith("#")]
+    assert uris == [f"segments/{n}.ts?PlaySessionId=abc&api_key=t%2Bk" for n in range(3)]
+    tags = [line for line in carried.splitlines() if line.startswith("#")]
+    assert tags == [line for line in media.splitlines() if line.startswith("#")]
+    master = master_playlist("main.m3u8?x=1", 1000, (320, 180), None)
+    assert with_query(master, "a=b").splitlines()[-1] == "main.m3u8?x=1&a=b"
+    assert with_query(media, "") == media
+    for hostile in ("a=b\n#EXT-X-ENDLIST", "a=b c", "a#b"):
+        with pytest.raises(ValueError, match="URL-encoded"):
+            with_query(media, hostile)
 
 
 def test_keyframes_are_read_from_the_packets_relative_to_the_start() -> None:

@@ -36,6 +36,7 @@ class Streaming:
     #: Another user who may see the library too.
     other: dict[str, str]
     item: dict[str, int]
+    settings: Settings
 
     async def plan(self, key: str, headers: dict[str, str] | None = None, **query: int) -> dict:
         response = await self.api.client.get(
@@ -54,8 +55,11 @@ async def streaming(
     database_url: str,
     tmp_path: Path,
     fake: FakeProviders,
+    sections: dict[str, object] | None = None,
     **limits: object,
 ) -> AsyncIterator[Streaming]:
+    """The library of test media, played by "viewer" (and "other") with `limits` on streaming
+    and other settings `sections`."""
     films = [t for t in fake.catalogue.library_titles() if not t.series]
     root = tmp_path / "library"
 
@@ -76,6 +80,7 @@ async def streaming(
         database_url,
         tmp_path / "data",
         streaming=StreamingSettings(segment_s=4, **limits),  # type: ignore[arg-type]
+        **(sections or {}),
     )
     async with running_server(settings) as (api, admin):
         library = await add_library(api, admin, "Movies", "movies", root)
@@ -102,7 +107,8 @@ async def streaming(
             return token
 
         items = {key: by_path[str(path)] for key, path in paths.items()}
-        yield Streaming(api, admin, await user("viewer"), await user("other"), items)
+        viewer, other = await user("viewer"), await user("other")
+        yield Streaming(api, admin, viewer, other, items, settings)
 
 
 async def test_plans_sessions_and_segments(

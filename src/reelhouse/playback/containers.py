@@ -34,6 +34,9 @@ _MEDIA_TYPES = {
     "xvid": "video/x-msvideo",
 }
 
+#: Every container (extension) a file may be served as a video from.
+VIDEO_CONTAINERS = frozenset(_MEDIA_TYPES)
+
 
 def media_type(container: str | None) -> str:
     return _MEDIA_TYPES.get((container or "").lower(), OCTET_STREAM)

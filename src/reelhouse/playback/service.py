@@ -58,12 +58,19 @@ class PlaybackService:
         the first part of the first version. `NotFoundError` alike for an absent item and one
         the caller may not see; also when the item holds no such file (a series, a season, a
         movie without a present file)."""
+        return _chosen(item_id, await self.playables(item_id, visible), file_id, part)
+
+    async def playables(self, item_id: int, visible: frozenset[int] | None) -> list[PlayableFile]:
+        """Every file of the item the caller may play (versions, then parts), as `playable`
+        chooses among them; `NotFoundError` when there is none."""
         async with self.database.read() as session:
             found = await PlayableFileRepository(session).item_files(item_id)
         if found is None or not can_see(found.library_id, visible):
             raise NotFoundError(f"item {item_id} does not exist")
         files = [f for f in found.files if can_see(f.library_id, visible)]
-        return _chosen(item_id, files, file_id, part)
+        if not files:
+            raise NotFoundError(f"item {item_id} has no file to play")
+        return files
 
     async def subtitle(
         self,
@@ -141,6 +148,4 @@ def _chosen(
         if wanted is None:
             raise NotFoundError(f"item {item_id} has no part {part}")
         return wanted
-    if not files:
-        raise NotFoundError(f"item {item_id} has no file to play")
     return files[0]

@@ -5,16 +5,32 @@ unchanged. A thin adapter: no SQL, no query, rule or cache of its own.
 Modules: `ids` (Jellyfin ids of reelhouse rows), `auth` (the `MediaBrowser` header and the
 caller), `params` (query parameters in any case), `dtos` (the JSON shapes), `mapping` (views
 to DTOs, in batches), `routing` (case-insensitive paths; `/Items` shared with Sonarr's lookup),
-and the routes by area.
+`profiles` (a client's `DeviceProfile` as reelhouse's), and the routes by area.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reelhouse.compat.jellyfin import browse, images, server, shows, userdata
+from reelhouse.compat.jellyfin import (
+    browse,
+    images,
+    playback,
+    server,
+    sessions,
+    shows,
+    userdata,
+)
 
 
 def routers() -> tuple[APIRouter, ...]:
     """Every router of the Jellyfin API, in the order the app holds them."""
-    return (server.router, browse.router, shows.router, images.router, userdata.router)
+    return (
+        server.router,
+        browse.router,
+        shows.router,
+        images.router,
+        userdata.router,
+        playback.router,
+        sessions.router,
+    )

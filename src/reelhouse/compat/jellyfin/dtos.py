@@ -215,3 +215,74 @@ class QueryFiltersLegacy(JellyfinModel):
     tags: list[str] = []
     official_ratings: list[str] = []
     years: list[int]
+
+
+class MediaStream(JellyfinModel):
+    """One stream of a file as Jellyfin describes it (`Index` numbers them: see `playback`)."""
+
+    type: str
+    index: int
+    codec: str | None = None
+    language: str | None = None
+    title: str | None = None
+    display_title: str | None = None
+    is_default: bool = False
+    is_forced: bool = False
+    is_hearing_impaired: bool = False
+    is_external: bool = False
+    is_interlaced: bool = False
+    width: int | None = None
+    height: int | None = None
+    average_frame_rate: float | None = None
+    real_frame_rate: float | None = None
+    bit_rate: int | None = None
+    channels: int | None = None
+    channel_layout: str | None = None
+    bit_depth: int | None = None
+    level: float | None = None
+    profile: str | None = None
+    pixel_format: str | None = None
+    video_range: str | None = None
+    video_range_type: str | None = None
+    is_text_subtitle_stream: bool = False
+    supports_external_stream: bool = False
+    delivery_method: str | None = None
+    delivery_url: str | None = None
+
+
+class MediaSourceInfo(JellyfinModel):
+    protocol: str = "File"
+    id: str
+    path: str | None = None
+    type: str = "Default"
+    container: str | None = None
+    size: int | None = None
+    name: str | None = None
+    is_remote: bool = False
+    run_time_ticks: int | None = None
+    supports_transcoding: bool
+    supports_direct_stream: bool
+    supports_direct_play: bool
+    is_infinite_stream: bool = False
+    requires_opening: bool = False
+    requires_closing: bool = False
+    requires_looping: bool = False
+    supports_probing: bool = False
+    video_type: str = "VideoFile"
+    media_streams: list[MediaStream]
+    media_attachments: list[Any] = []
+    formats: list[str] = []
+    bitrate: int | None = None
+    required_http_headers: dict[str, str] = {}
+    transcoding_url: str | None = None
+    transcoding_sub_protocol: str | None = None
+    transcoding_container: str | None = None
+    default_audio_stream_index: int | None = None
+    default_subtitle_stream_index: int | None = None
+    has_segments: bool = False
+
+
+class PlaybackInfoResponse(JellyfinModel):
+    media_sources: list[MediaSourceInfo]
+    play_session_id: str
+    error_code: str | None = None

@@ -27,6 +27,8 @@ class IdType(IntEnum):
     LIBRARY = 2
     PERSON = 3
     USER = 4
+    #: A file of an item (a version, or a part of one): a Jellyfin `MediaSourceInfo`.
+    MEDIA_SOURCE = 5
 
 
 def encode_id(kind: IdType, row_id: int) -> str:

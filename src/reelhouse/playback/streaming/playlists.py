@@ -4,6 +4,7 @@ playlist listing every segment from the start, so a player can seek anywhere at 
 from __future__ import annotations
 
 import math
+import re
 
 from reelhouse.playback.streaming.segments import SegmentMap
 
@@ -20,6 +21,10 @@ _H264_PROFILES = {
     "high 4:2:2": "7a00",
     "high 4:4:4 predictive": "f400",
 }
+
+
+#: What a query carried by playlist URIs may hold: URL-encoded text, nothing a playlist reads.
+_QUERY = re.compile(r"[A-Za-z0-9._~%+=&-]*")
 
 
 def h264_codec(profile: str | None, level: int | None) -> str:
@@ -66,3 +71,19 @@ def media_playlist(segments: SegmentMap, segment_uri: str) -> str:
         lines.append(segment_uri.format(number=number))
     lines.append("#EXT-X-ENDLIST")
     return "\n".join([*lines, ""])
+
+
+def with_query(playlist: str, query: str) -> str:
+    """`playlist` with `query` (URL-encoded) added to every URI it lists: the lines that are
+    neither blank nor tags (RFC 8216 §4.1). `ValueError` for a query that is not URL-encoded."""
+    if not query:
+        return playlist
+    if not _QUERY.fullmatch(query):
+        raise ValueError("the query carried by a playlist must be URL-encoded")
+    lines = playlist.split("\n")
+    return "\n".join(
+        line + ("&" if "?" in line else "?") + query
+        if line.strip() and not line.startswith("#")
+        else line
+        for line in lines
+    )

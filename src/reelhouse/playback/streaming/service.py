@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse.config import Settings
@@ -22,7 +23,7 @@ from reelhouse.playback.profiles import DeviceProfile
 from reelhouse.playback.repository import StoredProbe
 from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.streaming.manager import SessionManager
-from reelhouse.playback.streaming.playlists import codecs, h264_codec, master_playlist
+from reelhouse.playback.streaming.playlists import codecs, h264_codec, master_playlist, with_query
 from reelhouse.playback.streaming.playlists import media_playlist as media_playlist_text
 from reelhouse.playback.streaming.segments import SegmentMap, remux_cuts, transcode_cuts
 from reelhouse.playback.streaming.session import SessionOwner, SessionPlaylists, SessionStatus
@@ -45,6 +46,18 @@ from reelhouse.playback.tracks import SubtitleTrack
 log = get_logger(__name__)
 
 KEYFRAMES_NAMESPACE = "keyframes"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamableMedia:
+    """A file of an item with what its probe found: what plans are made of."""
+
+    item_id: int
+    file: PlayableFile
+    facts: MediaFacts
+    subtitles: tuple[SubtitleTrack, ...]
+
+
 #: The H.264 level our transcodes are announced with, by their height (x264 picks the level).
 _HD_LEVEL, _SD_LEVEL = 40, 31
 
@@ -81,25 +94,66 @@ class StreamingService:
         """How the client with `profile` plays the item's file, and where. A remux or transcode
         opens an HLS session (`BusyError` when every slot is taken). `InvalidInputError` for a
         file that cannot be played: its probe failed, or the client can play it no way."""
+        media = await self.media(visible, item_id, file_id=file_id, part=part)
+        return await self.start(
+            user_id, media, self.plan(media, profile, request), profile, request
+        )
+
+    async def media(
+        self,
+        visible: frozenset[int] | None,
+        item_id: int,
+        *,
+        file_id: int | None = None,
+        part: int | None = None,
+    ) -> StreamableMedia:
+        """The item's file (as `PlaybackService.playable` picks it) with its probe's facts and
+        its subtitle tracks: what a plan is made from, and what a client is shown of it."""
         media = await self.playback.playable(item_id, visible, file_id=file_id, part=part)
-        details = await self.playback.details(media)
-        facts = await self._facts(media, details.probe)
-        plan = decide(facts, media.container, profile, request, self.settings.streaming)
+        return await self._streamable(item_id, media)
+
+    async def every_media(
+        self, visible: frozenset[int] | None, item_id: int
+    ) -> list[StreamableMedia]:
+        """`media` of each of the item's files (its versions and parts), in their order."""
+        files = await self.playback.playables(item_id, visible)
+        return [await self._streamable(item_id, media) for media in files]
+
+    def plan(
+        self, media: StreamableMedia, profile: DeviceProfile, request: PlayRequest
+    ) -> PlaybackPlan:
+        """The decision alone (nothing is opened): see `decide`."""
+        return decide(media.facts, media.file.container, profile, request, self.settings.streaming)
+
+    async def start(
+        self,
+        user_id: int,
+        media: StreamableMedia,
+        plan: PlaybackPlan,
+        profile: DeviceProfile,
+        request: PlayRequest,
+    ) -> PlaybackInfo:
+        """Play `media` by `plan`: a remux or transcode opens its HLS session now."""
         session_id = None
         if plan.mode is Mode.DIRECT:
-            url = stream_url(item_id, media.id)
+            url = stream_url(media.item_id, media.file.id)
         else:
-            plan, segments = await self._segments(media, facts, profile, request, plan)
-            session_id = await self._open(user_id, item_id, media, facts, plan, segments)
+            plan, segments = await self._segments(media.file, media.facts, profile, request, plan)
+            session_id = await self._open(
+                user_id, media.item_id, media.file, media.facts, plan, segments
+            )
             url = master_url(session_id)
         self.metrics.started.labels(plan.mode.value).inc()
-        return _info(item_id, media, facts, plan, url, session_id, details.subtitles)
+        return _info(media.item_id, media.file, media.facts, plan, url, session_id, media.subtitles)
 
-    async def master_playlist(self, user_id: int, session_id: str) -> str:
-        return self.sessions.get(session_id, user_id).playlists.master
+    async def master_playlist(self, user_id: int, session_id: str, query: str = "") -> str:
+        """The session's master playlist; `query` (URL-encoded) is carried by the URI it
+        names, for clients that authenticate in the URL."""
+        return with_query(self.sessions.get(session_id, user_id).playlists.master, query)
 
-    async def media_playlist(self, user_id: int, session_id: str) -> str:
-        return self.sessions.get(session_id, user_id).playlists.media
+    async def media_playlist(self, user_id: int, session_id: str, query: str = "") -> str:
+        """The session's media playlist, `query` carried by every segment's URI."""
+        return with_query(self.sessions.get(session_id, user_id).playlists.media, query)
 
     async def segment(self, user_id: int, session_id: str, number: int) -> Path:
         """Segment `number` of the caller's session, made if need be."""
@@ -109,11 +163,22 @@ class StreamingService:
         """End the session of `user_id` (None: an admin, anyone's)."""
         await self.sessions.end(session_id, user_id)
 
+    async def keep_alive(self, user_id: int, session_id: str) -> None:
+        """The caller's session is in use though nothing is fetched (a paused player)."""
+        self.sessions.get(session_id, user_id)
+
     def statuses(self) -> list[SessionStatus]:
         return self.sessions.statuses()
 
     async def close(self) -> None:
         await self.sessions.close()
+
+    async def _streamable(self, item_id: int, media: PlayableFile) -> StreamableMedia:
+        details = await self.playback.details(media)
+        facts = await self._facts(media, details.probe)
+        return StreamableMedia(
+            item_id=item_id, file=media, facts=facts, subtitles=details.subtitles
+        )
 
     async def _facts(self, media: PlayableFile, probe: StoredProbe | None) -> MediaFacts:
         """The stored probe's facts; a file not probed yet is probed now (not stored: the probe
