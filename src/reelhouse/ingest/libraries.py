@@ -60,6 +60,8 @@ def _checked_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise InvalidInputError("a library name has 1 to 200 characters", field="name")
+    if "\x00" in name:  # PostgreSQL text cannot hold it (SQLite's can): refused on both
+        raise InvalidInputError("a library name has no NUL character", field="name")
     return name
 
 
