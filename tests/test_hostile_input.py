@@ -27,6 +27,7 @@ from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.libraries.roots import PATH_MAX
 from tests.support import Api, bearer
 from tests.test_jellyfin_auth import mediabrowser
+from tests.test_web import log_in
 
 
 def fields_of(response: object) -> list[str]:
@@ -225,3 +226,18 @@ async def test_no_listing_parameters_make_a_server_error(api: Api, path: str) ->
             assert response.json()["errors"], (params, response.text[:500])
 
     await asyncio.to_thread(answers)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"), [("/libraries/{library}?genre=a%00b", "genre"), ("/search?q=a%00b", "q")]
+)
+async def test_web_pages_refuse_nul_in_what_they_look_up(api: Api, path: str, field: str) -> None:
+    """The web page's grid and search, as the API's listing and search: NUL is refused before
+    the database (PostgreSQL's text cannot hold it; SQLite's full-text query chokes on it), as
+    the page refuses a bad address (400, naming the parameter)."""
+    await seed_listing(api)
+    await log_in(api, "root", is_admin=True)
+    library = (await api.services.libraries.list(None))[0].id
+    response = await api.client.get(path.format(library=library))
+    assert response.status_code == 400, response.text[:500]
+    assert f"valid ({field})" in response.text
