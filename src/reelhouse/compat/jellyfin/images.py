@@ -55,7 +55,7 @@ async def served(
     width = services.images.fitting_width(wanted)
     owner, row_id = decode_id(item, IdType.ITEM, IdType.PERSON)
     if owner is IdType.PERSON:
-        return await services.images.person_image(row_id, ImageKind.PROFILE, width)
+        return await services.images.person_image(row_id, ImageKind.PROFILE, width, visible)
     for kind in kinds:
         try:
             return await services.images.image(row_id, kind, width, visible)
