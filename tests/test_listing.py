@@ -17,6 +17,7 @@ from reelhouse.content.catalogue.listing import (
     ItemFilter,
     PageRequest,
     SortField,
+    cursor_value,
 )
 from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.content.movies.models import Movie
@@ -195,35 +196,75 @@ def test_foreign_cursors_are_invalid_input_never_a_crash(text: str) -> None:
     assert field == "cursor"
 
 
-#: Sort values a database row can hold: 64-bit integers (the bound of either sign), text
-#: without NUL (PostgreSQL's text cannot hold it, and the API refuses it), floats, NULL.
-SORT_VALUES = st.one_of(
-    st.none(),
-    st.integers(-MAX_BIGINT, MAX_BIGINT),
-    st.text().filter(lambda text: "\x00" not in text),
-    st.floats(allow_nan=False),
+#: Text a database row can hold: PostgreSQL's cannot hold NUL, and neither database a lone
+#: surrogate (not UTF-8).
+STORABLE_TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]))
+
+
+def column_values(sort: SortField) -> st.SearchStrategy[object]:
+    """What the column `sort` orders by holds, as a cursor carries it (`cursor_value`)."""
+    if sort in (SortField.ADDED, SortField.LAST_PLAYED):
+        values: st.SearchStrategy[object] = st.datetimes(timezones=st.just(UTC))
+    elif sort is SortField.RELEASE:
+        values = st.dates()
+    elif sort is SortField.TITLE:
+        values = STORABLE_TEXT
+    elif sort is SortField.RATING:
+        values = st.floats(allow_nan=False, allow_infinity=False)
+    else:
+        values = st.integers(-MAX_BIGINT, MAX_BIGINT)
+    return st.one_of(st.none(), values.map(cursor_value))
+
+
+@given(
+    st.sampled_from(list(SortField)).flatmap(lambda s: st.tuples(st.just(s), column_values(s))),
+    st.booleans(),
+    st.integers(1, MAX_BIGINT),
 )
-
-
-@given(st.sampled_from(list(SortField)), st.booleans(), SORT_VALUES, st.integers(1, MAX_BIGINT))
-def test_cursors_round_trip(sort: SortField, descending: bool, value: object, row_id: int) -> None:
+def test_cursors_round_trip(
+    sort_value: tuple[SortField, object], descending: bool, row_id: int
+) -> None:
+    sort, value = sort_value
     cursor = Cursor(sort, descending, value, row_id)  # type: ignore[arg-type]
     assert Cursor.decode(cursor.encode()) == cursor
 
 
-@given(
-    st.sampled_from(list(SortField)),
-    st.one_of(
-        st.integers(max_value=-MAX_BIGINT - 1),
-        st.integers(min_value=MAX_BIGINT + 1),
-        st.text().map(lambda text: text + "\x00"),
-    ),
+#: Values no sort's column holds.
+FOREIGN_VALUES = st.one_of(
+    st.integers(max_value=-MAX_BIGINT - 1),
+    st.integers(min_value=MAX_BIGINT + 1),
+    st.sampled_from([float("inf"), float("-inf"), float("nan")]),
+    st.text().map(lambda text: text + "\x00"),
+    st.text().map(lambda text: text + "\ud800"),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
 )
-def test_cursors_with_values_no_row_holds_are_refused(sort: SortField, value: object) -> None:
-    forged = Cursor(sort, False, value, 1).encode()  # type: ignore[arg-type]
+
+
+@given(st.sampled_from(list(SortField)), FOREIGN_VALUES, st.sampled_from([1, float("inf")]))
+def test_cursors_with_values_no_row_holds_are_refused(
+    sort: SortField, value: object, row_id: object
+) -> None:
+    forged = Cursor(sort, False, value, row_id).encode()  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError) as refused:
         Cursor.decode(forged)
     assert refused.value.field == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [
+        (SortField.ADDED, "2024-01-01T00:00:00"),  # naive: which zone?
+        (SortField.LAST_PLAYED, "0001-01-01T00:00:00+01:00"),  # before year 1 in UTC
+        (SortField.YEAR, "1999"),  # text for a number
+        (SortField.TITLE, 5),  # a number for text
+        (SortField.RUNTIME, 1.5),
+    ],
+)
+def test_cursor_values_of_the_wrong_form_are_refused(sort: SortField, value: object) -> None:
+    forged = Cursor(sort, False, value, 1).encode()  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError):
+        Cursor.decode(forged)
 
 
 def few(*values: object) -> st.SearchStrategy[Any]:

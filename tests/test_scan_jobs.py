@@ -74,10 +74,17 @@ async def test_scan_requests_are_checked(api: Api, tmp_path: Path) -> None:
         json={"name": "Movies", "kind": "movies", "paths": [str(tmp_path)]},
         headers=token,
     )
-    outside = await api.client.post(
-        f"/api/libraries/{library.json()['id']}/scan", json={"folder": "relative"}, headers=token
-    )
-    assert outside.status_code == 422
+    scan = f"/api/libraries/{library.json()['id']}/scan"
+    relative = await api.client.post(scan, json={"folder": "relative"}, headers=token)
+    assert relative.status_code == 422
+    # A folder outside the library's roots is refused, not queued to fail (issue 19, item 11).
+    for folder in ["/etc", str(tmp_path) + "-other", str(tmp_path.parent)]:
+        outside = await api.client.post(scan, json={"folder": folder}, headers=token)
+        assert outside.status_code == 422, (folder, outside.text)
+        assert [e["field"] for e in outside.json()["errors"]] == ["folder"]
+    assert await api.services.jobs.list_jobs(kind=SCAN_KIND) == []
+    inside = await api.client.post(scan, json={"folder": f"{tmp_path}/Heat"}, headers=token)
+    assert inside.status_code == 202, inside.text
     assert (await api.client.get("/api/jobs/424242", headers=token)).status_code == 404
 
 

@@ -49,10 +49,11 @@ async def get_image(
 async def get_person_image(
     person_id: RowIdPath,
     kind: ImageKind,
-    _caller: CallerDep,
+    caller: CallerDep,
     services: ServicesDep,
     width: Width = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The person's selected image of `kind` (`profile`: their photo), as `get_image`."""
-    return image_response(await services.images.person_image(person_id, kind, width), if_none_match)
+    served = await services.images.person_image(person_id, kind, width, caller.visible_libraries)
+    return image_response(served, if_none_match)

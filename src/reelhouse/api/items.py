@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Request
@@ -30,7 +29,7 @@ from reelhouse.content.reads.views import (
 )
 from reelhouse.http.deps import encoded_bodies
 from reelhouse.http.encoded import JSONBody
-from reelhouse.http.params import NO_NUL, RowId
+from reelhouse.http.params import NO_NUL, Instant, RowId
 from reelhouse.playback.facts import ResolutionClass
 from reelhouse.users.service import Principal
 
@@ -91,7 +90,7 @@ class ListingQuery(BaseModel):
     rating_max: float | None = Field(None, ge=0, le=10)
     has_file: bool | None = None
     matched: bool | None = None
-    added_since: datetime | None = None
+    added_since: Instant | None = None
     person_id: RowId | None = None
     resolution: ResolutionClass | None = Field(
         None, description="Items with a file of this resolution class."

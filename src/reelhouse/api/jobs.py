@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from reelhouse.api.deps import AdminDep, token_router
 from reelhouse.config import HttpSettings
 from reelhouse.http.deps import ServicesDep, SettingsDep
-from reelhouse.http.params import NO_NUL, PATH_MAX, RowIdPath
+from reelhouse.http.params import NO_NUL, PathText, RowIdPath
 from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.views import JobView
@@ -37,7 +37,7 @@ class JobOut(BaseModel):
 
 
 class ScanRequest(BaseModel):
-    folder: str | None = Field(None, max_length=PATH_MAX, description="Scan only this folder.")
+    folder: PathText | None = Field(None, description="Scan only this folder.")
 
 
 def job_out(job: JobView) -> JobOut:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from reelhouse.api.deps import MediaServerAdminDep
 from reelhouse.api.webhooks import MediaServerModel
+from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.errors import InvalidInputError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.infra.logging import get_logger
@@ -122,7 +123,7 @@ async def items(
         str | None,
         Query(max_length=MAX_LIST_TEXT, description="Production years, comma-separated."),
     ] = None,
-    start_index: Annotated[int, Query(alias="startIndex", ge=0)] = 0,
+    start_index: Annotated[int, Query(alias="startIndex", ge=0, le=MAX_BIGINT)] = 0,
     limit: Annotated[
         int | None, Query(ge=1, description="At most `webhooks.max_items`, the default.")
     ] = None,

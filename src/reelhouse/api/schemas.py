@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.config import PASSWORD_EDGE_MAX
-from reelhouse.http.params import NO_NUL, RowId
+from reelhouse.http.params import NO_NUL, PathText, RowId
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.models import TokenKind
 
@@ -70,11 +70,11 @@ class LibraryOut(BaseModel):
 class NewLibraryRequest(Body):
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     kind: LibraryKind
-    paths: list[str] = Field(min_length=1, max_length=100)
+    paths: list[PathText] = Field(min_length=1, max_length=100)
 
 
 class LibraryChangeRequest(Body):
     """What to change of a library; fields left out stay as they are."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    paths: list[str] | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
+    paths: list[PathText] | None = Field(None, min_length=1, max_length=100)

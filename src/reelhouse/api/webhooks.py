@@ -24,7 +24,7 @@ from reelhouse.api.deps import MediaServerAdminDep, open_router
 from reelhouse.bootstrap import Services
 from reelhouse.errors import AuthenticationError, InvalidInputError, PermissionDeniedError
 from reelhouse.http.deps import ServicesDep, SettingsDep
-from reelhouse.http.params import PATH_MAX
+from reelhouse.http.params import PathText
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.roots import normalize_root
 
@@ -39,8 +39,6 @@ FILE_EVENTS = frozenset(
 )
 #: Events about a whole series or movie: its folder is rescanned.
 FOLDER_EVENTS = frozenset({"Rename", "SeriesDelete", "MovieDelete"})
-
-PathText = Annotated[str, Field(max_length=PATH_MAX)]
 
 
 class ArrModel(BaseModel):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from reelhouse.config.web import MAX_HEIGHT_CAP, MIN_HEIGHT_CAP
 from reelhouse.content.catalogue.models import MAX_BIGINT
+from reelhouse.infra.db.types import as_utc
+from reelhouse.libraries.roots import PATH_MAX
 
-#: Longest path accepted from a client (Linux's PATH_MAX).
-PATH_MAX = 4096
+#: A file-system path as a client sends it.
+PathText = Annotated[str, Field(max_length=PATH_MAX)]
 
 #: A row id as a client sends it. Ids are positive 64-bit integers; anything else is refused at
 #: the edge, where a larger one would reach the database driver and fail there (house rule 9).
@@ -21,6 +23,10 @@ RowIdPath = Annotated[int, Path(ge=1, le=MAX_BIGINT)]
 #: The `pattern` of text that is stored or looked up: PostgreSQL text cannot hold NUL (SQLite's
 #: can), so NUL is refused at the edge, alike on both databases, as a 422 naming the field.
 NO_NUL = r"^[^\x00]*$"
+
+#: A moment as a client sends it: with its time zone (stored times are UTC; a naive one names no
+#: moment) and within years 1-9999 once in UTC, or a 422 naming the field.
+Instant = Annotated[AwareDatetime, AfterValidator(as_utc)]
 
 #: Longest position accepted: a week, far beyond any film; more is nonsense, not a position.
 MAX_POSITION_S = 7 * 86_400

@@ -60,6 +60,8 @@ def _checked_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise InvalidInputError("a library name has 1 to 200 characters", field="name")
+    if "\x00" in name:  # PostgreSQL text cannot hold it (SQLite's can): refused on both
+        raise InvalidInputError("a library name has no NUL character", field="name")
     return name
 
 
@@ -126,10 +128,13 @@ class LibrariesService:
 
     async def scan(self, library_id: int, folder: str | None = None) -> Enqueued:
         """Queue a scan of the library (or of one folder in it); a scan already queued or
-        running for the same target is returned instead of a second one."""
+        running for the same target is returned instead of a second one. A folder outside
+        the library's roots is refused here, not left to fail in the job."""
         async with self.database.read() as session:
-            await LibraryRepository(session).get(library_id)
+            library = await LibraryRepository(session).get(library_id)
         target = normalize_root(folder, field="folder") if folder else None
+        if target is not None and owning_root(target, [r.path for r in library.paths]) is None:
+            raise InvalidInputError(f"{target!r} is not inside the library", field="folder")
         return await enqueue_scan(self.jobs, library_id, target)
 
     async def scan_path(self, path: str) -> Enqueued | None:

@@ -8,6 +8,9 @@ from pathlib import PurePosixPath
 
 from reelhouse.errors import InvalidInputError
 
+#: Longest path accepted from outside (Linux's PATH_MAX).
+PATH_MAX = 4096
+
 
 def owning_root(path: str, roots: Iterable[str]) -> str | None:
     """The root that holds `path` (or is it), the deepest one when roots nest; None if none."""
@@ -23,6 +26,8 @@ def owning_root(path: str, roots: Iterable[str]) -> str | None:
 
 def normalize_root(path: str, *, field: str = "paths") -> str:
     """A library root as stored: absolute, without `..`, `.` or trailing slashes."""
+    if len(path) > PATH_MAX:
+        raise InvalidInputError(f"a folder path has at most {PATH_MAX} characters", field=field)
     if "\x00" in path or not path.startswith("/"):
         raise InvalidInputError(f"{path!r} is not an absolute folder path", field=field)
     parts = PurePosixPath(path).parts

@@ -18,7 +18,7 @@ from reelhouse.content.reads.search import MAX_QUERY_LENGTH
 from reelhouse.content.reads.views import ItemDetailsView, ItemSummary, ItemView
 from reelhouse.errors import NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
-from reelhouse.http.params import RowIdPath
+from reelhouse.http.params import NO_NUL, RowIdPath
 from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.kinds import PLAYABLE_KINDS, ItemKind, LibraryKind
 from reelhouse.libraries.models import FileState
@@ -43,7 +43,7 @@ class GridQuery(BaseModel):
     """A grid's filters and sort, as its URL carries them (so a view can be bookmarked).
     An empty form field means "any", as a browser sends it."""
 
-    genre: str | None = Field(None, max_length=100)
+    genre: str | None = Field(None, max_length=100, pattern=NO_NUL)
     year_min: int | None = Field(None, ge=1800, le=3000)
     year_max: int | None = Field(None, ge=1800, le=3000)
     rating_min: float | None = Field(None, ge=0, le=10)
@@ -346,7 +346,7 @@ async def search_page(
     viewer: ViewerDep,
     services: ServicesDep,
     configured: SettingsDep,
-    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH, pattern=NO_NUL)] = "",
 ) -> HTMLResponse:
     """Search: the whole page, or (for the search box as one types) its results alone."""
     groups: list[tuple[str, list[ItemView]]] = []

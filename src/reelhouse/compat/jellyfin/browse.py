@@ -89,7 +89,7 @@ class Paging:
     @classmethod
     def of(cls, query: JellyfinQuery, settings: Settings) -> Paging:
         limit = query.integer("limit") or settings.jellyfin.default_page_size
-        return cls(query.integer("startindex") or 0, min(limit, settings.jellyfin.max_page_size))
+        return cls(query.integer("startIndex") or 0, min(limit, settings.jellyfin.max_page_size))
 
     def slice(self, items: Sequence[ItemView]) -> list[ItemView]:
         return list(items[self.start : self.start + self.limit])
@@ -98,14 +98,14 @@ class Paging:
 def item_kinds(query: JellyfinQuery) -> frozenset[ItemKind] | None:
     """The item types asked for, among those reelhouse has (None: not said); types it has
     none of (music, books) leave an empty set, so the answer is empty."""
-    wanted = query.names("includeitemtypes")
+    wanted = query.names("includeItemTypes")
     if not wanted:
         return None
     return frozenset(KINDS_BY_TYPE[n.lower()] for n in wanted if n.lower() in KINDS_BY_TYPE)
 
 
 def excluded_kinds(query: JellyfinQuery) -> frozenset[ItemKind]:
-    names = query.names("excludeitemtypes")
+    names = query.names("excludeItemTypes")
     return frozenset(KINDS_BY_TYPE[n.lower()] for n in names if n.lower() in KINDS_BY_TYPE)
 
 
@@ -113,11 +113,11 @@ def listing_filter(query: JellyfinQuery, caller: JellyfinCaller) -> ItemFilter:
     """The filters of an item query as reelhouse's listing filter."""
     filters = {f.lower() for f in query.names("filters")}
     played = True if "isplayed" in filters else False if "isunplayed" in filters else None
-    if query.boolean("isplayed") is not None:
-        played = query.boolean("isplayed")
-    favourite = True if "isfavorite" in filters else query.boolean("isfavorite")
+    if query.boolean("isPlayed") is not None:
+        played = query.boolean("isPlayed")
+    favourite = True if "isfavorite" in filters else query.boolean("isFavorite")
     genres = query.names("genres", "|")
-    people = query.ids("personids", IdType.PERSON)
+    people = query.ids("personIds", IdType.PERSON)
     if len(genres) > 1 or len(people) > 1:
         raise MalformedRequestError(
             "one genre and one person at a time", field="genres" if len(genres) > 1 else "personIds"
@@ -137,14 +137,14 @@ def listing_filter(query: JellyfinQuery, caller: JellyfinCaller) -> ItemFilter:
 
 
 def page_request(query: JellyfinQuery, paging: Paging) -> PageRequest:
-    sorts = [SORTS[s.lower()] for s in query.names("sortby") if s.lower() in SORTS]
-    orders = query.names("sortorder")
+    sorts = [SORTS[s.lower()] for s in query.names("sortBy") if s.lower() in SORTS]
+    orders = query.names("sortOrder")
     return PageRequest(
         sort=sorts[0] if sorts else SortField.TITLE,
         descending=bool(orders) and orders[0].lower() == "descending",
         limit=paging.limit,
         offset=paging.start,
-        include_total=query.boolean("enabletotalrecordcount") is not False,
+        include_total=query.boolean("enableTotalRecordCount") is not False,
     )
 
 
@@ -188,11 +188,11 @@ async def query_items(
     if ids:
         found = [(await services.items.details(i, caller.visible)).item for i in ids]
         return result(await items.items(paging.slice(found), fields), len(found), paging.start)
-    term = query.text("searchterm")
+    term = query.text("searchTerm")
     if term is not None:
         found = await searched(services, caller, term, kinds, paging.start + paging.limit)
         return result(await items.items(paging.slice(found), fields), len(found), paging.start)
-    parent = query.id("parentid", IdType.ITEM, IdType.LIBRARY)
+    parent = query.id("parentId", IdType.ITEM, IdType.LIBRARY)
     recursive = query.boolean("recursive") or False
     if parent is not None and parent[0] is IdType.ITEM:
         found = await children(services, caller, parent[1], recursive)
@@ -299,7 +299,7 @@ async def latest(
 ) -> Response:
     """The newest movies and series (of one library, or all): a bare list, as Jellyfin's."""
     query = JellyfinQuery(request)
-    parent = query.id("parentid", IdType.LIBRARY)
+    parent = query.id("parentId", IdType.LIBRARY)
     kinds = item_kinds(query) or frozenset({ItemKind.MOVIE, ItemKind.SERIES})
     libraries = None
     if parent is not None:
@@ -415,7 +415,7 @@ async def search_hints(
 ) -> Response:
     """The search box: titles of every kind asked for, and people."""
     query = JellyfinQuery(request)
-    term = query.text("searchterm")
+    term = query.text("searchTerm")
     if term is None:
         raise MalformedRequestError("searchTerm is required", field="searchTerm")
     paging = Paging.of(query, settings)
@@ -439,7 +439,7 @@ async def search_hints(
         )
         for v in found
     ]
-    if kinds is None or not query.names("includeitemtypes"):
+    if kinds is None or not query.names("includeItemTypes"):
         hints += [
             SearchHint(
                 item_id=encode_id(IdType.PERSON, p.id),

@@ -51,11 +51,11 @@ async def served(
     if not kinds or index > 0:
         raise NotFoundError(f"no {image_type[:32]} image {index} is stored")
     query = JellyfinQuery(request)
-    wanted = query.integer("maxwidth") or query.integer("fillwidth") or query.integer("width")
+    wanted = query.integer("maxWidth") or query.integer("fillWidth") or query.integer("width")
     width = services.images.fitting_width(wanted)
     owner, row_id = decode_id(item, IdType.ITEM, IdType.PERSON)
     if owner is IdType.PERSON:
-        return await services.images.person_image(row_id, ImageKind.PROFILE, width)
+        return await services.images.person_image(row_id, ImageKind.PROFILE, width, visible)
     for kind in kinds:
         try:
             return await services.images.image(row_id, kind, width, visible)

@@ -50,7 +50,7 @@ async def episodes(
     `startItemId` on when given."""
     query = JellyfinQuery(request)
     all_seasons = await services.series.seasons(item_id(series), caller.visible)
-    season = query.id("seasonid", IdType.ITEM)
+    season = query.id("seasonId", IdType.ITEM)
     number = query.integer("season")
     chosen = [
         s
@@ -60,7 +60,7 @@ async def episodes(
     found: list[ItemView] = []
     for one in chosen:
         found += await services.seasons.episodes(one.id, caller.visible)
-    start = query.id("startitemid", IdType.ITEM)
+    start = query.id("startItemId", IdType.ITEM)
     if start is not None:
         at = next((i for i, e in enumerate(found) if e.id == start[1]), 0)
         found = found[at:]
@@ -80,8 +80,8 @@ async def next_up(
     """reelhouse's Next Up: for each series watched lately, the next episode."""
     query = JellyfinQuery(request)
     paging = Paging.of(query, settings)
-    series = query.id("seriesid", IdType.ITEM)
-    library = query.id("parentid", IdType.LIBRARY)
+    series = query.id("seriesId", IdType.ITEM)
+    library = query.id("parentId", IdType.LIBRARY)
     watched = await services.watch.next_up(
         caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_NEXT_UP)
     )

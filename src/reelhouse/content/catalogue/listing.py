@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from typing import Generic, TypeVar
 
 from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.errors import InvalidInputError
+from reelhouse.infra.db.types import as_utc
 
 T = TypeVar("T")
 SortValue = str | int | float | None
@@ -94,25 +96,12 @@ class Cursor:
             padded = text + "=" * (-len(text) % 4)
             sort, descending, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
             cursor = cls(SortField(sort), bool(descending), value, int(row_id))
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-            raise InvalidInputError(
-                "the cursor is not one this server made", field="cursor"
-            ) from exc
-        if not _plausible(cursor):
-            raise InvalidInputError("the cursor is not one this server made", field="cursor")
+        except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
+            raise _bad_cursor() from exc
+        if not 0 < cursor.id <= MAX_BIGINT:
+            raise _bad_cursor()
+        parse_cursor_value(cursor.sort, cursor.value)  # a value its column cannot hold: a 422
         return cursor
-
-
-def _plausible(cursor: Cursor) -> bool:
-    """Whether the database could have made these values: a 64-bit row id, a sort value of a
-    JSON type we write, no 64-bit overflow and no NUL (a crafted cursor must be a 422, not the
-    driver's error)."""
-    value = cursor.value
-    if not isinstance(value, str | int | float | None) or isinstance(value, bool):
-        return False
-    if isinstance(value, int) and not -MAX_BIGINT <= value <= MAX_BIGINT:
-        return False
-    return 0 < cursor.id <= MAX_BIGINT and not (isinstance(value, str) and "\x00" in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,21 +141,39 @@ def cursor_value(value: object) -> SortValue:
 
 
 def parse_cursor_value(sort: SortField, value: SortValue) -> object:
-    """The inverse of `cursor_value` for the column `sort` orders by."""
+    """The inverse of `cursor_value` for the column `sort` orders by. A crafted cursor must be
+    a 422, not the driver's error: a value of another type than the column's, a naive or
+    out-of-range time, a non-finite number, one past 64 bits, text with NUL (PostgreSQL's text
+    cannot hold it) or a lone surrogate (not UTF-8) is refused."""
     if value is None:
         return None
     try:
-        if sort in (SortField.ADDED, SortField.LAST_PLAYED):
-            return datetime.fromisoformat(str(value))
-        if sort is SortField.RELEASE:
-            return date.fromisoformat(str(value))
-        if sort is SortField.TITLE:
-            return str(value)
-        if sort is SortField.RATING:
-            return float(value)
-        return int(value)
-    except ValueError as exc:
+        return _column_value(sort, value)
+    except (ValueError, OverflowError) as exc:
         raise _bad_cursor() from exc
+
+
+#: Sorts whose cursor value is text: ISO dates and times, or a title.
+_TEXT_SORTS = frozenset(
+    {SortField.TITLE, SortField.ADDED, SortField.LAST_PLAYED, SortField.RELEASE}
+)
+
+
+def _column_value(sort: SortField, value: str | int | float) -> object:
+    if sort in _TEXT_SORTS:
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError("text without NUL")
+        value.encode()  # a lone surrogate is a UnicodeEncodeError, a ValueError
+        if sort in (SortField.ADDED, SortField.LAST_PLAYED):
+            return as_utc(datetime.fromisoformat(value))
+        return date.fromisoformat(value) if sort is SortField.RELEASE else value
+    if sort is SortField.RATING and isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("a finite rating")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_BIGINT:
+        raise ValueError("a whole number of 64 bits")
+    return float(value) if sort is SortField.RATING else value
 
 
 def _bad_cursor() -> InvalidInputError:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.models import Credit, CreditRole, Image, Item, Person
 from reelhouse.content.catalogue.sorting import sort_title
+from reelhouse.errors import NotFoundError
 from reelhouse.infra.db.repository import (
     BULK_CHUNK,
     chunked,
@@ -133,6 +134,26 @@ class PeopleRepository:
 
     async def get(self, person_id: int) -> Person:
         return await get_or_raise(self.session, Person, person_id, "person")
+
+    async def get_visible(self, person_id: int, library_ids: frozenset[int] | None) -> Person:
+        """The person, if one of these libraries (None: any) holds a live item crediting
+        them: people are shown to those who see a credit of theirs. `NotFoundError` alike for
+        an absent and a hidden person, so ids do not leak."""
+        person = await self.get(person_id)
+        if library_ids is not None:
+            credited = await self.session.scalar(
+                select(Credit.id)
+                .join(Item, Item.id == Credit.item_id)
+                .where(
+                    Credit.person_id == person_id,
+                    Item.deleted_at.is_(None),
+                    Item.library_id.in_(sorted(library_ids)),
+                )
+                .limit(1)
+            )
+            if credited is None:
+                raise NotFoundError(f"person {person_id} does not exist")
+        return person
 
     async def images(self, person_id: int) -> Sequence[Image]:
         return (

@@ -83,11 +83,18 @@ class ImagesService:
             raise NotFoundError(f"item {item_id} does not exist")
         return await self._serve(artwork, kind, width, f"item {item_id}")
 
-    async def person_image(self, person_id: int, kind: ImageKind, width: int | None) -> ServedImage:
+    async def person_image(
+        self, person_id: int, kind: ImageKind, width: int | None, visible: frozenset[int] | None
+    ) -> ServedImage:
         """A person's selected `kind` image (their photo), like `image`; people are shown to
-        everyone who sees a credit of theirs, and so are their photos."""
+        everyone who sees a credit of theirs, and so are their photos. Whether the caller
+        does is read each time (credits change without touching the person's cached
+        artwork)."""
         if width is not None:
             self.store.check_width(width)
+        if visible is not None:
+            async with self.database.read() as session:
+                await PeopleRepository(session).get_visible(person_id, visible)
         artwork = await self._person_artwork(person_id)
         if artwork is None:
             raise NotFoundError(f"person {person_id} does not exist")

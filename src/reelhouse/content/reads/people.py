@@ -46,10 +46,11 @@ class PeopleCatalogue:
         return found
 
     async def details(self, person_id: int, visible: frozenset[int] | None) -> PersonDetails:
-        """A person with their credits in the libraries the caller may see."""
+        """A person with their credits in the libraries the caller may see, if one of them
+        credits the person (`PeopleRepository.get_visible`)."""
         async with self.database.read() as session:
             people = PeopleRepository(session)
-            person = await people.get(person_id)
+            person = await people.get_visible(person_id, visible)
             credits = await people.filmography(person_id, visible)
             return PersonDetails.of(
                 person,

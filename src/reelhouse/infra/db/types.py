@@ -48,16 +48,24 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass an aware UTC datetime")
-        return value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC, as stored and compared; a naive time (which zone?) or one outside years
+    1-9999 once in UTC (`0001-01-01T00:00+01:00`) is a `ValueError`, so a caller validating
+    input from outside refuses it rather than failing at the database."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware UTC datetime")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside years 1 to 9999 in UTC") from None
 
 
 def utcnow() -> datetime:
