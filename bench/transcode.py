@@ -30,7 +30,8 @@ from typing import Any
 
 import psutil
 
-from reelhouse.config import MediaSettings, StreamingSettings
+from reelhouse.config import LogSettings, MediaSettings, StreamingSettings
+from reelhouse.infra.logging import configure_logging
 from reelhouse.infra.media.hls import AudioEncode, HlsJob, VideoEncode, hls_argv
 from reelhouse.infra.media.keyframes import keyframe_positions
 from reelhouse.kinds import ItemKind
@@ -123,6 +124,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    configure_logging(LogSettings(level="warning"))  # to stderr: stdout is the JSON
     work = Path(tempfile.mkdtemp(prefix="reelhouse-transcode-"))
     try:
         source = long_h264_ac3_mkv(work, "source.mkv", seconds=args.seconds, size="1920x1080")
