@@ -20,9 +20,9 @@ from reelhouse.http.params import (
     RowIdPath,
     SessionIdPath,
 )
-from reelhouse.kinds import ItemKind
-from reelhouse.playback.decision import Mode, PlayRequest
+from reelhouse.playback.decision import PlayRequest
 from reelhouse.playback.profiles import WEB_PROFILE, DeviceProfile
+from reelhouse.playback.streaming.session import SessionStatus
 from reelhouse.playback.streaming.urls import MASTER_NAME, MEDIA_NAME, SESSIONS_PATH
 from reelhouse.playback.streaming.views import PlaybackInfo
 
@@ -65,25 +65,6 @@ class PlaybackRequest(BaseModel):
     burn_subtitle: BurnSubtitle = None
     max_bitrate: MaxBitrate = None
     max_height: MaxHeight = None
-
-
-class SessionView(BaseModel):
-    id: str
-    user_id: int
-    item_id: int
-    item_kind: ItemKind
-    item_title: str
-    file_id: int
-    mode: Mode
-    position_s: float
-    duration_s: float
-    speed: float | None = Field(description="ffmpeg's speed, times real time.")
-    encoding: bool
-    paused: bool
-    segments_made: int
-    bytes: int
-    error: str | None
-    idle_s: float
 
 
 @items.post("/{item_id}/playback-info", responses=PLAN_ERRORS)
@@ -188,11 +169,9 @@ async def stop_session(session_id: SessionIdPath, caller: CallerDep, services: S
 
 
 @sessions.get("")
-async def list_sessions(admin: AdminDep, services: ServicesDep) -> list[SessionView]:
-    """Every session of this server process."""
-    return [
-        SessionView.model_validate(s, from_attributes=True) for s in services.streaming.statuses()
-    ]
+async def list_sessions(admin: AdminDep, services: ServicesDep) -> list[SessionStatus]:
+    """Every session of this server process: who plays what, how, where, how fast."""
+    return services.streaming.statuses()
 
 
 def _playlist(text: str) -> Response:
