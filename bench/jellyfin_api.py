@@ -14,11 +14,16 @@ its home screen over and over, a request at a time, as the Jellyfin web client d
   (16) for each view, with the query strings jellyfin-web sends, then `/Items/{id}/Images/Primary`
   (`fillWidth`, `quality`, `tag`) of every item those returned with a primary image;
 - native (the baseline): `/api/libraries`, `/api/me/continue-watching`, `/api/me/next-up`, the
-  newest items of each library (`/api/movies` and `/api/series` sorted by date added), and
-  `/api/items/{id}/images/{poster|still}?width=` of the same items at the same width.
+  newest items of each library (`/api/movies` and `/api/series` sorted by date added), then
+  `/api/items/{id}/images/{poster|still}?width=` of each item those list, at the same width.
+
+Resume, Next Up and the newest movies are the same items through both (`same_items` checks it,
+list by list). The TV row is not: Jellyfin's `Items/Latest` of a TV view groups the newest
+episodes under their series (a series stands for several), where the native row lists the
+newest series; each screen shows (and fetches the images of) its own.
 
 Before measuring, every image is fetched once through each API (so the resized copies both serve
-exist), and the two screens are checked to list the same items (`same_items`). Then, for each
+exist). Then, for each
 API in turn: a fresh server (an empty L1) loads one home screen per client (cold), and after a
 warm-up, the clients load home screens for `--duration` seconds (warm). Reported per API:
 p50/p99 of all requests and of each kind, requests/s, home screens/s, the server's and client's
@@ -78,6 +83,8 @@ CARD_FIELDS = {
 NEXT_UP_FLAGS = {"DisableFirstEpisode": "false", "EnableResumable": "false",
                  "EnableRewatching": "false"}  # fmt: skip
 TARGET = 1.3  # Jellyfin's warm p99 over the native one, at most
+#: Jellyfin's collection types, as reelhouse's library kinds.
+VIEW_KINDS = {"movies": "movies", "tvshows": "tv"}
 DEVICE = 'Client="Jellyfin Web", Device="Bench", Version="10.10.7"'
 
 
@@ -276,79 +283,93 @@ def household(client: httpx.Client, seeded: SeededLibrary, args: argparse.Namesp
 
 @dataclass
 class Screens:
-    """One user's home screen through each API, and the items each one lists."""
+    """One user's home screen through each API, and whether each list of it (resume, next up,
+    each library's latest) lists the same items through both."""
 
     native: list[tuple[str, str]]
     jellyfin: list[tuple[str, str]]
-    same_items: bool
+    same_items: dict[str, bool]
+
+
+Listed = dict[str, list[int]]  # the reelhouse ids each list of a screen shows
 
 
 def jellyfin_screen(
     client: httpx.Client, user: User, width: int
-) -> tuple[list[tuple[str, str]], list[int]]:
-    """The requests of jellyfin-web's home screen, and the reelhouse ids of what it lists."""
+) -> tuple[list[tuple[str, str]], Listed]:
+    """The requests of jellyfin-web's home screen (the primary images of what it lists last),
+    and what each list shows."""
     me = {"Authorization": user.jellyfin}
     who = {"userId": user.jellyfin_id}
     views_path = f"/UserViews?{urlencode(who)}"
     resume = {**who, "Limit": RESUME_LIMIT, **CARD_FIELDS, "MediaTypes": "Video"}
     next_up = {**who, "Limit": NEXT_UP_LIMIT, **CARD_FIELDS, **NEXT_UP_FLAGS}
     lists = [
-        ("views", views_path),
-        ("resume", f"/UserItems/Resume?{urlencode(resume)}"),
-        ("next_up", f"/Shows/NextUp?{urlencode(next_up)}"),
+        ("views", views_path, ""),
+        ("resume", f"/UserItems/Resume?{urlencode(resume)}", "resume"),
+        ("next_up", f"/Shows/NextUp?{urlencode(next_up)}", "next_up"),
     ]
     for view in client.get(views_path, headers=me).raise_for_status().json()["Items"]:
         latest = {**who, "Limit": LATEST_LIMIT, **CARD_FIELDS, "ParentId": view["Id"]}
-        lists.append(("latest", f"/Items/Latest?{urlencode(latest)}"))
-    listed: list[int] = []
+        name = f"latest {VIEW_KINDS[view['CollectionType']]}"
+        lists.append(("latest", f"/Items/Latest?{urlencode(latest)}", name))
+    listed: Listed = {}
     images: list[tuple[str, str]] = []
-    for _, path in lists[1:]:
+    for _, path, name in lists[1:]:
         found = client.get(path, headers=me).raise_for_status().json()
         for item in found["Items"] if isinstance(found, dict) else found:
-            listed.append(decode_id(item["Id"], IdType.ITEM)[1])
+            listed.setdefault(name, []).append(decode_id(item["Id"], IdType.ITEM)[1])
             tag = item.get("ImageTags", {}).get("Primary")
             if tag:
                 query = urlencode({"fillWidth": width, "fillHeight": width * 3 // 2,
                                    "quality": 96, "tag": tag})  # fmt: skip
                 images.append(("image", f"/Items/{item['Id']}/Images/Primary?{query}"))
-    return lists + images, listed
+    return [(kind, path) for kind, path, _ in lists] + images, listed
 
 
-def native_screen(client: httpx.Client, user: User) -> tuple[list[tuple[str, str]], list[int]]:
-    """The same home screen through reelhouse's own API."""
+def native_screen(
+    client: httpx.Client, user: User, width: int
+) -> tuple[list[tuple[str, str]], Listed]:
+    """The same home screen through reelhouse's own API: its lists, then the image of each
+    item they show (a still for an episode, else a poster) at the same width."""
     me = {"Authorization": user.native}
     lists = [
-        ("views", "/api/libraries"),
-        ("resume", f"/api/me/continue-watching?limit={RESUME_LIMIT}"),
-        ("next_up", f"/api/me/next-up?limit={NEXT_UP_LIMIT}"),
+        ("views", "/api/libraries", ""),
+        ("resume", f"/api/me/continue-watching?limit={RESUME_LIMIT}", "resume"),
+        ("next_up", f"/api/me/next-up?limit={NEXT_UP_LIMIT}", "next_up"),
     ]
     listings = {"movies": "/api/movies", "tv": "/api/series"}
     for library in client.get("/api/libraries", headers=me).raise_for_status().json():
         query = f"library_id={library['id']}&sort=added&order=desc&limit={LATEST_LIMIT}"
-        lists.append(("latest", f"{listings[library['kind']]}?{query}"))
-    listed: list[int] = []
-    for _, path in lists[1:]:
+        lists.append(
+            ("latest", f"{listings[library['kind']]}?{query}", f"latest {library['kind']}")
+        )
+    listed: Listed = {}
+    images: list[tuple[str, str]] = []
+    for _, path, name in lists[1:]:
         found = client.get(path, headers=me).raise_for_status().json()
-        entries = found["items"] if isinstance(found, dict) else found
-        listed += [e["item"]["id"] if "item" in e else e["id"] for e in entries]
-    return lists, listed
+        for entry in found["items"] if isinstance(found, dict) else found:
+            item = entry.get("item", entry)
+            listed.setdefault(name, []).append(item["id"])
+            kind = ImageKind.STILL if item["kind"] == "episode" else ImageKind.POSTER
+            images.append(("image", f"/api/items/{item['id']}/images/{kind}?width={width}"))
+    return [(kind, path) for kind, path, _ in lists] + images, listed
 
 
-def screens(client: httpx.Client, user: User, width: int, stills: set[int]) -> Screens:
-    """Both screens of `user`, the native one given the same images as the Jellyfin one, and
-    every image fetched once through each (so both find their resized copy made)."""
-    jellyfin, jellyfin_items = jellyfin_screen(client, user, width)
-    native, native_items = native_screen(client, user)
-    for _, path in jellyfin:
-        if path.startswith("/Items/") and "/Images/" in path:
-            item = decode_id(path.split("/")[2], IdType.ITEM)[1]
-            kind = ImageKind.STILL if item in stills else ImageKind.POSTER
-            native.append(("image", f"/api/items/{item}/images/{kind}?width={width}"))
+def screens(client: httpx.Client, user: User, width: int) -> Screens:
+    """Both screens of `user`, every image fetched once through each (so both find their
+    resized copy made)."""
+    jellyfin, jellyfin_listed = jellyfin_screen(client, user, width)
+    native, native_listed = native_screen(client, user, width)
     for screen, auth in ((jellyfin, user.jellyfin), (native, user.native)):
         for kind, path in screen:
             if kind == "image":
                 client.get(path, headers={"Authorization": auth}).raise_for_status()
-    return Screens(native, jellyfin, sorted(native_items) == sorted(jellyfin_items))
+    names = sorted(set(jellyfin_listed) | set(native_listed))
+    same = {
+        n: sorted(jellyfin_listed.get(n, ())) == sorted(native_listed.get(n, ())) for n in names
+    }
+    return Screens(native, jellyfin, same)
 
 
 # ---- a run ----------------------------------------------------------------------------------
@@ -360,7 +381,6 @@ def bench(pool: Any, database_url: str, args: argparse.Namespace) -> dict[str, A
         began = time.perf_counter()
         seeded = asyncio.run(seed(database_url, data, args))
         seed_s = time.perf_counter() - began
-        stills = episodes_of_watched(seeded, args)
         server = Server(data, database_url, {})
         try:
             server.start()
@@ -369,7 +389,7 @@ def bench(pool: Any, database_url: str, args: argparse.Namespace) -> dict[str, A
                 token = client.post("/api/auth/login", json=login).raise_for_status().json()
                 client.headers["Authorization"] = f"Bearer {token['token']}"
                 users = household(client, seeded, args)
-                shown = [screens(client, user, args.image_width, stills) for user in users]
+                shown = [screens(client, user, args.image_width) for user in users]
             results: dict[str, Any] = {}
             for api in ("native", "jellyfin"):
                 clients = [
@@ -406,7 +426,9 @@ def bench(pool: Any, database_url: str, args: argparse.Namespace) -> dict[str, A
             api: round(sum(len(getattr(s, api)) for s in shown) / len(shown), 1)
             for api in ("native", "jellyfin")
         },
-        "same_items": all(s.same_items for s in shown),
+        "same_items": {
+            name: all(s.same_items[name] for s in shown) for name in shown[0].same_items
+        },
         "target": {
             "jellyfin_p99_over_native_p99": ratio["warm"],
             "at_most": TARGET,
