@@ -18,9 +18,9 @@ its home screen over and over, a request at a time, as the Jellyfin web client d
   `/api/items/{id}/images/{poster|still}?width=` of each item those list, at the same width.
 
 Resume, Next Up and the newest movies are the same items through both (`same_items` checks it,
-list by list). The TV row is not: Jellyfin's `Items/Latest` of a TV view groups the newest
-episodes under their series (a series stands for several), where the native row lists the
-newest series; each screen shows (and fetches the images of) its own.
+list by list). The TV row need not be: Jellyfin's `Items/Latest` of a TV view groups the
+newest episodes under their series (a series stands for several, an episode alone for itself),
+where the native row lists the newest series; each screen fetches the images of its own.
 
 Before measuring, every image is fetched once through each API (so the resized copies both serve
 exist). Then, for each
