@@ -2,23 +2,29 @@
 
 `seed_movies` fills a movie library (what `web_page.py` measures); `seed_library` adds series,
 seasons and episodes, people with credits and, given an image store, stored posters, up to
-`items` rows of the items table. Titles are two words of a fixed vocabulary and a number, so
-searches for a word pair find a few hundred candidates, as in a real library.
+`items` rows of the items table. `seed_files` gives every movie and episode a present file
+(what Continue Watching and Next Up offer), `seed_images` any items an image. Titles are two
+words of a fixed vocabulary and a number, so searches for a word pair find a few hundred
+candidates, as in a real library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from reelhouse.content.catalogue.items import AnyItemRepository
-from reelhouse.content.catalogue.models import CreditRole, Image, ImageKind
+from sqlalchemy import insert, select
+
+from reelhouse.content.catalogue.models import CreditRole, Image, ImageKind, MediaFileItem
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository, PersonInput
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.images import ImageStore
 from reelhouse.kinds import LibraryKind
+from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.libraries.repository import LibraryRepository
 
 BATCH = 5_000
@@ -112,7 +118,8 @@ async def seed_library(
     await _seed_tv(database, seeded, items - movies)
     await _seed_people(database, seeded, people)
     if store is not None and image_urls:
-        await _seed_posters(database, seeded, store, image_urls, posters)
+        seeded.with_poster = seeded.movie_ids[:posters]
+        await seed_images(database, seeded.with_poster, ImageKind.POSTER, store, image_urls)
     seeded.items = len(seeded.movie_ids) + (items - movies)
     return seeded
 
@@ -200,31 +207,59 @@ async def _seed_people(database: Database, seeded: SeededLibrary, count: int) ->
         seeded.credits += sum(len(c) for c in credits.values())
 
 
-async def _seed_posters(
+async def seed_images(
     database: Database,
-    seeded: SeededLibrary,
+    item_ids: Sequence[int],
+    kind: ImageKind,
     store: ImageStore,
     urls: Sequence[str],
-    count: int,
 ) -> None:
+    """A selected image of `kind` for each of `item_ids`, taking `urls` in turn (each one
+    downloaded into `store` once), in transactions of `BATCH`."""
     stored = [await store.fetch(url) for url in urls]
-    chosen = seeded.movie_ids[:count]
-    async with database.transaction() as session:
-        repository = AnyItemRepository(session)
-        for i, movie_id in enumerate(chosen):
-            image = stored[i % len(stored)]
-            session.add(
+    for first in range(0, len(item_ids), BATCH):
+        async with database.transaction() as session:
+            session.add_all(
                 Image(
-                    item_id=movie_id,
-                    kind=ImageKind.POSTER,
+                    item_id=item_id,
+                    kind=kind,
                     provider="tmdb",
-                    provider_path=f"/p{i % len(stored)}.jpg",
-                    local_path=image.path,
-                    width=image.width,
-                    height=image.height,
-                    blurhash=image.blurhash,
+                    provider_path=f"/p{n % len(stored)}.jpg",
+                    local_path=stored[n % len(stored)].path,
+                    width=stored[n % len(stored)].width,
+                    height=stored[n % len(stored)].height,
+                    blurhash=stored[n % len(stored)].blurhash,
                     selected=True,
                 )
+                for n, item_id in enumerate(item_ids[first : first + BATCH], start=first)
             )
-        await repository.save()
-    seeded.with_poster = chosen
+
+
+def file_row(library_id: int, item_id: int, now: datetime) -> dict[str, object]:
+    path = f"/f/{item_id}.mkv"
+    return {
+        "library_id": library_id, "path": path, "path_bytes": path.encode(),
+        "size": 1_500_000_000, "mtime_ns": 1, "inode": item_id, "device": 1,
+        "container": "mkv", "state": FileState.PRESENT, "first_seen_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+async def seed_files(database: Database, seeded: SeededLibrary) -> int:
+    """A present file for every movie and episode, linked to it (its inode is the item's id,
+    which the links are made from); how many."""
+    now = utcnow()
+    owners = [(seeded.movie_library_id, i) for i in seeded.movie_ids]
+    owners += [(seeded.tv_library_id or 0, i) for i in seeded.episode_ids]
+    for first in range(0, len(owners), BATCH):
+        rows = [
+            file_row(library_id, item_id, now)
+            for library_id, item_id in owners[first : first + BATCH]
+        ]
+        async with database.transaction() as session:
+            await session.execute(insert(MediaFile), rows)
+    async with database.transaction() as session:
+        links = select(MediaFile.id, MediaFile.inode).where(MediaFile.device == 1)
+        await session.execute(
+            insert(MediaFileItem).from_select(["media_file_id", "item_id"], links)
+        )
+    return len(owners)

@@ -63,7 +63,7 @@ class Load:
     """What one run of the load generator sends: `paths` in turn over `connections`."""
 
     port: int
-    token: str
+    authorization: str  # the header's value, e.g. `Bearer rh_...`
     paths: list[str]
     connections: int
     requests: int | None = None  # None: one pass over `paths`, or `duration_s`
@@ -83,10 +83,10 @@ class Outcome:
 class Connection:
     """One keep-alive HTTP/1.1 connection: a request, then its whole answer, then the next."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, authorization: str) -> None:
         self.port = port
         self.head = (
-            f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Host: 127.0.0.1:{port}\r\nAuthorization: {authorization}\r\n"
             "Accept-Encoding: gzip\r\nAccept: application/json\r\n\r\n"
         ).encode()
         self.reader: asyncio.StreamReader | None = None
@@ -144,7 +144,7 @@ async def _drive(load: Load) -> Outcome:
     deadline = time.perf_counter() + (load.duration_s or float("inf"))
 
     async def connection() -> None:
-        conn = Connection(load.port, load.token)
+        conn = Connection(load.port, load.authorization)
         try:
             for path in paths:
                 if time.perf_counter() > deadline:
@@ -315,16 +315,17 @@ def bench_backend(
                 keys = collect_keys(client, library, args)
             server.stop()  # cold: a fresh process, an empty L1
             server.start()
+            bearer = f"Bearer {token}"
             cold = {
-                name: run(pool, server, Load(server.port, token, paths, args.connections))
+                name: run(pool, server, Load(server.port, bearer, paths, args.connections))
                 for name, paths in keys.cold.items()
             }
             warm: dict[str, Any] = {}
             for name, paths in keys.warm.items():
-                run(pool, server, Load(server.port, token, paths, args.connections))  # warm-up
+                run(pool, server, Load(server.port, bearer, paths, args.connections))  # warm-up
                 load = Load(
                     server.port,
-                    token,
+                    bearer,
                     paths,
                     args.connections,
                     requests=args.requests,

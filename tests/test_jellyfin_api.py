@@ -19,6 +19,7 @@ import requests
 from jellyfin_apiclient_python import JellyfinClient
 
 from reelhouse.app import create_app
+from reelhouse.compat.jellyfin.ids import IdType, encode_id
 from reelhouse.config import ServerSettings, Settings
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.library import generate_library, write_library
@@ -159,6 +160,19 @@ async def browse(
     first, second = episodes["Items"][:2]
     assert (first["SeasonId"], first["SeriesName"]) == (season["Id"], SERIES)
     assert first["IndexNumber"] < second["IndexNumber"]
+    # Latest of the TV view: the series stands for its new episodes, their number its
+    # ChildCount, as Jellyfin groups them; ungrouped, the newest episodes themselves.
+    all_episodes = await in_thread(jf.get_episodes, series["Id"])
+    latest = await in_thread(jf.get_recently_added, parent_id=by_type["tvshows"]["Id"])
+    check("BaseItemDtoList", latest)
+    assert [(i["Id"], i["Type"]) for i in latest] == [(series["Id"], "Series")]
+    assert latest[0]["ChildCount"] == all_episodes["TotalRecordCount"]
+    ungrouped = await native_http.get(
+        "/Items/Latest", headers={"X-Emby-Token": token},
+        params={"ParentId": by_type["tvshows"]["Id"], "GroupItems": "false", "Limit": "2"},
+    )  # fmt: skip
+    check("BaseItemDtoList", ungrouped.json())
+    assert [i["Type"] for i in ungrouped.json()] == ["Episode", "Episode"]
     detail = await in_thread(jf.get_item, first["Id"])
     check("BaseItemDto", detail)
     assert detail["UserData"]["Played"] is False
@@ -213,6 +227,39 @@ async def browse(
     assert image.headers["content-type"].startswith("image/")
 
     await schemas_of_the_rest(url, token, movie, series)
+    await several_values(url, token)
+
+
+async def several_values(url: str, token: str) -> None:
+    """`Genres` (`|` between them) and `PersonIds` (commas) with two values each: the movies
+    with any of them, as Jellyfin lists them. The second value is one whose movies are not all
+    the first one's, or else one no movie has (all of them would list nothing)."""
+    headers = {"Authorization": f'MediaBrowser Client="t", DeviceId="d", Token="{token}"'}
+    movie_query = {"Recursive": "true", "IncludeItemTypes": "Movie"}
+    async with httpx.AsyncClient(base_url=url, headers=headers) as http:
+        found = await http.get("/Items", params={**movie_query, "Fields": "Genres,People"})
+        movies = found.json()["Items"]
+        of: dict[str, tuple[Callable[[dict[str, Any]], set[str]], str, str]] = {
+            "Genres": (lambda m: set(m.get("Genres") or ()), "Western", "|"),
+            "PersonIds": (
+                lambda m: {p["Id"] for p in m.get("People") or ()},
+                encode_id(IdType.PERSON, 10**12),
+                ",",
+            ),
+        }
+        for name, (values, absent, separator) in of.items():
+            having = {v: {m["Id"] for m in movies if v in values(m)} for m in movies
+                      for v in values(m)}  # fmt: skip
+            first = sorted(values(movies[0]))[0]
+            others = [v for v, ids in sorted(having.items()) if not ids <= having[first]]
+            second = others[0] if others else absent
+            expected = having[first] | having.get(second, set())
+            listed = await http.get(
+                "/Items", params={**movie_query, name: f"{first}{separator}{second}"}
+            )
+            check("BaseItemDtoQueryResult", listed.json())
+            assert {m["Id"] for m in listed.json()["Items"]} == expected, name
+            assert listed.json()["TotalRecordCount"] == len(expected)
 
 
 async def schemas_of_the_rest(

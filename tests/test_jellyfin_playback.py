@@ -26,7 +26,7 @@ from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.server import ThreadedServer
 from tests.pipeline_support import add_library, settled
 from tests.support import PASSWORD
-from tests.test_jellyfin_api import SERIES, write_libraries
+from tests.test_jellyfin_api import SERIES, check, write_libraries
 from tests.test_streaming_api import SECONDS, streaming
 
 TICKS = 10_000_000
@@ -116,9 +116,17 @@ async def _file_path(played: Any, row: int) -> Path:
     return Path(media.path)
 
 
+async def play_info(jf: JellyfinClient, item: str, profile: dict[str, Any], **query: Any) -> Any:
+    """PlaybackInfo as the client asks for it, in Jellyfin's shape (its sources and their
+    streams too: `PlaybackInfoResponse` in tests/data/jellyfin_schemas.json)."""
+    info = await in_thread(jf.get_play_info, item, profile, **query)
+    check("PlaybackInfoResponse", info)
+    return info
+
+
 async def plays(url: str, jf: Any, ids: dict[str, str], files: dict[str, Path]) -> None:
     # The MP4 plays as it is, with ranges, at the URL the client makes.
-    info = await in_thread(jf.get_play_info, ids["mp4"], BROWSER)
+    info = await play_info(jf, ids["mp4"], BROWSER)
     (source,) = info["MediaSources"]
     assert (source["SupportsDirectPlay"], source["SupportsTranscoding"]) == (True, True)
     assert "TranscodingUrl" not in source
@@ -143,7 +151,7 @@ async def plays(url: str, jf: Any, ids: dict[str, str], files: dict[str, Path]) 
     assert int(typed.headers["content-length"]) == files["mp4"].stat().st_size
 
     # The MKV: remuxed for a browser (AC-3 to AAC), by HLS that authenticates in its URLs.
-    info = await in_thread(jf.get_play_info, ids["mkv"], BROWSER)
+    info = await play_info(jf, ids["mkv"], BROWSER)
     (source,) = info["MediaSources"]
     assert (source["SupportsDirectPlay"], source["SupportsDirectStream"]) == (False, False)
     assert source["TranscodingSubProtocol"] == "hls"
@@ -176,11 +184,11 @@ async def plays(url: str, jf: Any, ids: dict[str, str], files: dict[str, Path]) 
     assert again.text == vtt.text
 
     # The second audio track asked for: still a remux, with that track.
-    info = await in_thread(jf.get_play_info, ids["mkv"], BROWSER, aid=audio[1]["Index"])
+    info = await play_info(jf, ids["mkv"], BROWSER, aid=audio[1]["Index"])
     assert info["MediaSources"][0]["DefaultAudioStreamIndex"] == audio[1]["Index"]
 
     # HEVC: transcoded to H.264 for a browser.
-    info = await in_thread(jf.get_play_info, ids["hevc"], BROWSER)
+    info = await play_info(jf, ids["hevc"], BROWSER)
     (source,) = info["MediaSources"]
     assert "VideoCodecNotSupported" in source["TranscodingUrl"]
     video = source["MediaStreams"][0]
@@ -190,7 +198,7 @@ async def plays(url: str, jf: Any, ids: dict[str, str], files: dict[str, Path]) 
 
     # A TV plays both files directly.
     for key in ("mkv", "hevc"):
-        info = await in_thread(jf.get_play_info, ids[key], TV)
+        info = await play_info(jf, ids[key], TV)
         (source,) = info["MediaSources"]
         assert source["SupportsDirectPlay"] is True, (key, source)
         assert "TranscodingUrl" not in source
@@ -235,7 +243,7 @@ async def reports(
     url: str, jf: Any, other: Any, ids: dict[str, str], native: dict[str, str]
 ) -> None:
     """Start, progress and stop: the resume point and played state through both APIs."""
-    info = await in_thread(jf.get_play_info, ids["mkv"], BROWSER)
+    info = await play_info(jf, ids["mkv"], BROWSER)
     session = info["PlaySessionId"]
     source = info["MediaSources"][0]["Id"]
     master = urljoin(url, info["MediaSources"][0]["TranscodingUrl"])
@@ -263,7 +271,7 @@ async def reports(
         assert ids["mkv"] in [r["Id"] for r in resume["Items"]]
 
         # Stopped at the end of the MP4: played, through both APIs.
-        info = await in_thread(jf.get_play_info, ids["mp4"], BROWSER)
+        info = await play_info(jf, ids["mp4"], BROWSER)
         ticks = info["MediaSources"][0]["RunTimeTicks"]
         stop = {
             "ItemId": ids["mp4"],
@@ -281,7 +289,7 @@ async def reports(
 
 async def hostile(url: str, token: str, ids: dict[str, str], other: Any, jf: Any) -> None:
     headers = {"Authorization": f'MediaBrowser Client="t", DeviceId="d", Token="{token}"'}
-    info = await in_thread(jf.get_play_info, ids["hevc"], BROWSER)
+    info = await play_info(jf, ids["hevc"], BROWSER)
     session = info["PlaySessionId"]
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
         playback = f"/Items/{ids['mkv']}/PlaybackInfo"

@@ -169,7 +169,7 @@ async def test_filters_and_total(database: Database) -> None:
         assert await ids(year_min=2000) == [new.id]
         assert await ids(year_max=2000) == [old.id]
         assert await ids(rating_min=7.5) == [new.id]
-        assert await ids(genre="film-noir") == [old.id]
+        assert await ids(genres=frozenset({"film-noir"})) == [old.id]
         assert await ids(has_file=True) == [old.id]
         assert await ids(has_file=False) == [new.id]
         assert await ids(matched=True) == [old.id]
@@ -275,7 +275,7 @@ def few(*values: object) -> st.SearchStrategy[Any]:
 LISTING_FILTERS = st.builds(
     ItemFilter,
     library_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 3))),
-    genre=few("drama", "crime"),
+    genres=few(frozenset({"drama"}), frozenset({"drama", "crime"})),
     year_min=few(1990, 1991),
     year_max=few(1990, 2000),
     rating_min=few(0.0, 7.5),
@@ -283,7 +283,7 @@ LISTING_FILTERS = st.builds(
     has_file=few(True, False),
     matched=few(True, False),
     added_since=few(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)),
-    person_id=few(1, 2),
+    person_ids=few(frozenset({1}), frozenset({1, 2})),
 )
 
 

@@ -123,7 +123,7 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
     query = LISTING_QUERY.parse(request)
     filters = ItemFilter(
         library_ids=frozenset(query.library_id) if query.library_id else None,
-        genre=query.genre,
+        genres=frozenset({query.genre}) if query.genre is not None else None,
         year_min=query.year_min,
         year_max=query.year_max,
         rating_min=query.rating_min,
@@ -131,7 +131,7 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
         has_file=query.has_file,
         matched=query.matched,
         added_since=query.added_since,
-        person_id=query.person_id,
+        person_ids=frozenset({query.person_id}) if query.person_id is not None else None,
         resolution=query.resolution.value if query.resolution else None,
         hdr=query.hdr,
         min_channels=query.min_channels,

@@ -29,6 +29,12 @@ class JellyfinSettings(Section):
     default_page_size: PositiveInt = Field(
         100, description="Items a Jellyfin listing answers with when the client sends no `Limit`."
     )
+    latest_max_items: PositiveInt = Field(
+        500,
+        description="Most of the newest items `Items/Latest` reads to find `Limit` to answer "
+        "with (the episodes of a series make one, the series): where the newest are many "
+        "episodes of few series, it answers with fewer.",
+    )
     public_images: bool = Field(
         True,
         description="Serve item artwork without a token, as Jellyfin does (clients load "

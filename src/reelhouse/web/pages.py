@@ -72,7 +72,7 @@ class GridQuery(BaseModel):
     def listing(self, library_id: int, limit: int) -> tuple[ItemFilter, PageRequest]:
         filters = ItemFilter(
             library_ids=frozenset({library_id}),
-            genre=self.genre,
+            genres=frozenset({self.genre}) if self.genre else None,
             year_min=self.year_min,
             year_max=self.year_max,
             rating_min=self.rating_min,

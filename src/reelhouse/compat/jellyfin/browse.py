@@ -34,7 +34,7 @@ from reelhouse.compat.jellyfin.params import JellyfinQuery, documented
 from reelhouse.compat.jellyfin.routing import ClientRoute, jellyfin_router
 from reelhouse.compat.jellyfin.server import check_user, json_response, server_id
 from reelhouse.config import Settings
-from reelhouse.content.catalogue.listing import ItemFilter, PageRequest, SortField
+from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
 from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import MalformedRequestError
 from reelhouse.http.deps import ServicesDep, SettingsDep
@@ -59,6 +59,8 @@ SORTS = {
 }
 #: What each kind of library holds at its top.
 TOP_KINDS = {LibraryKind.MOVIES: ItemKind.MOVIE, LibraryKind.TV: ItemKind.SERIES}
+#: What `Items/Latest` lists of each kind of library without item types, as Jellyfin does.
+LATEST_KINDS = {LibraryKind.MOVIES: ItemKind.MOVIE, LibraryKind.TV: ItemKind.EPISODE}
 #: What a recursive query without item types lists.
 RECURSIVE_KINDS = frozenset({ItemKind.MOVIE, ItemKind.SERIES, ItemKind.EPISODE})
 ITEMS_QUERY = documented(
@@ -116,19 +118,13 @@ def listing_filter(query: JellyfinQuery, caller: JellyfinCaller) -> ItemFilter:
     if query.boolean("isPlayed") is not None:
         played = query.boolean("isPlayed")
     favourite = True if "isfavorite" in filters else query.boolean("isFavorite")
-    genres = query.names("genres", "|")
-    people = query.ids("personIds", IdType.PERSON)
-    if len(genres) > 1 or len(people) > 1:
-        raise MalformedRequestError(
-            "one genre and one person at a time", field="genres" if len(genres) > 1 else "personIds"
-        )
     years = query.names("years")
     if not all(y.isascii() and y.isdigit() and len(y) <= 4 for y in years):
         raise MalformedRequestError("years are comma-separated numbers", field="years")
     return ItemFilter(
-        genre=genres[0] if genres else None,
+        genres=frozenset(query.names("genres", "|")) or None,
         years=frozenset(int(y) for y in years) or None,
-        person_id=people[0] if people else None,
+        person_ids=frozenset(query.ids("personIds", IdType.PERSON)) or None,
         viewer_id=caller.user_id,
         played=played,
         in_progress=True if "isresumable" in filters else None,
@@ -297,19 +293,52 @@ async def user_items_query(
 async def latest(
     request: Request, services: Services, settings: Settings, caller: JellyfinCaller
 ) -> Response:
-    """The newest movies and series (of one library, or all): a bare list, as Jellyfin's."""
+    """The newest items (of one library, or all), a bare list as Jellyfin's: movies, and
+    episodes grouped under their series as Jellyfin groups them (`GroupItems`, on unless
+    said): a series with several among the newest stands for them, their number its
+    `ChildCount`; an episode alone stands for itself. Each page read is the cached listing's."""
     query = JellyfinQuery(request)
     parent = query.id("parentId", IdType.LIBRARY)
-    kinds = item_kinds(query) or frozenset({ItemKind.MOVIE, ItemKind.SERIES})
+    kinds = item_kinds(query)
     libraries = None
     if parent is not None:
-        libraries = frozenset({(await services.libraries.get(parent[1], caller.visible)).id})
-    filters = ItemFilter(library_ids=libraries, kinds=frozenset(k.value for k in kinds))
+        library = await services.libraries.get(parent[1], caller.visible)
+        libraries = frozenset({library.id})
+        kinds = kinds or frozenset({LATEST_KINDS[library.kind]})
+    kinds = kinds or frozenset(LATEST_KINDS.values())
     limit = min(query.integer("limit") or 20, settings.jellyfin.max_page_size)
-    page = await services.items.list(
-        filters, PageRequest(sort=SortField.ADDED, descending=True, limit=limit), caller.visible
-    )
-    dtos = await mapper(services, settings, caller).items(page.items, fields_of(query))
+    grouped = query.boolean("groupItems") is not False
+    filters = ItemFilter(library_ids=libraries, kinds=frozenset(k.value for k in kinds))
+    # By the item standing for them: an episode's series, anything else itself; pages of the
+    # newest are read until `limit` groups are found, or `jellyfin.latest_max_items` items.
+    groups: dict[int, list[ItemView]] = {}
+    cursor: str | None = None
+    pages = -(-settings.jellyfin.latest_max_items // limit) if grouped else 1
+    for _ in range(pages):
+        after = Cursor.decode(cursor) if cursor is not None else None
+        page = await services.items.list(
+            filters,
+            PageRequest(sort=SortField.ADDED, descending=True, limit=limit, after=after),
+            caller.visible,
+        )
+        for view in page.items:
+            head = view.series_id if grouped and view.kind == ItemKind.EPISODE else None
+            groups.setdefault(head or view.id, []).append(view)
+            if len(groups) == limit:
+                break
+        cursor = page.next_cursor
+        if len(groups) == limit or cursor is None:
+            break
+    shown: list[tuple[ItemView, int | None]] = [
+        (members[0], None) if len(members) == 1
+        else ((await services.items.details(head, caller.visible)).item, len(members))
+        for head, members in groups.items()
+    ]  # fmt: skip
+    dtos = await mapper(services, settings, caller).items([v for v, _ in shown], fields_of(query))
+    dtos = [
+        dto.model_copy(update={"child_count": count}) if count else dto
+        for dto, (_, count) in zip(dtos, shown, strict=True)
+    ]
     return json_response(b"[" + b",".join(d.json_bytes() for d in dtos) + b"]")
 
 
@@ -505,7 +534,7 @@ async def similar(
     if this.collection_id is not None:
         found += await services.collections.movies(this.collection_id, caller.visible)
     if details.genres:
-        filters = ItemFilter(kinds=frozenset({this.kind}), genre=details.genres[0])
+        filters = ItemFilter(kinds=frozenset({this.kind}), genres=frozenset(details.genres[:1]))
         page = await services.items.list(
             filters, PageRequest(sort=SortField.RATING, descending=True, limit=limit + 1),
             caller.visible,

@@ -118,9 +118,9 @@ def play_request(
     media: StreamableMedia, body: PlaybackInfoBody, query: JellyfinQuery
 ) -> PlayRequest:
     """What the client asks for, in reelhouse's numbering of the file's tracks."""
-    audio = _first(body.audio_stream_index, query.integer("audiostreamindex", minimum=-1))
-    subtitle = _first(body.subtitle_stream_index, query.integer("subtitlestreamindex", minimum=-1))
-    bitrate = _first(body.max_streaming_bitrate, query.integer("maxstreamingbitrate"))
+    audio = _first(body.audio_stream_index, query.integer("audioStreamIndex", minimum=-1))
+    subtitle = _first(body.subtitle_stream_index, query.integer("subtitleStreamIndex", minimum=-1))
+    bitrate = _first(body.max_streaming_bitrate, query.integer("maxStreamingBitrate"))
     number = None
     if audio is not None and audio >= 0:
         found = [n for n, stream in enumerate(media.facts.audio) if stream.index == audio]
@@ -284,14 +284,14 @@ async def playback_info(
     transcode opens its HLS session now."""
     row_id = item_id(item)
     query = JellyfinQuery(request)
-    wanted = file_of(row_id, body.media_source_id or query.text("mediasourceid"))
+    wanted = file_of(row_id, body.media_source_id or query.text("mediaSourceId"))
     if wanted is not None:
         every = [await services.streaming.media(caller.visible, row_id, file_id=wanted)]
     else:
         every = await services.streaming.every_media(caller.visible, row_id)
     profile = device_profile(body.device_profile)
     writer = SourceWriter(caller, item)
-    subtitle = _first(body.subtitle_stream_index, query.integer("subtitlestreamindex", minimum=-1))
+    subtitle = _first(body.subtitle_stream_index, query.integer("subtitleStreamIndex", minimum=-1))
     chosen = every[0]
     play = play_request(chosen, body, query)
     plan = services.streaming.plan(chosen, profile, play)
@@ -345,7 +345,7 @@ async def direct(
 ) -> Response:
     """The file as it is, with ranges, by the direct-play path of the native API."""
     row_id = item_id(item)
-    wanted = file_of(row_id, JellyfinQuery(request).text("mediasourceid"))
+    wanted = file_of(row_id, JellyfinQuery(request).text("mediaSourceId"))
     opened = await services.playback.open_file(row_id, caller.visible, file_id=wanted)
     return file_response(request, opened, settings.media, download=False)
 
@@ -392,7 +392,7 @@ async def stream_as(
 
 def session_of(request: Request) -> tuple[str, str]:
     """The request's `PlaySessionId`, and the query its playlists' URIs carry."""
-    session_id = JellyfinQuery(request).text("playsessionid")
+    session_id = JellyfinQuery(request).text("playSessionId")
     if session_id is None:
         raise MalformedRequestError(
             "a playlist or segment needs its PlaySessionId", field="PlaySessionId"

@@ -91,7 +91,7 @@ async def stopped(report: ReportBody, caller: JellyfinCallerDep, services: Servi
 )
 async def ping(request: Request, caller: JellyfinCallerDep, services: ServicesDep) -> Response:
     """A paused player keeps its HLS session from the idle timeout."""
-    session_id = JellyfinQuery(request).text("playsessionid")
+    session_id = JellyfinQuery(request).text("playSessionId")
     if session_id is not None:
         await services.streaming.keep_alive(caller.user_id, session_id)
     return Response(status_code=NO_CONTENT)
@@ -107,7 +107,7 @@ async def stop_encoding(
     request: Request, caller: JellyfinCallerDep, services: ServicesDep
 ) -> Response:
     """End the HLS session now: its ffmpeg and its segments go."""
-    session_id = JellyfinQuery(request).text("playsessionid")
+    session_id = JellyfinQuery(request).text("playSessionId")
     if session_id is None:
         raise MalformedRequestError("name the PlaySessionId to end", field="PlaySessionId")
     await services.streaming.stop(caller.user_id, session_id)

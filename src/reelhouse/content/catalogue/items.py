@@ -149,16 +149,16 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
         conditions.append(Item.community_rating <= filters.rating_max)
     if filters.added_since is not None:
         conditions.append(Item.added_at >= filters.added_since)
-    if filters.genre is not None:
+    if filters.genres is not None:
+        names = sorted({name.lower() for name in filters.genres})
         conditions.append(
             exists()
             .where(ItemGenre.item_id == Item.id, ItemGenre.genre_id == Genre.id)
-            .where(func.lower(Genre.name) == filters.genre.lower())
+            .where(func.lower(Genre.name).in_(names))
         )
-    if filters.person_id is not None:
-        conditions.append(
-            exists().where(Credit.item_id == Item.id, Credit.person_id == filters.person_id)
-        )
+    if filters.person_ids is not None:
+        people = sorted(filters.person_ids)
+        conditions.append(exists().where(Credit.item_id == Item.id, Credit.person_id.in_(people)))
     if filters.has_file is not None:
         present = present_main_file(Item.id)
         conditions.append(present if filters.has_file else ~present)

@@ -51,7 +51,8 @@ class ItemFilter:
     library_ids: frozenset[int] | None = None
     #: Items of these kinds only (a listing over every kind, as a Jellyfin client asks).
     kinds: frozenset[str] | None = None
-    genre: str | None = None
+    #: Items of any of these genres (names, in any case).
+    genres: frozenset[str] | None = None
     year_min: int | None = None
     year_max: int | None = None
     #: Items of any of these years.
@@ -61,7 +62,8 @@ class ItemFilter:
     has_file: bool | None = None
     matched: bool | None = None
     added_since: datetime | None = None
-    person_id: int | None = None
+    #: Items crediting any of these people.
+    person_ids: frozenset[int] | None = None
     #: What the probes of the item's present files found: one file of that resolution class,
     #: with (or without) HDR, with at least that many audio channels.
     resolution: str | None = None
