@@ -3,7 +3,7 @@ its library: what direct play opens (house rule 3: the SQL of it, and nothing el
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +73,14 @@ class PlayableFileRepository:
             )
         ).all()
         roots = await self._roots({row.library_id for row in rows})
-        files = tuple(PlayableFile(*row, roots=roots.get(row.library_id, ())) for row in rows)
+        # The kind is read back as text: made the enum here, as the rest of the code takes it.
+        files = tuple(
+            replace(
+                PlayableFile(*row, roots=roots.get(row.library_id, ())),
+                item_kind=ItemKind(row.kind),
+            )
+            for row in rows
+        )
         return ItemFiles(item.library_id, files)
 
     async def _roots(self, library_ids: set[int]) -> dict[int, tuple[str, ...]]:
