@@ -73,6 +73,11 @@ class StreamingSettings(Section):
         description="Bytes of segments kept in the folder over all sessions; past it the least "
         "recently fetched segments (behind each player) are deleted first.",
     )
+    stop_grace_s: PositiveFloat = Field(
+        2.0,
+        le=60,
+        description="Seconds a stopped ffmpeg gets to exit on SIGTERM before it is killed.",
+    )
     keyframes_timeout_s: PositiveFloat = Field(
         120.0,
         description="Seconds ffprobe may take to list a file's keyframes, which a remux cuts at "

@@ -24,8 +24,6 @@ from reelhouse.infra.media.process import program_command
 ERROR_LINES_KEPT = 20
 #: Longest line read from either pipe; ffmpeg's are short, a longer one is dropped.
 _LINE_LIMIT = 64 * 1024
-#: Seconds a stopped ffmpeg gets to exit on SIGTERM before SIGKILL.
-_TERM_GRACE_S = 2.0
 
 
 @dataclass(slots=True)
@@ -75,16 +73,16 @@ class Encoder:
             self._signal(signal.SIGCONT)
             self.paused = False
 
-    async def stop(self) -> None:
-        """End the run now: SIGTERM (ffmpeg closes its files), SIGKILL if it lingers; returns
-        once it is reaped and its pipes are read."""
+    async def stop(self, grace_s: float) -> None:
+        """End the run now: SIGTERM (ffmpeg closes its files), SIGKILL if it lingers past
+        `grace_s`; returns once it is reaped and its pipes are read."""
         self.stopping = True
         if self.running:
             self._signal(signal.SIGTERM)
             self._signal(signal.SIGCONT)  # a paused process cannot act on SIGTERM
             self.paused = False
             try:
-                async with asyncio.timeout(_TERM_GRACE_S):
+                async with asyncio.timeout(grace_s):
                     await asyncio.shield(self._watch)
             except TimeoutError:
                 self._signal(signal.SIGKILL)

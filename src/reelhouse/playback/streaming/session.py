@@ -182,7 +182,7 @@ class StreamSession:
         """Stop the encoder (reaped before this returns); the folder is the owner's to remove."""
         self._closed = True
         if self._encoder is not None:
-            await self._encoder.stop()
+            await self._encoder.stop(self.settings.stop_grace_s)
         self._notify()
 
     def _serving(self, number: int) -> bool:
@@ -205,7 +205,7 @@ class StreamSession:
 
     async def _start(self, number: int) -> None:
         if self._encoder is not None:
-            await self._encoder.stop()
+            await self._encoder.stop(self.settings.stop_grace_s)
         argv = hls_argv(self.media.ffmpeg_path, self.job, self.segments.cuts, number, self.folder)
         self._encoder_next = number
         encoder: Encoder | None = None
