@@ -172,6 +172,7 @@ class SessionManager:
                         await self._end(session)
 
     def _counted(self, delta: int) -> None:
+        """`delta` more bytes of segments (0: a player moved on), then the budget kept."""
         self.bytes += delta
         if self.bytes > self.settings.folder_max_bytes:
             self._evict()

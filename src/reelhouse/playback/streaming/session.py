@@ -128,6 +128,7 @@ class StreamSession:
             raise NotFoundError(f"session {self.id} has no segment {number}")
         self.touch()
         self.last_fetched = number
+        self._on_bytes(0)  # what the player has now passed may go, if the folder is over budget
         deadline = time.monotonic() + self.settings.segment_wait_s
         while number not in self.made:
             if self.error is not None:
