@@ -13,6 +13,7 @@ from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.file_body import FileBodyResponse
 from reelhouse.http.files import file_response
+from reelhouse.http.hls import webvtt_response
 from reelhouse.http.params import MAX_TRACK, RowIdPath
 from reelhouse.infra.logging import get_logger
 
@@ -85,9 +86,6 @@ async def download_item(
     )
 
 
-VTT_TYPE = "text/vtt; charset=utf-8"
-
-
 @router.get(
     "/{item_id}/subtitles/{number}.vtt",
     response_class=Response,
@@ -110,7 +108,7 @@ async def subtitle_track(
     vtt = await services.playback.subtitle(
         item_id, caller.visible_libraries, number, file_id=file_id, part=part
     )
-    return Response(vtt, media_type=VTT_TYPE, headers={"Cache-Control": "private, max-age=3600"})
+    return webvtt_response(vtt)
 
 
 async def _serve(

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path, Query, status
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.api.deps import AdminDep, CallerDep, token_router
 from reelhouse.api.playback import FileId, Part
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.hls import playlist_response, segment_response
 from reelhouse.http.params import (
     AudioNumber,
     BurnSubtitle,
@@ -29,8 +30,6 @@ from reelhouse.playback.streaming.views import PlaybackInfo
 items = token_router("/items", tags=["playback"])
 sessions = token_router(SESSIONS_PATH.removeprefix("/api"), tags=["playback"])
 
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-SEGMENT_TYPE = "video/mp2t"
 #: The longest film at the shortest segment is far below this; it bounds the input.
 MAX_SEGMENT = 1_000_000
 #: 1 Gbit/s: beyond any stream; a bitrate cap above it is nonsense.
@@ -128,7 +127,7 @@ async def master_playlist(
     session_id: SessionIdPath, caller: CallerDep, services: ServicesDep
 ) -> Response:
     text = await services.streaming.master_playlist(caller.user.id, session_id)
-    return _playlist(text)
+    return playlist_response(text)
 
 
 @sessions.get("/{session_id}/" + MEDIA_NAME, response_class=Response, responses=NOT_FOUND)
@@ -136,7 +135,7 @@ async def media_playlist(
     session_id: SessionIdPath, caller: CallerDep, services: ServicesDep
 ) -> Response:
     text = await services.streaming.media_playlist(caller.user.id, session_id)
-    return _playlist(text)
+    return playlist_response(text)
 
 
 @sessions.get(
@@ -157,7 +156,7 @@ async def segment(
     """Segment `number` of the session (MPEG-TS), made now if need be: one far from what
     ffmpeg is making restarts it there."""
     path = await services.streaming.segment(caller.user.id, session_id, number)
-    return FileResponse(path, media_type=SEGMENT_TYPE, headers={"Cache-Control": "private"})
+    return segment_response(path)
 
 
 @sessions.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
@@ -172,7 +171,3 @@ async def stop_session(session_id: SessionIdPath, caller: CallerDep, services: S
 async def list_sessions(admin: AdminDep, services: ServicesDep) -> list[SessionStatus]:
     """Every session of this server process: who plays what, how, where, how fast."""
     return services.streaming.statuses()
-
-
-def _playlist(text: str) -> Response:
-    return Response(text, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "private, no-cache"})

@@ -22,7 +22,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Body, Path, Request, Response
-from fastapi.responses import FileResponse
 
 from reelhouse.compat.jellyfin.auth import JellyfinCaller, JellyfinCallerDep
 from reelhouse.compat.jellyfin.dtos import MediaSourceInfo, MediaStream, PlaybackInfoResponse
@@ -40,6 +39,7 @@ from reelhouse.compat.jellyfin.server import json_response
 from reelhouse.errors import InvalidInputError, MalformedRequestError, NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.files import file_response
+from reelhouse.http.hls import playlist_response, segment_response, webvtt_response
 from reelhouse.playback.decision import Mode, PlaybackPlan, PlayRequest
 from reelhouse.playback.facts import HdrKind, MediaFacts
 from reelhouse.playback.streaming.service import StreamableMedia
@@ -53,9 +53,6 @@ ContainerPath = Annotated[str, Path(alias="container", pattern=r"^[A-Za-z0-9]{1,
 TicksPath = Annotated[int, Path(alias="startPositionTicks", ge=0, le=2**63 - 1)]
 SegmentPath = Annotated[int, Path(alias="number", ge=0, le=1_000_000)]
 
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
-SEGMENT_TYPE = "video/mp2t"
-VTT_TYPE = "text/vtt; charset=utf-8"
 #: The query a session's playlists carry onto their URIs (names as the client sent them).
 CARRIED = frozenset({"playsessionid", "mediasourceid", "deviceid", "apikey", "api_key"})
 VIDEO_RANGE_TYPES = {
@@ -408,10 +405,6 @@ HLS_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _playlist(text: str) -> Response:
-    return Response(text, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "private, no-cache"})
-
-
 @router.get(
     "/Videos/{itemId}/master.m3u8",
     response_class=Response,
@@ -424,7 +417,9 @@ async def master_playlist(
     """The HLS session's master playlist (the `TranscodingUrl`)."""
     item_id(item)
     session_id, carried = session_of(request)
-    return _playlist(await services.streaming.master_playlist(caller.user_id, session_id, carried))
+    return playlist_response(
+        await services.streaming.master_playlist(caller.user_id, session_id, carried)
+    )
 
 
 @router.get(
@@ -438,7 +433,9 @@ async def media_playlist(
 ) -> Response:
     item_id(item)
     session_id, carried = session_of(request)
-    return _playlist(await services.streaming.media_playlist(caller.user_id, session_id, carried))
+    return playlist_response(
+        await services.streaming.media_playlist(caller.user_id, session_id, carried)
+    )
 
 
 @router.get(
@@ -461,7 +458,7 @@ async def segment(
     item_id(item)
     session_id, _ = session_of(request)
     path = await services.streaming.segment(caller.user_id, session_id, number)
-    return FileResponse(path, media_type=SEGMENT_TYPE, headers={"Cache-Control": "private"})
+    return segment_response(path)
 
 
 SUBTITLE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -483,7 +480,7 @@ async def subtitle(
     vtt = await services.playback.subtitle(
         row_id, caller.visible, track.number, file_id=media.file.id
     )
-    return Response(vtt, media_type=VTT_TYPE, headers={"Cache-Control": "private, max-age=3600"})
+    return webvtt_response(vtt)
 
 
 @router.get(
