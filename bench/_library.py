@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from reelhouse.config import DatabaseSettings, ImagesSettings, Settings
 from reelhouse.content.catalogue.models import CreditRole, Image, ImageKind, MediaFileItem
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository, PersonInput
 from reelhouse.content.movies.models import Movie
@@ -26,8 +28,21 @@ from reelhouse.infra.images import ImageStore
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.libraries.repository import LibraryRepository
+from reelhouse.testing.fake_providers.server import LOOPBACK
 
 BATCH = 5_000
+
+
+def seeding_settings(database_url: str, data: Path) -> Settings:
+    """The settings a seeding uses: the image store may fetch from the fake providers, which
+    serve on loopback (outbound requests go to public addresses only, unless allowed)."""
+    return Settings(
+        data_dir=data,
+        database=DatabaseSettings(url=database_url),
+        images=ImagesSettings(allowed_networks=LOOPBACK),
+    )
+
+
 ADJECTIVES = (
     "silent", "crimson", "hidden", "broken", "golden", "last", "frozen", "wild", "dark",
     "bright", "lost", "burning", "quiet", "iron", "velvet", "hollow", "electric", "distant",

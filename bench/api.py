@@ -40,10 +40,9 @@ from urllib.parse import quote
 
 import httpx
 
-from _library import search_terms, seed_library
+from _library import search_terms, seed_library, seeding_settings
 from _postgres import throwaway_postgres
 from _server import ADMIN, PASSWORD, Server
-from reelhouse.config import DatabaseSettings, Settings
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.images import ImageStore
@@ -282,7 +281,7 @@ def collect_keys(client: httpx.Client, library: dict[str, Any], args: argparse.N
 
 
 async def seed(database_url: str, data: Path, items: int) -> tuple[dict[str, Any], float]:
-    settings = Settings(data_dir=data, database=DatabaseSettings(url=database_url))
+    settings = seeding_settings(database_url, data)
     database = Database.from_settings(settings)
     store = ImageStore.from_settings(settings)
     began = time.perf_counter()
