@@ -441,12 +441,13 @@ class WatchRepository:
             .order_by(episode.parent_index_number, episode.index_number, episode.id)
             .limit(1)
             .correlate(positions)
-            .scalar_subquery()
         )
-        chosen = select(first.label("id")).select_from(positions).subquery()
-        query = select(Item).join(chosen, chosen.c.id == Item.id)
         if visible is not None:
-            query = query.where(Item.library_id.in_(sorted(visible)))
+            # Here, not on the outer query: there SQLite would walk the libraries' items and
+            # evaluate the walk for each (seconds on a large library), not once per position.
+            first = first.where(episode.library_id.in_(sorted(visible)))
+        chosen = select(first.scalar_subquery().label("id")).select_from(positions).subquery()
+        query = select(Item).join(chosen, chosen.c.id == Item.id)
         found: dict[int, Item] = {}
         for item in (await self.session.scalars(query)).all():
             if item.series_id is not None:
