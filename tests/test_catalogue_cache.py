@@ -167,3 +167,36 @@ async def test_a_write_in_one_process_is_read_at_once_in_another(
                 break
             await asyncio.sleep(0.005)
         assert (await reader.movies.details(movie_id, None)).item.title == "Aliens"
+
+
+async def test_the_library_list_is_cached_and_changes_show_in_every_process(
+    database_url: str, tmp_path: Path, redis_url: str, cache_prefix: str
+) -> None:
+    """Every client screen starts by listing the libraries: the list is one cached entry,
+    dropped everywhere by an added, renamed, re-foldered or deleted library."""
+    async with AsyncExitStack() as stack:
+        _, reader, _ = await stack.enter_async_context(
+            server(database_url, tmp_path, redis_url, cache_prefix)
+        )
+        _, writer, _ = await stack.enter_async_context(
+            server(database_url, tmp_path, redis_url, cache_prefix)
+        )
+
+        async def seen() -> list[tuple[str, tuple[str, ...]]]:
+            # Until the message arrives (milliseconds), the reader may hold the old list.
+            expected = [(lib.name, lib.paths) for lib in await writer.libraries.list()]
+            for _ in range(int(WAIT_S / 0.005)):
+                got = [(lib.name, lib.paths) for lib in await reader.libraries.list()]
+                if got == expected:
+                    break
+                await asyncio.sleep(0.005)
+            return got
+
+        assert await seen() == []
+        made = await writer.libraries.create("Films", LibraryKind.MOVIES, ["/films"])
+        assert await seen() == [("Films", ("/films",))]
+        await writer.libraries.update(made.id, name="Movies", paths=["/movies", "/more"])
+        assert await seen() == [("Movies", ("/movies", "/more"))]
+        assert (await reader.libraries.get(made.id)).name == "Movies"
+        await writer.libraries.delete(made.id)
+        assert await seen() == []

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
+from reelhouse.content.catalogue.invalidation import LIBRARIES_TAG, CatalogueInvalidation
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.located import LocatedItem, LocatedItemsRepository
+from reelhouse.content.reads.views import CATALOGUE_NAMESPACE
 from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.infra.cache import CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.logging import get_logger
@@ -78,11 +80,17 @@ class LibrariesService:
         self.database = database
         self.invalidation = invalidation
         self.jobs = jobs
+        # Every screen of every client starts by listing the libraries: one cached entry.
+        self._all: CacheNamespace[tuple[LibraryInfo, ...]] = invalidation.cache.namespace(
+            CATALOGUE_NAMESPACE, tuple[LibraryInfo, ...]
+        )
 
     async def create(self, name: str, kind: LibraryKind, paths: Sequence[str]) -> LibraryInfo:
         name, roots = _checked_name(name), _checked_roots(paths)
         async with self.database.transaction() as session:
-            return LibraryInfo.of(await LibraryRepository(session).add(name, kind, roots))
+            created = LibraryInfo.of(await LibraryRepository(session).add(name, kind, roots))
+        await self.invalidation.libraries_changed()
+        return created
 
     async def update(
         self, library_id: int, *, name: str | None = None, paths: Sequence[str] | None = None
@@ -99,24 +107,28 @@ class LibrariesService:
             if roots is not None:
                 await libraries.set_paths(library, roots)
             await libraries.save(library)
-            return LibraryInfo.of(library)
+            changed = LibraryInfo.of(library)
+        await self.invalidation.libraries_changed()
+        return changed
 
     async def list(self, visible_to: frozenset[int] | None = None) -> list[LibraryInfo]:
-        """All libraries, or those whose ids are in `visible_to`."""
+        """All libraries (by name), or those whose ids are in `visible_to`."""
+        libraries = await self._all.read(Read("libraries", (LIBRARIES_TAG,), self._load_all))
+        return [library for library in libraries if visible_to is None or library.id in visible_to]
+
+    async def _load_all(self) -> tuple[LibraryInfo, ...]:
         async with self.database.read() as session:
             libraries = await LibraryRepository(session).list()
-        return [
-            LibraryInfo.of(library)
-            for library in libraries
-            if visible_to is None or library.id in visible_to
-        ]
+        return tuple(LibraryInfo.of(library) for library in libraries)
 
     async def get(self, library_id: int, visible_to: frozenset[int] | None = None) -> LibraryInfo:
         if visible_to is not None and library_id not in visible_to:
             # Indistinguishable from a library that does not exist: ids are not leaked.
             raise NotFoundError(f"library {library_id} does not exist")
-        async with self.database.read() as session:
-            return LibraryInfo.of(await LibraryRepository(session).get(library_id))
+        for library in await self.list():
+            if library.id == library_id:
+                return library
+        raise NotFoundError(f"library {library_id} does not exist")
 
     async def find(self, name_or_id: str) -> LibraryInfo:
         """A library by its name, or by its id given as digits."""

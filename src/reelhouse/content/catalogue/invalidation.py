@@ -17,6 +17,8 @@ ALL_LIBRARIES_LISTING = "listing:all"
 #: Entries that hold which libraries a user may see (cached authentications): a deleted
 #: library's id may be given to a new one, which no grant of the old one may then reach.
 LIBRARY_GRANTS_TAG = "library-grants"
+#: Entries that list the libraries (their names, kinds and folders).
+LIBRARIES_TAG = "libraries"
 #: Entries that depend on any person (search results that list people).
 PEOPLE_TAG = "people"
 # Tags per cache call: a whole library's items are dropped in rounds of this size.
@@ -77,9 +79,13 @@ class CatalogueInvalidation:
         if tags:
             await self.cache.invalidate(tags=[*tags, PEOPLE_TAG])
 
+    async def libraries_changed(self) -> None:
+        """A library was added, renamed or given other folders."""
+        await self.cache.invalidate(tags=[LIBRARIES_TAG])
+
     async def library_deleted(self, library_id: int, items: Iterable[ItemRef]) -> None:
         """A library and its items are gone (`items` were read before the delete)."""
         await self.items_changed(items)
         await self.cache.invalidate(
-            tags=[*listing_tags(frozenset({library_id})), LIBRARY_GRANTS_TAG]
+            tags=[*listing_tags(frozenset({library_id})), LIBRARY_GRANTS_TAG, LIBRARIES_TAG]
         )
