@@ -25,7 +25,8 @@ where the native row lists the newest series; each screen fetches the images of 
 Before measuring, every image is fetched once through each API (so the resized copies both serve
 exist). Then, for each
 API in turn: a fresh server (an empty L1) loads one home screen per client (cold), and after a
-warm-up, the clients load home screens for `--duration` seconds (warm). Reported per API:
+warm-up, the clients load home screens for `--duration` seconds (warm), each starting at its own
+place in its screen, so that they are not in step. Reported per API:
 p50/p99 of all requests and of each kind, requests/s, home screens/s, the server's and client's
 CPU; and the target, Jellyfin's warm p99 at most 1.3 times the native one.
 
@@ -58,12 +59,12 @@ from _library import (
     seed_files,
     seed_images,
     seed_library,
+    seeding_settings,
 )
 from _postgres import throwaway_postgres
 from _server import ADMIN, PASSWORD, Server
 from api import POSTER_FILES, Connection, Outcome, summary
 from reelhouse.compat.jellyfin.ids import IdType, decode_id
-from reelhouse.config import DatabaseSettings, Settings
 from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
@@ -103,7 +104,7 @@ class Client:
 class HomeLoad:
     port: int
     clients: list[Client]
-    duration_s: float | None = None  # None: one home screen per client
+    duration_s: float | None = None  # None: one home screen per client, all from its start
 
 
 @dataclass
@@ -118,10 +119,19 @@ async def _drive(load: HomeLoad) -> HomeOutcome:
     outcome = HomeOutcome()
     deadline = time.perf_counter() + (load.duration_s or 0.0)
 
+    rng = random.Random(0)
+
     def screens(client: Client) -> Iterator[list[tuple[str, str]]]:
-        yield client.screen
-        while load.duration_s is not None and time.perf_counter() < deadline:
+        if load.duration_s is None:
             yield client.screen
+            return
+        # Clients that ran the same screen in step would each wait for the others' request
+        # of the same kind (the latency of a kind would be clients x its cost): each warm
+        # client starts at its own place in the screen, as clients opened at random times.
+        start = rng.randrange(len(client.screen))
+        screen = client.screen[start:] + client.screen[:start]
+        while time.perf_counter() < deadline:
+            yield screen
 
     async def connection(client: Client) -> None:
         conn = Connection(load.port, client.authorization)
@@ -176,6 +186,7 @@ def run(pool: Any, server: Server, load: HomeLoad) -> dict[str, Any]:
         got.wall_s = outcome.wall_s
         of_kind = summary(got, 0.0)
         by_kind[kind] = {k: of_kind[k] for k in ("requests", "p50_ms", "p99_ms", "max_ms")}
+        by_kind[kind]["bytes_per_request"] = got.body_bytes // max(1, len(got.latencies_ms))
     return {
         "all": summary(every, server_cpu),
         "screens_per_s": round(outcome.screens / (outcome.wall_s or 1e-9), 1),
@@ -197,7 +208,7 @@ class User:
 async def seed(database_url: str, data: Path, args: argparse.Namespace) -> SeededLibrary:
     """`api.py`'s catalogue, with a file for every movie and episode and a poster for every
     movie and series (episodes' stills come with the watch state)."""
-    settings = Settings(data_dir=data, database=DatabaseSettings(url=database_url))
+    settings = seeding_settings(database_url, data)
     database = Database.from_settings(settings)
     store = ImageStore.from_settings(settings)
     try:

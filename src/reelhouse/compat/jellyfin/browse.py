@@ -34,7 +34,7 @@ from reelhouse.compat.jellyfin.params import JellyfinQuery, documented
 from reelhouse.compat.jellyfin.routing import ClientRoute, jellyfin_router
 from reelhouse.compat.jellyfin.server import check_user, json_response, server_id
 from reelhouse.config import Settings
-from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest, SortField
+from reelhouse.content.catalogue.listing import ItemFilter, PageRequest, SortField
 from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import MalformedRequestError
 from reelhouse.http.deps import ServicesDep, SettingsDep
@@ -296,7 +296,7 @@ async def latest(
     """The newest items (of one library, or all), a bare list as Jellyfin's: movies, and
     episodes grouped under their series as Jellyfin groups them (`GroupItems`, on unless
     said): a series with several among the newest stands for them, their number its
-    `ChildCount`; an episode alone stands for itself. Each page read is the cached listing's."""
+    `ChildCount`; an episode alone stands for itself. What is read is the cached listing's."""
     query = JellyfinQuery(request)
     parent = query.id("parentId", IdType.LIBRARY)
     kinds = item_kinds(query)
@@ -307,27 +307,20 @@ async def latest(
         kinds = kinds or frozenset({LATEST_KINDS[library.kind]})
     kinds = kinds or frozenset(LATEST_KINDS.values())
     limit = min(query.integer("limit") or 20, settings.jellyfin.max_page_size)
-    grouped = query.boolean("groupItems") is not False
+    grouped = query.boolean("groupItems") is not False and ItemKind.EPISODE in kinds
     filters = ItemFilter(library_ids=libraries, kinds=frozenset(k.value for k in kinds))
-    # By the item standing for them: an episode's series, anything else itself; pages of the
-    # newest are read until `limit` groups are found, or `jellyfin.latest_max_items` items.
+    # By the item standing for them: an episode's series, anything else itself. Grouping
+    # reads the newest `jellyfin.latest_max_items` at once (one cached page, not a page per
+    # few groups) and keeps the first `limit` groups.
+    size = max(limit, settings.jellyfin.latest_max_items) if grouped else limit
+    page = await services.items.list(
+        filters, PageRequest(sort=SortField.ADDED, descending=True, limit=size), caller.visible
+    )
     groups: dict[int, list[ItemView]] = {}
-    cursor: str | None = None
-    pages = -(-settings.jellyfin.latest_max_items // limit) if grouped else 1
-    for _ in range(pages):
-        after = Cursor.decode(cursor) if cursor is not None else None
-        page = await services.items.list(
-            filters,
-            PageRequest(sort=SortField.ADDED, descending=True, limit=limit, after=after),
-            caller.visible,
-        )
-        for view in page.items:
-            head = view.series_id if grouped and view.kind == ItemKind.EPISODE else None
-            groups.setdefault(head or view.id, []).append(view)
-            if len(groups) == limit:
-                break
-        cursor = page.next_cursor
-        if len(groups) == limit or cursor is None:
+    for view in page.items:
+        head = view.series_id if grouped and view.kind == ItemKind.EPISODE else None
+        groups.setdefault(head or view.id, []).append(view)
+        if len(groups) == limit:
             break
     shown: list[tuple[ItemView, int | None]] = [
         (members[0], None) if len(members) == 1
