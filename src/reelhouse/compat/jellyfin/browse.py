@@ -39,6 +39,7 @@ from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import MalformedRequestError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.kinds import ItemKind, LibraryKind
+from reelhouse.watch.service import MAX_LIST
 
 router = jellyfin_router()
 UserIdPath = Annotated[str, Path(alias="userId", max_length=64)]
@@ -362,7 +363,7 @@ async def resume(
     paging = Paging.of(query, settings)
     kinds = item_kinds(query)
     watched = await services.watch.continue_watching(
-        caller.user_id, caller.visible, min(paging.start + paging.limit, 100)
+        caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_LIST)
     )
     found = [w.item for w in watched if kinds is None or w.item.kind in kinds]
     dtos = await mapper(services, settings, caller).items(paging.slice(found), fields_of(query))
