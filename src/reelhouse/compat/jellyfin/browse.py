@@ -399,7 +399,10 @@ async def resume(
         caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_LIST)
     )
     found = [w.item for w in watched if kinds is None or w.item.kind in kinds]
-    dtos = await mapper(services, settings, caller).items(paging.slice(found), fields_of(query))
+    states = {w.item.id: w.state for w in watched}
+    dtos = await mapper(services, settings, caller).items(
+        paging.slice(found), fields_of(query), states
+    )
     return result(dtos, len(found), paging.start)
 
 

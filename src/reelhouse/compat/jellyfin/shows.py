@@ -90,5 +90,8 @@ async def next_up(
         if (series is None or w.item.series_id == series[1])
         and (library is None or w.item.library_id == library[1])
     ]
-    dtos = await mapper(services, settings, caller).items(paging.slice(found), fields_of(query))
+    states = {w.item.id: w.state for w in watched}
+    dtos = await mapper(services, settings, caller).items(
+        paging.slice(found), fields_of(query), states
+    )
     return result(dtos, len(found), paging.start)
