@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reelhouse.config import HttpSettings
 from reelhouse.http.problems import document_problems, problem
 from reelhouse.http.zerocopy import ZERO_COPY_SEND
-from reelhouse.infra.db.deadline import deadline_in
+from reelhouse.infra.db.deadline import deadline_in, lift
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
@@ -263,7 +263,7 @@ def head_too_large_detail(max_bytes: int) -> str:
 
 class RequestDeadlineMiddleware:
     """Puts each HTTP request's database work under `http.request_deadline_s`
-    (`infra/db/deadline.py`)."""
+    (`infra/db/deadline.py`) until it starts its answer."""
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
         self.app = app
@@ -273,8 +273,14 @@ class RequestDeadlineMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        async def send_lifting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                lift()  # an event stream or a segment may go on: its reads are not bound
+            await send(message)
+
         with deadline_in(self.seconds):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_lifting)
 
 
 class RequestSizeLimitMiddleware:

@@ -26,6 +26,12 @@ def deadline_in(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def lift() -> None:
+    """No deadline from here on in this context (a streamed body's work, once a request has
+    answered, is bounded by what streams it)."""
+    _deadline.set(None)
+
+
 def remaining_s() -> float | None:
     """Seconds left before the current deadline (negative once past it); None without one."""
     deadline = _deadline.get()
