@@ -162,9 +162,10 @@ class Database:
     @contextmanager
     def _busy(self) -> Iterator[None]:
         """Every pooled connection stayed in use for `database.pool_timeout_s`, a new
-        connection was not made within its timeout (asyncpg's `TimeoutError`), or SQLite's
-        write lock stayed taken for its busy timeout: the database is saturated, not broken,
-        and is worth asking again in `database.busy_retry_after_s`."""
+        connection was not made within its timeout (asyncpg's `TimeoutError`), SQLite's
+        write lock stayed taken for its busy timeout, or a request's deadline ran out: the
+        database is saturated, not broken, and is worth asking again in
+        `database.busy_retry_after_s`."""
         try:
             yield
         except (PoolTimeoutError, DBAPIError, TimeoutError) as exc:
