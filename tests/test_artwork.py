@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from reelhouse.config import ImagesSettings, JobKindSettings, JobsSettings, Settings
@@ -21,7 +23,7 @@ from reelhouse.content.catalogue.artwork import DOWNLOADED_KINDS
 from reelhouse.content.catalogue.models import Image
 from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.views import JobView
-from reelhouse.ingest.artwork import ARTWORK_KIND
+from reelhouse.ingest.artwork import ARTWORK_KIND, RoundProgress
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import LOOPBACK
 from tests.jobs_support import eventually, fast_settings
@@ -256,3 +258,47 @@ async def test_an_attempt_that_ends_half_way_keeps_what_it_stored(
     assert all(ok[path] >= 1 for path in images)
     assert job.progress["done"] == job.progress["total"] == len(images)
     assert job.progress["counters"] == {"ok": len(images)}
+
+
+@given(
+    st.lists(st.integers(1, 10_000), unique=True, max_size=30).flatmap(
+        lambda ids: st.tuples(
+            st.just(sorted(ids)),
+            st.permutations(ids),
+            st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)),
+        )
+    )
+)
+def test_a_checkpoint_resumes_exactly_what_is_unfinished(
+    case: tuple[list[int], list[int], list[bool]],
+) -> None:
+    """Images finish in any order, some failed: after each, a resumed attempt would try exactly
+    those not finished yet (the stored ones are no longer pending; the failed ones are after
+    the checkpoint's `after` and in its `failed`, or not after it)."""
+    ids, order, failures = case
+    progress = RoundProgress(ids, 0, set())
+    finished: set[int] = set()
+    for image, failed in zip(order, failures, strict=True):
+        progress.finish([image], failed=failed)
+        finished.add(image)
+        checkpoint = progress.checkpoint()
+        failed_after = set(checkpoint["failed"])
+        tried_again = {
+            i
+            for i in ids
+            if i > checkpoint["after"]
+            and i not in failed_after
+            and not (i in finished and i not in progress.failed)
+        }
+        assert tried_again == set(ids) - finished
+        assert failed_after <= progress.failed
+
+
+def test_a_resumed_round_skips_the_images_that_failed_before() -> None:
+    # The checkpoint said: all finished up to 10, and 15 failed; 12 is still to do.
+    progress = RoundProgress([12, 15, 20], 10, {15})
+    assert progress.checkpoint() == {"after": 10, "failed": [15]}
+    progress.finish([12], failed=False)
+    assert progress.checkpoint() == {"after": 15, "failed": []}
+    progress.finish([20], failed=True)
+    assert progress.checkpoint() == {"after": 20, "failed": []}

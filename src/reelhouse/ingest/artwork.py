@@ -58,17 +58,20 @@ def is_image_failure(exc: Exception) -> bool:
 
 
 @dataclass
-class _Round:
-    """The images of one round (ascending ids) and how far they are finished."""
+class RoundProgress:
+    """How far the images of one round are finished, as a checkpoint says it: `after`, the id
+    up to which every image is finished, and `failed`, the failed ids beyond it. A resumed
+    attempt tries exactly the images after `after` that are neither stored nor in `failed`."""
 
+    #: The round's image ids, ascending.
     ids: Sequence[int]
     #: Every image up to this id was finished before the round.
     after: int
-    #: Failed images whose id may be beyond the finished prefix (carried over from the
-    #: checkpoint, or failed in this round).
+    #: Failed images (carried over from the checkpoint, or failed in this round).
     failed: set[int]
     finished: set[int] = field(default_factory=set)
-    _prefix: int = 0  # ids[:_prefix] are all finished
+    #: `ids[:_prefix]` are all finished.
+    _prefix: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.finished |= self.failed & set(self.ids)
@@ -127,9 +130,9 @@ class ArtworkDownloads:
             ctx.progress.set_total(max(ctx.progress.total or 0, ctx.progress.done + len(batch)))
             last = batch[-1].id
             ids = sorted([i.id for i in batch] + [i for i in skip if i < last])
-            round_ = _Round(ids, after, set(skip))
-            await self._round(ctx, library_id, round_, list(by_url.values()), copies)
-            checkpoint = round_.checkpoint()
+            round_progress = RoundProgress(ids, after, set(skip))
+            await self._round(ctx, library_id, round_progress, list(by_url.values()), copies)
+            checkpoint = round_progress.checkpoint()
             after, skip = checkpoint["after"], set(checkpoint["failed"])
         ctx.progress.set_total(ctx.progress.done)  # rows a concurrent writer took away
 
@@ -137,7 +140,7 @@ class ArtworkDownloads:
         self,
         ctx: JobContext,
         library_id: int,
-        round_: _Round,
+        round_progress: RoundProgress,
         groups: Sequence[list[PendingImage]],
         copies: Mapping[str, StoredCopy],
     ) -> None:
@@ -161,7 +164,7 @@ class ArtworkDownloads:
         fetching = asyncio.create_task(fetch_all())
         try:
             while (done := await fetched.get()) is not None:
-                await self._record(ctx, library_id, round_, done)
+                await self._record(ctx, library_id, round_progress, done)
             await fetching  # its error, if any, once what it fetched is recorded
         finally:
             if not fetching.done():
@@ -186,7 +189,7 @@ class ArtworkDownloads:
         return StoredCopy(stored.path, stored.width, stored.height, stored.blurhash)
 
     async def _record(
-        self, ctx: JobContext, library_id: int, round_: _Round, done: _Fetched
+        self, ctx: JobContext, library_id: int, round_progress: RoundProgress, done: _Fetched
     ) -> None:
         """One URL's outcome for every row that shows it: the rows, then the checkpoint."""
         images, url, outcome = done.images, done.images[0].url, done.outcome
@@ -199,8 +202,8 @@ class ArtworkDownloads:
                 await ArtworkRepository(session).downloaded(ids, outcome)
             await self._invalidate(library_id, images)
             ctx.progress.advance(len(images), current=url)
-        round_.finish(ids, failed=isinstance(outcome, Exception))
-        await ctx.save_checkpoint(round_.checkpoint())
+        round_progress.finish(ids, failed=isinstance(outcome, Exception))
+        await ctx.save_checkpoint(round_progress.checkpoint())
 
     async def _invalidate(self, library_id: int, images: Sequence[PendingImage]) -> None:
         await self.invalidation.items_changed(
