@@ -38,6 +38,11 @@ class DatabaseSettings(Section):
         description="What a request the database was too busy for is told to wait "
         "(`Retry-After` of its 503): about one request's worth.",
     )
+    copy_batch_size: PositiveInt = Field(
+        5_000,
+        description="Rows `reelhouse db copy` reads and writes at a time (its `--batch-size` "
+        "overrides it): a few megabytes of memory, and one transaction each on the target.",
+    )
 
 
 class RedisSettings(Section):
