@@ -12,7 +12,7 @@ import httpx
 
 from reelhouse.app import create_app
 from reelhouse.bootstrap import Services
-from reelhouse.config import CacheSettings, RedisSettings
+from reelhouse.config import CacheNamespaceSettings, CacheSettings, RedisSettings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.listing import ItemFilter, PageRequest
 from reelhouse.content.catalogue.models import CreditRole
@@ -29,11 +29,16 @@ WAIT_S = 10.0
 
 @asynccontextmanager
 async def server(
-    database_url: str, tmp_path: Path, redis_url: str | None, prefix: str
+    database_url: str,
+    tmp_path: Path,
+    redis_url: str | None,
+    prefix: str,
+    namespaces: dict[str, CacheNamespaceSettings] | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Services, CatalogueInvalidation]]:
+    cache = CacheSettings(key_prefix=prefix, **({"namespaces": namespaces} if namespaces else {}))
     settings = settings_for(database_url, tmp_path).model_copy(
         update={
-            "cache": CacheSettings(key_prefix=prefix),
+            "cache": cache,
             "redis": RedisSettings(url=redis_url),
         }
     )
@@ -200,3 +205,23 @@ async def test_the_library_list_is_cached_and_changes_show_in_every_process(
         assert (await reader.libraries.get(made.id)).name == "Movies"
         await writer.libraries.delete(made.id)
         assert await seen() == []
+
+
+async def test_a_library_added_by_another_process_without_redis_shows_within_its_ttl(
+    database_url: str, tmp_path: Path, cache_prefix: str
+) -> None:
+    """Without Redis nothing tells a server of `reelhouse library add` run beside it: the list
+    lives only as long as the `libraries` namespace's TTL."""
+    ttl_s = 0.3
+    namespaces = {"libraries": CacheNamespaceSettings(max_entries=10, ttl_s=ttl_s)}
+    async with AsyncExitStack() as stack:
+        _, server_side, _ = await stack.enter_async_context(
+            server(database_url, tmp_path, None, cache_prefix, namespaces)
+        )
+        _, cli_side, _ = await stack.enter_async_context(
+            server(database_url, tmp_path, None, cache_prefix, namespaces)
+        )
+        assert await server_side.libraries.list() == []
+        await cli_side.libraries.create("Films", LibraryKind.MOVIES, ["/films"])
+        await asyncio.sleep(ttl_s * 2)
+        assert [lib.name for lib in await server_side.libraries.list()] == ["Films"]

@@ -86,6 +86,7 @@ def _default_cache_namespaces() -> dict[str, CacheNamespaceSettings]:
         "provider_search": CacheNamespaceSettings(max_entries=20_000, ttl_s=86_400),
         "provider_config": CacheNamespaceSettings(max_entries=100, ttl_s=30 * 86_400),
         "catalogue": CacheNamespaceSettings(max_entries=100_000, ttl_s=3_600),
+        "libraries": CacheNamespaceSettings(max_entries=10, ttl_s=10),
         "images": CacheNamespaceSettings(max_entries=50_000, ttl_s=86_400),
         "auth": CacheNamespaceSettings(
             max_entries=10_000, ttl_s=300, negative_ttl_s=10, requires_invalidation=True
@@ -107,7 +108,10 @@ class CacheSettings(Section):
         default_factory=_default_cache_namespaces,
         description="Per-namespace bounds and TTLs: `provider` (provider details), "
         "`provider_search`, `provider_config` (provider configuration), `catalogue` (API "
-        "reads), `images` (image metadata), `auth` (usable tokens by their hash, so a request "
+        "reads), `libraries` (the list of libraries every client screen starts with; "
+        "short-lived, so a library added by `reelhouse library add` beside a server that "
+        "shares no Redis with it shows within seconds), `images` (image metadata), `auth` "
+        "(usable tokens by their hash, so a request "
         "authenticates without a database read; a revocation, a deleted user or a change of "
         "a user's libraries drops them at once, in every process), `watch` (each user's "
         "Continue Watching, Next Up and unplayed counts, dropped by their writes and by "

@@ -10,7 +10,6 @@ from pathlib import PurePosixPath
 from reelhouse.content.catalogue.invalidation import LIBRARIES_TAG, CatalogueInvalidation
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.located import LocatedItem, LocatedItemsRepository
-from reelhouse.content.reads.views import CATALOGUE_NAMESPACE
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.cache import CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
@@ -24,6 +23,7 @@ from reelhouse.libraries.roots import normalize_root, owning_root
 from reelhouse.naming import is_media_name
 
 log = get_logger(__name__)
+LIBRARIES_NAMESPACE = "libraries"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ class LibrariesService:
         self.jobs = jobs
         # Every screen of every client starts by listing the libraries: one cached entry.
         self._all: CacheNamespace[tuple[LibraryInfo, ...]] = invalidation.cache.namespace(
-            CATALOGUE_NAMESPACE, tuple[LibraryInfo, ...]
+            LIBRARIES_NAMESPACE, tuple[LibraryInfo, ...]
         )
 
     async def create(self, name: str, kind: LibraryKind, paths: Sequence[str]) -> LibraryInfo:
