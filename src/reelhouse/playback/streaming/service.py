@@ -187,7 +187,8 @@ class StreamingService:
         if probe is not None and probe.facts is not None:
             return probe.facts
         if probe is not None:
-            raise InvalidInputError(f"file {media.id} cannot be played: {probe.error}")
+            # Not the probe's own text: stored by an older version, it may name the folder.
+            raise InvalidInputError(f"file {media.id} cannot be played: it could not be read")
         await _servable(media)  # before ffprobe reads it
         try:
             return await self.prober.probe(os.fsdecode(media.path_bytes))
