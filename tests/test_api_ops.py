@@ -339,6 +339,26 @@ async def test_a_job_stream_delivers_progress_and_ends_with_the_job(ops_api: Api
     await stream.ended()
 
 
+async def test_a_job_stream_outlives_the_request_deadline(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The deadline bounds a request until it answers: the stream's later reads are not
+    refused once it has passed."""
+    deadline_s = 0.2
+    settings = ops_settings(database_url, tmp_path, request_deadline_s=deadline_s)
+    async with running_api(settings) as api:
+        token = await api.token_for("root", is_admin=True)
+        job = (await api.services.jobs.enqueue("test.followed")).job
+        stream = EventStream(api, f"/api/jobs/{job.id}/events", token)
+        assert (await stream.start())["status"] == 200
+        assert (await stream.event())[0] == "progress"
+        await asyncio.sleep(deadline_s * 3)
+        await api.services.jobs.cancel(job.id)
+        name, data = await stream.event()
+        assert (name, data["state"]) == ("end", "cancelled")
+        await stream.ended()
+
+
 async def test_a_finished_job_streams_one_end_event(ops_api: Api) -> None:
     token = await ops_api.token_for("root", is_admin=True)
     job = (await ops_api.services.jobs.enqueue("test.followed")).job

@@ -237,7 +237,7 @@ async def several_values(url: str, token: str) -> None:
     headers = {"Authorization": f'MediaBrowser Client="t", DeviceId="d", Token="{token}"'}
     movie_query = {"Recursive": "true", "IncludeItemTypes": "Movie"}
     async with httpx.AsyncClient(base_url=url, headers=headers) as http:
-        found = await http.get("/Items", params={**movie_query, "Fields": "Genres,People"})
+        found = await http.get("/Items", params={**movie_query, "Fields": "Genres,People,SortName"})
         movies = found.json()["Items"]
         of: dict[str, tuple[Callable[[dict[str, Any]], set[str]], str, str]] = {
             "Genres": (lambda m: set(m.get("Genres") or ()), "Western", "|"),
@@ -260,6 +260,40 @@ async def several_values(url: str, token: str) -> None:
             check("BaseItemDtoQueryResult", listed.json())
             assert {m["Id"] for m in listed.json()["Items"]} == expected, name
             assert listed.json()["TotalRecordCount"] == len(expected)
+            if name == "Genres":  # the same by the ids `/Genres` gives them
+                genre_ids = {
+                    g["Name"]: g["Id"] for g in (await http.get("/Genres")).json()["Items"]
+                }
+                by_ids = await http.get("/Items", params={
+                    **movie_query, "GenreIds": ",".join(genre_ids[g] for g in (first, second)
+                                                        if g in genre_ids)})  # fmt: skip
+                assert {m["Id"] for m in by_ids.json()["Items"]} == expected
+        unknown_genre = await http.get("/Items", params={**movie_query, "GenreIds": "0" * 32})
+        assert unknown_genre.json()["Items"] == []
+        bad_genre = await http.get("/Items", params={**movie_query, "GenreIds": "western"})
+        assert bad_genre.status_code == 400
+        await alphabet(http, movie_query, movies)
+
+
+async def alphabet(
+    http: httpx.AsyncClient, movie_query: dict[str, str], movies: list[dict[str, Any]]
+) -> None:
+    """An alphabet picker's filters, on the sort name (case and a leading "The" aside)."""
+    sort_names = {m["Id"]: m["SortName"] for m in movies}
+    letter = sorted(sort_names.values())[len(sort_names) // 2][0]
+    for parameter, keeps in (
+        ("NameStartsWith", lambda n: n.startswith(letter)),
+        ("NameStartsWithOrGreater", lambda n: n >= letter),
+        ("NameLessThan", lambda n: n < letter),
+    ):
+        listed = await http.get("/Items", params={**movie_query, parameter: letter.upper()})
+        expected = {i for i, n in sort_names.items() if keeps(n)}
+        assert {m["Id"] for m in listed.json()["Items"]} == expected, parameter
+        assert 0 < len(expected) < len(movies) or parameter != "NameStartsWith"
+    the = await http.get("/Items", params={**movie_query, "NameStartsWith": f"The {letter}"})
+    assert {m["Id"] for m in the.json()["Items"]} == {
+        i for i, n in sort_names.items() if n.startswith(letter)
+    }
 
 
 async def schemas_of_the_rest(

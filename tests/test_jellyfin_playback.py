@@ -299,9 +299,6 @@ async def hostile(url: str, token: str, ids: dict[str, str], other: Any, jf: Any
             {"DeviceProfile": {"DirectPlayProfiles": [{"Container": "mp4;rm -rf"}]}},
             {"DeviceProfile": {"DirectPlayProfiles": [{"Container": "x" * 5000}]}},
             {"DeviceProfile": {"DirectPlayProfiles": [{"Type": "Video"}] * 1000}},
-            {"DeviceProfile": {"CodecProfiles": [{"Type": "Video", "Codec": "h264",
-             "Conditions": [{"Condition": "LessThanEqual", "Property": "VideoLevel",
-                             "Value": "99999999"}]}]}},
             {"MaxStreamingBitrate": "fast"},
             {"AudioStreamIndex": 2**70},
             [1, 2, 3],
@@ -342,6 +339,31 @@ async def hostile(url: str, token: str, ids: dict[str, str], other: Any, jf: Any
         assert (await http.get(hevc_master)).status_code == 200
         assert (await http.delete(end)).status_code == 204
         assert (await http.get(hevc_master)).status_code == 404
+        assert (await http.get("/Sessions")).json() == []
+        # A client that plays MP4 only and no HLS: told as Jellyfin tells it, nothing started.
+        mp4_only = {"DirectPlayProfiles": [{"Container": "mp4", "Type": "Video"}],
+                    "TranscodingProfiles": []}  # fmt: skip
+        huge_level = {
+            "CodecProfiles": [
+                {
+                    "Type": "Video",
+                    "Codec": "h264",
+                    "Conditions": [
+                        {
+                            "Condition": "LessThanEqual",
+                            "Property": "VideoLevel",
+                            "Value": "99999999",
+                        }
+                    ],
+                }
+            ]
+        }
+        for profile in (mp4_only, huge_level):
+            refused = await http.post(playback, json={"DeviceProfile": profile})
+            assert refused.status_code == 200
+            assert refused.json()["ErrorCode"] == "NoCompatibleStream"
+            assert len(refused.json()["MediaSources"]) == 1  # described, not decided
+            assert "TranscodingUrl" not in refused.json()["MediaSources"][0]
         assert (await http.get("/Sessions")).json() == []
         bad_report = await http.post("/Sessions/Playing/Progress", json={"PositionTicks": 5})
         assert bad_report.status_code == 400

@@ -170,6 +170,10 @@ async def test_filters_and_total(database: Database) -> None:
         assert await ids(year_max=2000) == [old.id]
         assert await ids(rating_min=7.5) == [new.id]
         assert await ids(genres=frozenset({"film-noir"})) == [old.id]
+        assert await ids(title_prefix="ol") == [old.id]
+        assert await ids(title_prefix="%") == []  # a LIKE wildcard is a character here
+        assert await ids(title_from="o") == [old.id]
+        assert await ids(title_before="o") == [new.id]
         assert await ids(has_file=True) == [old.id]
         assert await ids(has_file=False) == [new.id]
         assert await ids(matched=True) == [old.id]
@@ -284,6 +288,8 @@ LISTING_FILTERS = st.builds(
     matched=few(True, False),
     added_since=few(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)),
     person_ids=few(frozenset({1}), frozenset({1, 2})),
+    title_prefix=few("a", "b"),
+    title_before=few("a", "b"),
 )
 
 

@@ -13,12 +13,10 @@ from reelhouse.api.deps import CallerDep, token_router
 from reelhouse.content.catalogue.models import MAX_BIGINT
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import PlayerReport, RowId, RowIdPath
+from reelhouse.watch.service import MAX_LIST
 from reelhouse.watch.views import HistoryEntry, UserState, WatchedItem, WatchStats
 
 router = token_router("/me", tags=["watch state"])
-
-#: Most items one list returns.
-MAX_LIST = 100
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIST)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {

@@ -50,6 +50,13 @@ class HttpSettings(Section):
         description="Longest `X-Request-ID` taken from a client (letters, digits, `-_.:`); "
         "another or a longer one is replaced by a generated id.",
     )
+    request_deadline_s: PositiveFloat = Field(
+        30.0,
+        description="Seconds of database work one request may take in all: each of its "
+        "transactions runs for what is left (PostgreSQL's `statement_timeout`, lock waits "
+        "included; SQLite's busy timeout), and past it the request answers 503 with "
+        "`Retry-After`. Jobs are not bound by it.",
+    )
     sse_poll_interval_s: PositiveFloat = Field(
         1.0, description="Seconds between reads of a job followed by a server-sent event stream."
     )

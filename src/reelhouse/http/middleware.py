@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reelhouse.config import HttpSettings
 from reelhouse.http.problems import document_problems, problem
 from reelhouse.http.zerocopy import ZERO_COPY_SEND
+from reelhouse.infra.db.deadline import deadline_in, lift
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
@@ -64,7 +65,9 @@ class ReelhouseApp(FastAPI):
 
 
 def install_http_middleware(app: FastAPI, settings: HttpSettings) -> None:
-    """Size limits, then gzip, then CORS outermost (so refusals carry CORS headers too)."""
+    """The database deadline, size limits, then gzip, then CORS outermost (so refusals carry
+    CORS headers too)."""
+    app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_deadline_s)
     app.add_middleware(
         RequestSizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -256,6 +259,28 @@ def head_too_large_detail(max_bytes: int) -> str:
         f"the request target and headers are larger than {max_bytes} bytes "
         "(setting http.max_header_bytes)"
     )
+
+
+class RequestDeadlineMiddleware:
+    """Puts each HTTP request's database work under `http.request_deadline_s`
+    (`infra/db/deadline.py`) until it starts its answer."""
+
+    def __init__(self, app: ASGIApp, *, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_lifting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                lift()  # an event stream or a segment may go on: its reads are not bound
+            await send(message)
+
+        with deadline_in(self.seconds):
+            await self.app(scope, receive, send_lifting)
 
 
 class RequestSizeLimitMiddleware:

@@ -30,6 +30,11 @@ DEFAULT_FRAME_RATE = 25.0
 MIN_VIDEO_BITRATE = 200_000
 
 
+class NoCompatibleStreamError(InvalidInputError):
+    """The client can play the file neither directly nor by HLS (Jellyfin clients are told so
+    in the answer's `ErrorCode`, not by an HTTP error)."""
+
+
 class Mode(StrEnum):
     DIRECT = "direct"
     REMUX = "remux"
@@ -146,7 +151,7 @@ def decide(
     if not not_direct:
         return _direct_plan(choice)
     if not profile.hls:
-        raise InvalidInputError(
+        raise NoCompatibleStreamError(
             f"this client can play the file neither directly ({', '.join(not_direct)}) nor by HLS",
             field="profile",
         )

@@ -37,6 +37,8 @@ from reelhouse.watch.tags import watch_user_tag
 from reelhouse.watch.views import HistoryEntry, MonthStats, UserState, WatchedItem, WatchStats
 
 WATCH_NAMESPACE = "watch"
+#: Most items one of a user's lists (Continue Watching, Next Up...) returns, in every API.
+MAX_LIST = 100
 log = get_logger(__name__)
 
 

@@ -22,7 +22,7 @@ from reelhouse.compat.jellyfin.dtos import (
     SearchHint,
     SearchHintResult,
 )
-from reelhouse.compat.jellyfin.ids import IdType, decode_id, encode_id, item_id
+from reelhouse.compat.jellyfin.ids import IdType, decode_id, encode_id, is_guid, item_id
 from reelhouse.compat.jellyfin.mapping import (
     ITEM_TYPES,
     KINDS_BY_TYPE,
@@ -35,10 +35,12 @@ from reelhouse.compat.jellyfin.routing import ClientRoute, jellyfin_router
 from reelhouse.compat.jellyfin.server import check_user, json_response, server_id
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.listing import ItemFilter, PageRequest, SortField
+from reelhouse.content.catalogue.sorting import sort_title
 from reelhouse.content.reads.views import ItemView
 from reelhouse.errors import MalformedRequestError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.kinds import ItemKind, LibraryKind
+from reelhouse.watch.service import MAX_LIST
 
 router = jellyfin_router()
 UserIdPath = Annotated[str, Path(alias="userId", max_length=64)]
@@ -66,7 +68,8 @@ RECURSIVE_KINDS = frozenset({ItemKind.MOVIE, ItemKind.SERIES, ItemKind.EPISODE})
 ITEMS_QUERY = documented(
     "parentId", "includeItemTypes", "excludeItemTypes", "recursive", "sortBy", "sortOrder",
     "startIndex", "limit", "fields", "filters", "isFavorite", "isPlayed", "searchTerm",
-    "genres", "years", "personIds", "ids", "enableTotalRecordCount", "enableImageTypes",
+    "genres", "genreIds", "years", "personIds", "ids", "nameStartsWith",
+    "nameStartsWithOrGreater", "nameLessThan", "enableTotalRecordCount", "enableImageTypes",
 )  # fmt: skip
 
 
@@ -123,6 +126,9 @@ def listing_filter(query: JellyfinQuery, caller: JellyfinCaller) -> ItemFilter:
         raise MalformedRequestError("years are comma-separated numbers", field="years")
     return ItemFilter(
         genres=frozenset(query.names("genres", "|")) or None,
+        title_prefix=sort_key(query, "nameStartsWith"),
+        title_from=sort_key(query, "nameStartsWithOrGreater"),
+        title_before=sort_key(query, "nameLessThan"),
         years=frozenset(int(y) for y in years) or None,
         person_ids=frozenset(query.ids("personIds", IdType.PERSON)) or None,
         viewer_id=caller.user_id,
@@ -130,6 +136,30 @@ def listing_filter(query: JellyfinQuery, caller: JellyfinCaller) -> ItemFilter:
         in_progress=True if "isresumable" in filters else None,
         favourite=favourite,
     )
+
+
+def sort_key(query: JellyfinQuery, name: str) -> str | None:
+    """A name parameter as the sort key it is compared with ("The" and case do not count)."""
+    value = query.text(name)
+    return sort_title(value) if value is not None else None
+
+
+async def with_genre_ids(
+    query: JellyfinQuery, services: Services, caller: JellyfinCaller, filters: ItemFilter
+) -> ItemFilter | None:
+    """`GenreIds` as the genres they name (ids are name hashes: the names in use are hashed
+    and compared); None when none of them names a genre in use, so nothing is listed."""
+    wanted = query.names("genreIds")
+    if not wanted:
+        return filters
+    if not all(is_guid(i) for i in wanted):
+        raise MalformedRequestError("GenreIds are ids (GUIDs)", field="genreIds")
+    ids = {i.replace("-", "").lower() for i in wanted}
+    in_use = await services.people.genres(caller.visible)
+    named = {name for name, _ in in_use if genre_id(name) in ids}
+    if not named:
+        return None
+    return replace(filters, genres=(filters.genres or frozenset()) | named)
 
 
 def page_request(query: JellyfinQuery, paging: Paging) -> PageRequest:
@@ -198,6 +228,10 @@ async def query_items(
     filters = listing_filter(query, caller)
     if parent is None and not recursive and kinds is None and not filters.by_viewer:
         return await views(services, settings, caller)  # the user's root folder: the views
+    by_genre = await with_genre_ids(query, services, caller, filters)
+    if by_genre is None:
+        return result([], 0, paging.start)
+    filters = by_genre
     if parent is not None:
         library = await services.libraries.get(parent[1], caller.visible)
         if kinds is None:
@@ -362,10 +396,13 @@ async def resume(
     paging = Paging.of(query, settings)
     kinds = item_kinds(query)
     watched = await services.watch.continue_watching(
-        caller.user_id, caller.visible, min(paging.start + paging.limit, 100)
+        caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_LIST)
     )
     found = [w.item for w in watched if kinds is None or w.item.kind in kinds]
-    dtos = await mapper(services, settings, caller).items(paging.slice(found), fields_of(query))
+    states = {w.item.id: w.state for w in watched}
+    dtos = await mapper(services, settings, caller).items(
+        paging.slice(found), fields_of(query), states
+    )
     return result(dtos, len(found), paging.start)
 
 

@@ -5,7 +5,7 @@ image tags and, when asked for, its details, each read in one batch from the ser
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -118,13 +118,18 @@ class ItemMapper:
         self.caller = caller
 
     async def items(
-        self, views: Sequence[ItemView], fields: frozenset[str] = frozenset()
+        self,
+        views: Sequence[ItemView],
+        fields: frozenset[str] = frozenset(),
+        states: Mapping[int, UserState] | None = None,
     ) -> list[BaseItem]:
-        """A page of items with the caller's state of each and their image tags, in batches;
-        with their details when `fields` asks for any."""
+        """A page of items with the caller's state of each (read in one batch, unless the
+        list came with them: Continue Watching, Next Up) and their image tags; with their
+        details when `fields` asks for any."""
         ids = [v.id for v in views]
-        parents = [v.id for v in views if v.kind in (ItemKind.SERIES, ItemKind.SEASON)]
-        states = await self.services.watch.states_of(self.caller.user_id, ids, parents)
+        if states is None:
+            parents = [v.id for v in views if v.kind in (ItemKind.SERIES, ItemKind.SEASON)]
+            states = await self.services.watch.states_of(self.caller.user_id, ids, parents)
         images = await self.services.images.selected(ids, self.caller.visible)
         details: dict[int, ItemDetailsView] = {}
         if fields & DETAIL_FIELDS:

@@ -40,7 +40,7 @@ from reelhouse.errors import InvalidInputError, MalformedRequestError, NotFoundE
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.files import file_response
 from reelhouse.http.hls import playlist_response, segment_response, webvtt_response
-from reelhouse.playback.decision import Mode, PlaybackPlan, PlayRequest
+from reelhouse.playback.decision import Mode, NoCompatibleStreamError, PlaybackPlan, PlayRequest
 from reelhouse.playback.facts import HdrKind, MediaFacts
 from reelhouse.playback.streaming.service import StreamableMedia
 from reelhouse.playback.tracks import SubtitleTrack, TrackSource
@@ -69,8 +69,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A malformed id or value (the DeviceProfile, an index)."},
     404: {"description": "No such item, media source, stream or session of the caller's."},
     422: {
-        "description": "The file cannot be played: its probe failed, or the client can "
-        "play it no way, or a stream asked for does not exist."
+        "description": "The file cannot be played: its probe failed, or a stream asked "
+        "for does not exist (a client that can play it no way gets `ErrorCode` "
+        "`NoCompatibleStream` in a 200 answer, as from Jellyfin)."
     },
     503: {"description": "Every streaming slot is taken (see Retry-After)."},
 }
@@ -291,7 +292,17 @@ async def playback_info(
     subtitle = _first(body.subtitle_stream_index, query.integer("subtitleStreamIndex", minimum=-1))
     chosen = every[0]
     play = play_request(chosen, body, query)
-    plan = services.streaming.plan(chosen, profile, play)
+    try:
+        plan = services.streaming.plan(chosen, profile, play)
+    except NoCompatibleStreamError:
+        # Jellyfin's answer: the sources described, none playable, and why.
+        described = [writer.source(media, None, None, None) for media in every]
+        refused = PlaybackInfoResponse(
+            media_sources=described,
+            play_session_id=secrets.token_urlsafe(16),
+            error_code="NoCompatibleStream",
+        )
+        return json_response(refused.json_bytes())
     started = await services.streaming.start(caller.user_id, chosen, plan, profile, play)
     sources = [writer.source(chosen, plan, started.session_id, subtitle)]
     for other in every[1:]:

@@ -14,11 +14,10 @@ from reelhouse.compat.jellyfin.params import JellyfinQuery, documented
 from reelhouse.compat.jellyfin.routing import jellyfin_router
 from reelhouse.content.reads.views import ItemView
 from reelhouse.http.deps import ServicesDep, SettingsDep
+from reelhouse.watch.service import MAX_LIST
 
 router = jellyfin_router()
 SeriesPath = Annotated[str, Path(alias="seriesId", max_length=64)]
-#: Most Next Up items one answer reads (the watch service's own lists are this short).
-MAX_NEXT_UP = 100
 
 
 @router.get("/Shows/{seriesId}/Seasons", response_model=QueryResult[BaseItem])
@@ -83,7 +82,7 @@ async def next_up(
     series = query.id("seriesId", IdType.ITEM)
     library = query.id("parentId", IdType.LIBRARY)
     watched = await services.watch.next_up(
-        caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_NEXT_UP)
+        caller.user_id, caller.visible, min(paging.start + paging.limit, MAX_LIST)
     )
     found = [
         w.item
@@ -91,5 +90,8 @@ async def next_up(
         if (series is None or w.item.series_id == series[1])
         and (library is None or w.item.library_id == library[1])
     ]
-    dtos = await mapper(services, settings, caller).items(paging.slice(found), fields_of(query))
+    states = {w.item.id: w.state for w in watched}
+    dtos = await mapper(services, settings, caller).items(
+        paging.slice(found), fields_of(query), states
+    )
     return result(dtos, len(found), paging.start)

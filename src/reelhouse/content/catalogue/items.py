@@ -156,6 +156,12 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
             .where(ItemGenre.item_id == Item.id, ItemGenre.genre_id == Genre.id)
             .where(func.lower(Genre.name).in_(names))
         )
+    if filters.title_prefix is not None:
+        conditions.append(Item.sort_title.startswith(filters.title_prefix, autoescape=True))
+    if filters.title_from is not None:
+        conditions.append(Item.sort_title >= filters.title_from)
+    if filters.title_before is not None:
+        conditions.append(Item.sort_title < filters.title_before)
     if filters.person_ids is not None:
         people = sorted(filters.person_ids)
         conditions.append(exists().where(Credit.item_id == Item.id, Credit.person_id.in_(people)))

@@ -53,6 +53,11 @@ class ItemFilter:
     kinds: frozenset[str] | None = None
     #: Items of any of these genres (names, in any case).
     genres: frozenset[str] | None = None
+    #: Items whose sort title starts with this, sorts at or after it, or sorts before it
+    #: (sort keys, as `sort_title` makes them: an alphabet picker's letters).
+    title_prefix: str | None = None
+    title_from: str | None = None
+    title_before: str | None = None
     year_min: int | None = None
     year_max: int | None = None
     #: Items of any of these years.

@@ -20,11 +20,16 @@ from sqlalchemy.ext.asyncio import (
 
 from reelhouse.config import DatabaseSettings, Settings, mask_url
 from reelhouse.errors import ConfigError, DatabaseUnavailableError
+from reelhouse.infra.db.deadline import remaining_s
 from reelhouse.infra.logging import get_logger
 
 log = get_logger(__name__)
 SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 READ_ONLY_OPTION = "reelhouse_read_only"
+#: The busy timeout a pooled SQLite connection has now (in its record's info).
+BUSY_TIMEOUT_KEY = "reelhouse_busy_timeout_ms"
+#: PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout`.
+QUERY_CANCELED = "57014"
 
 
 def parse_database_url(url: str) -> URL:
@@ -63,7 +68,7 @@ def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
     )
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # The driver's own implicit BEGIN skips DDL; we issue BEGIN ourselves (below) so that
         # migrations and every other transaction are atomic on SQLite too.
         dbapi_connection.isolation_level = None
@@ -73,6 +78,7 @@ def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.close()
+        record.info[BUSY_TIMEOUT_KEY] = int(settings.sqlite_busy_timeout_ms)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -81,6 +87,14 @@ def _create_sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
         # conflict), so transactions take the write lock up front, waiting up to the busy
         # timeout. Read-only work (`Database.read`) keeps a deferred snapshot beside writers.
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        # A request waits for the lock no longer than its deadline leaves it.
+        busy_ms = int(settings.sqlite_busy_timeout_ms)
+        left = remaining_s()
+        if left is not None:
+            busy_ms = max(1, min(busy_ms, int(left * 1000)))
+        if connection.info.get(BUSY_TIMEOUT_KEY) != busy_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+            connection.info[BUSY_TIMEOUT_KEY] = busy_ms
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
@@ -115,26 +129,47 @@ class Database:
         """A session whose work commits on success and rolls back on any error. A database too
         busy to serve it is `DatabaseUnavailableError` (see `_busy`)."""
         with self._busy():
+            self._check_deadline()
             async with self.sessions() as session, session.begin():
+                await self._bound(session)
                 yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only: on SQLite it does not take the write lock."""
         with self._busy():
+            self._check_deadline()
             async with self._read_sessions() as session, session.begin():
+                await self._bound(session)
                 yield session
+
+    def _check_deadline(self) -> None:
+        left = remaining_s()
+        if left is not None and left <= 0:
+            raise DatabaseUnavailableError(
+                "the request ran out of time for the database: try again shortly",
+                retry_after_s=self.busy_retry_after_s,
+            )
+
+    async def _bound(self, session: AsyncSession) -> None:
+        """On PostgreSQL, a request's transaction may run for what is left of its deadline
+        (lock waits included); SQLite's busy timeout is bounded as the transaction begins."""
+        left = remaining_s()
+        if left is not None and self.backend == "postgresql":
+            timeout_ms = max(1, int(left * 1000))
+            await session.execute(text(f"SET LOCAL statement_timeout = {timeout_ms}"))
 
     @contextmanager
     def _busy(self) -> Iterator[None]:
         """Every pooled connection stayed in use for `database.pool_timeout_s`, a new
-        connection was not made within its timeout (asyncpg's `TimeoutError`), or SQLite's
-        write lock stayed taken for its busy timeout: the database is saturated, not broken,
-        and is worth asking again in `database.busy_retry_after_s`."""
+        connection was not made within its timeout (asyncpg's `TimeoutError`), SQLite's
+        write lock stayed taken for its busy timeout, or a request's deadline ran out: the
+        database is saturated, not broken, and is worth asking again in
+        `database.busy_retry_after_s`."""
         try:
             yield
-        except (PoolTimeoutError, OperationalError, TimeoutError) as exc:
-            if isinstance(exc, OperationalError) and "database is locked" not in str(exc.orig):
+        except (PoolTimeoutError, DBAPIError, TimeoutError) as exc:
+            if isinstance(exc, DBAPIError) and not _saturated(exc):
                 raise
             log.warning("database saturated", error=type(exc).__name__)
             raise DatabaseUnavailableError(
@@ -154,6 +189,14 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _saturated(exc: DBAPIError) -> bool:
+    """SQLite's write lock outlasted the busy timeout, or PostgreSQL cancelled a statement
+    that outlasted the request's deadline."""
+    if "database is locked" in str(exc.orig):
+        return True
+    return getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,0 +1,98 @@
+"""A request's database work is bounded by `http.request_deadline_s`: a lock held by another
+connection makes it answer 503 with Retry-After once the deadline passes, not after the
+database's own, longer wait; work outside a request (a job's) still waits for the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from reelhouse.app import create_app
+from reelhouse.config import HttpSettings
+from reelhouse.kinds import LibraryKind
+from tests.support import bearer, settings_for
+
+DEADLINE_S = 1.0
+#: How long the other connection holds its lock: longer than the deadline, far shorter than
+#: the database's own wait (SQLite's busy timeout, PostgreSQL's none).
+HELD_S = 4.0
+
+
+@asynccontextmanager
+async def lock_held(database_url: str) -> AsyncIterator[asyncio.Task[None]]:
+    """Another connection holds the write lock (SQLite) or the libraries table (PostgreSQL)
+    for `HELD_S`; the task ends when it lets go."""
+    url = make_url(database_url)
+    taken = asyncio.Event()
+    if url.get_backend_name() == "sqlite":
+        loop = asyncio.get_running_loop()
+
+        def hold() -> None:
+            connection = sqlite3.connect(url.database or "", isolation_level=None)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                loop.call_soon_threadsafe(taken.set)
+                time.sleep(HELD_S)
+                connection.execute("ROLLBACK")
+            finally:
+                connection.close()
+
+        task = asyncio.create_task(asyncio.to_thread(hold))
+    else:
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+        async def hold_table() -> None:
+            connection = await asyncpg.connect(dsn)
+            try:
+                async with connection.transaction():
+                    await connection.execute("LOCK TABLE libraries IN ACCESS EXCLUSIVE MODE")
+                    taken.set()
+                    await asyncio.sleep(HELD_S)
+            finally:
+                await connection.close()
+
+        task = asyncio.create_task(hold_table())
+    await taken.wait()
+    try:
+        yield task
+    finally:
+        await task
+
+
+async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(database_url, tmp_path).model_copy(
+        update={"http": HttpSettings(request_deadline_s=DEADLINE_S)}
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        services = app.state.services
+        await services.users.create_user("root", "correct horse battery", is_admin=True)
+        token = bearer((await services.users.login("root", "correct horse battery")).secret)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/api/libraries", headers=token)).status_code == 200
+            new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
+            async with lock_held(database_url) as holder:
+                refused = await client.post("/api/libraries", json=new, headers=token)
+                assert refused.status_code == 503, refused.text
+                assert int(refused.headers["Retry-After"]) >= 1
+                assert not holder.done()  # answered while the lock was still held
+                # Outside a request (as a job works) the same write waits for the lock.
+                made = await services.libraries.create("Shows", LibraryKind.TV, ["/shows"])
+                assert holder.done()
+            created = await client.post("/api/libraries", json=new, headers=token)
+            assert created.status_code == 201, created.text
+            names = {
+                lib["name"] for lib in (await client.get("/api/libraries", headers=token)).json()
+            }
+            assert names == {"Films", made.name}
