@@ -10,7 +10,8 @@ Servers, interleaved run by run so that a noisy machine weighs on all alike:
 
 - `reelhouse_sendfile`: as configured by default (zero copy through reelhouse's uvicorn protocol);
 - `reelhouse_chunks`: a second `reelhouse serve` with `media.sendfile = false` (chunks read in a
-  worker thread);
+  worker thread); two servers on one SQLite database need Redis (`--redis`, the local one by
+  default), through which each hears the other's writes (without it the second refuses to start);
 - `baseline_bare_sendfile`: `_bare_sendfile.py`, minimal HTTP on asyncio with `loop.sendfile`,
   no framework: the most a Python server can do.
 
@@ -20,7 +21,7 @@ machine they compete for the same cores), the server's RSS before, after and at 
 reelhouse the latency of `/health/live` asked every 50 ms meanwhile (what streaming does to the
 event loop). `vs_baseline` is reelhouse's MB/s over the baseline's.
 
-    python bench/stream.py [--size-mib 1024] [--clients 1 4 16] [--repeat 3]
+    python bench/stream.py [--size-mib 1024] [--clients 1 4 16] [--repeat 3] [--redis URL]
 """
 
 from __future__ import annotations
@@ -220,9 +221,13 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         database = f"sqlite+aiosqlite:///{root / 'reelhouse.db'}"
         (root / "data").mkdir()
         data = root / "data"
-        workers = {**providers, "REELHOUSE_SERVER_RUN_WORKERS": "true"}
+        shared = {
+            "REELHOUSE_REDIS_URL": args.redis,
+            "REELHOUSE_CACHE_KEY_PREFIX": f"bench-stream-{os.getpid()}",
+        }
+        workers = {**providers, **shared, "REELHOUSE_SERVER_RUN_WORKERS": "true"}
         zero_copy = Server(data, database, workers)
-        chunks = Server(data, database, {"REELHOUSE_MEDIA_SENDFILE": "false"})
+        chunks = Server(data, database, {**shared, "REELHOUSE_MEDIA_SENDFILE": "false"})
         baseline_port = free_port()
         bare_server = Path(__file__).with_name("_bare_sendfile.py")
         baseline = subprocess.Popen(
@@ -289,6 +294,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--size-mib", type=int, default=1024, help="size of the film")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--repeat", type=int, default=3, help="runs per server and client count")
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/0",
+        help="Redis the two servers share (two processes on one SQLite database need it)",
+    )
     return parser.parse_args()
 
 

@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
+from reelhouse.config import CacheNamespaceSettings
 from reelhouse.infra.cache import MISS, Cache
 
 from .cache_support import PrivateRedis, cache_settings, redis_settings
@@ -185,4 +186,153 @@ async def test_a_frozen_redis_is_skipped_after_one_timeout_and_logged_once(
         assert await ns.get_or_load("after", load) == 302
     finally:
         private_redis.resume()
+        await a.close()
+
+
+async def test_a_namespace_that_requires_invalidation_bypasses_the_l1_while_it_is_not_heard(
+    private_redis: PrivateRedis,
+) -> None:
+    """While Redis is down, another process's invalidation cannot reach this L1: a namespace
+    that requires invalidation is read through its loader every time (and keeps nothing),
+    while the others go on from the L1; when the channel is back, that namespace starts over
+    empty (what it held may have been dropped elsewhere meanwhile), and is cached again."""
+    namespaces = {
+        "test": CacheNamespaceSettings(max_entries=100, ttl_s=60.0),
+        "guarded": CacheNamespaceSettings(max_entries=100, ttl_s=60.0, requires_invalidation=True),
+    }
+    settings = cache_settings("guarded", namespaces=namespaces)
+    a = Cache(settings, redis_settings(private_redis.url))
+    assert not a.hears_invalidations  # not subscribed yet: nothing may be kept
+    await a.start()
+    assert await a.wait_subscribed(5)
+    await _wait(lambda: a.hears_invalidations, timeout_s=5)
+    guarded, plain = a.namespace("guarded"), a.namespace("test")
+    loads: list[str] = []
+    release = asyncio.Event()
+
+    def loader(value: str, *, block: bool = False) -> Any:
+        async def load() -> str:
+            loads.append(value)
+            if block:
+                await release.wait()
+            return value
+
+        return load
+
+    try:
+        assert await guarded.get_or_load("k", loader("v1")) == "v1"
+        assert await guarded.get_or_load("k", loader("unused")) == "v1"  # an L1 hit
+        assert await plain.get_or_load("p", loader("p1")) == "p1"
+        assert loads == ["v1", "p1"]
+        # A fill that started while the channel was heard, and ends after an outage.
+        slow = asyncio.create_task(guarded.get_or_load("slow", loader("before", block=True)))
+        await _wait(lambda: "before" in loads, timeout_s=5)
+
+        private_redis.stop()
+        await _wait(lambda: not a.hears_invalidations, timeout_s=5)
+        assert guarded.get_local("k") is MISS
+        assert await guarded.get("k") is MISS
+        assert await guarded.get_or_load("k", loader("v2")) == "v2"
+        assert await guarded.get_or_load("k", loader("v3")) == "v3"  # not kept: loaded again
+        await guarded.set("set", "during outage")
+        assert await guarded.get("set") is MISS
+        assert await plain.get_or_load("p", loader("unused")) == "p1"  # the others: L1 as usual
+        assert a.metrics.namespace("guarded").bypassed >= 4
+
+        private_redis.start()
+        await _wait(lambda: a.hears_invalidations, timeout_s=10)
+        release.set()
+        assert await slow == "before"
+        assert guarded.get_local("slow") is MISS  # it may hold what the outage hid: not kept
+        assert guarded.get_local("k") is MISS  # cleared when the channel came back
+        assert await guarded.get_or_load("k", loader("v4")) == "v4"
+        assert await guarded.get_or_load("k", loader("unused")) == "v4"  # cached again
+        assert guarded.get_local("k") == "v4"
+        assert "unused" not in loads
+    finally:
+        release.set()
+        await a.close()
+
+
+async def test_a_lost_subscription_alone_bypasses_the_l1_until_it_is_back(
+    private_redis: PrivateRedis,
+) -> None:
+    """Redis answering but the subscription dropped (messages published meanwhile are lost):
+    the namespace that requires invalidation is not answered from the L1 until it is back, and
+    then starts over empty."""
+    namespaces = {
+        "guarded": CacheNamespaceSettings(max_entries=100, ttl_s=60.0, requires_invalidation=True)
+    }
+    a = Cache(
+        cache_settings("lost", namespaces=namespaces),
+        redis_settings(private_redis.url, retry_after_s=1.0),
+    )
+    raw = aioredis.Redis.from_url(private_redis.url)
+    await a.start()
+    assert await a.wait_subscribed(5)
+    await _wait(lambda: a.hears_invalidations, timeout_s=5)
+    guarded = a.namespace("guarded")
+    try:
+        await guarded.set("k", "v")
+        assert guarded.get_local("k") == "v"
+        await raw.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+        await _wait(lambda: not a.hears_invalidations, timeout_s=5)
+        assert guarded.get_local("k") is MISS
+        await _wait(lambda: a.hears_invalidations, timeout_s=10)
+        assert a.metrics.pubsub_reconnects >= 1
+        assert guarded.get_local("k") is MISS  # cleared: it may have missed a message
+    finally:
+        await raw.aclose()
+        await a.close()
+
+
+async def test_a_redis_that_stops_answering_bypasses_the_l1_though_the_channel_stays(
+    private_redis: PrivateRedis,
+) -> None:
+    """Redis frozen for a moment, too short for the channel's heartbeat to notice: a call that
+    timed out is enough to stop answering from the L1 (other processes' invalidations cannot
+    get through either); when a call succeeds again, the namespace starts over empty, and a
+    fill that started before is not kept."""
+    namespaces = {
+        "test": CacheNamespaceSettings(max_entries=100, ttl_s=60.0),
+        "guarded": CacheNamespaceSettings(max_entries=100, ttl_s=60.0, requires_invalidation=True),
+    }
+    a = Cache(
+        cache_settings("frozen", namespaces=namespaces, pubsub_ping_s=30.0),
+        redis_settings(private_redis.url),
+    )
+    await a.start()
+    assert await a.wait_subscribed(5)
+    await _wait(lambda: a.hears_invalidations, timeout_s=5)
+    guarded, plain = a.namespace("guarded"), a.namespace("test")
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def slow() -> str:
+        started.set()
+        await release.wait()
+        return "before"
+
+    try:
+        await guarded.set("k", "v")
+        fill = asyncio.create_task(guarded.get_or_load("slow", slow))
+        await started.wait()
+        private_redis.pause()
+        assert await plain.get("x") is MISS  # times out: Redis is marked down
+        assert not a.hears_invalidations
+        assert guarded.get_local("k") is MISS
+        private_redis.resume()
+        await _wait(lambda: a._l2.available(), timeout_s=5)  # type: ignore[union-attr]
+        assert await plain.get("x") is MISS  # answered: Redis is up again
+        assert a.hears_invalidations
+        assert a.metrics.pubsub_reconnects == 0  # the channel itself never dropped
+        release.set()
+        assert await fill == "before"
+        assert guarded.get_local("slow") is MISS
+        assert guarded.get_local("k") is MISS
+        await guarded.set("k", "v2")
+        assert guarded.get_local("k") == "v2"
+    finally:
+        private_redis.resume()
+        release.set()
         await a.close()

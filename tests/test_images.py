@@ -44,6 +44,10 @@ SETTINGS = ImagesSettings(
     max_redirects=2,
     variant_widths=[100, 1000],
     allowed_networks=LOOPBACK,
+    max_retries=2,
+    retry_initial_s=0.01,
+    retry_max_s=0.05,
+    max_rate_limited_retries=2,
 )
 SHA = "ab" + "0" * 62
 
@@ -186,6 +190,105 @@ async def test_failures_are_typed(
     with pytest.raises(error):
         await store.fetch(poster(fake_server))
     assert files(store) == []
+
+
+def image_requests(fake: FakeProviders) -> int:
+    return fake.control.stats.by_endpoint["tmdb.image"]
+
+
+def retries(store: ImageStore) -> float:
+    value = store.metrics.registry.get_sample_value("reelhouse_image_fetch_retries_total")
+    return value or 0.0
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "retry_after"),
+    [
+        ("error", 503, None),
+        ("error", 502, None),
+        ("error", 503, 1.0),  # a 503 that says when to come back
+        ("timeout", 503, None),
+        ("rate_limit", 503, 1.0),
+    ],
+)
+async def test_transient_failures_are_retried(
+    store: ImageStore,
+    fake_server: FakeServer,
+    fake: FakeProviders,
+    fault: str,
+    status: int,
+    retry_after: float | None,
+) -> None:
+    """Two failures in a row, then the image: stored, after two retries (the Retry-After
+    waited for; its length is not asserted, timing is not for tests)."""
+    fake.control.inject("/t/p/", fault, times=2, status=status, retry_after=retry_after)
+    stored = await store.fetch(poster(fake_server))
+    assert files(store) == [stored.path]
+    assert image_requests(fake) == 3
+    assert retries(store) == 2
+    if retry_after is not None:
+        assert fake.control.stats.by_status[status if fault == "error" else 429] == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"), [("rate_limit", RateLimitedError), ("error", UpstreamUnavailableError)]
+)
+async def test_a_retry_after_beyond_the_bound_fails_at_once(
+    tmp_path: Path,
+    fake_server: FakeServer,
+    fake: FakeProviders,
+    fault: str,
+    error: type[RateLimitedError | UpstreamUnavailableError],
+) -> None:
+    store = store_for(tmp_path / "images", max_retry_after_s=60.0)
+    fake.control.inject("/t/p/", fault, times=1, retry_after=3_600)
+    with pytest.raises(error) as raised:
+        await store.fetch(poster(fake_server))
+    await store.aclose()
+    assert raised.value.retry_after_s == 3_600
+    assert image_requests(fake) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"), [("error", 404), ("error", 403), ("not_image", 200), ("truncated", 200)]
+)
+async def test_what_a_retry_cannot_fix_is_not_retried(
+    store: ImageStore, fake_server: FakeServer, fake: FakeProviders, fault: str, status: int
+) -> None:
+    fake.control.inject("/t/p/", fault, times=10, status=status)
+    with pytest.raises((NotFoundError, UpstreamResponseError)):
+        await store.fetch(poster(fake_server))
+    assert image_requests(fake) == 1
+    assert retries(store) == 0
+
+
+async def test_a_host_that_is_down_fails_fast_and_alone(
+    tmp_path: Path, fake_server: FakeServer, fake: FakeProviders
+) -> None:
+    """Once most recent downloads from a host failed, its breaker opens: its images fail at
+    once, without a request, even when it is back; another host is not affected."""
+    store = store_for(
+        tmp_path / "images",
+        max_retries=1,
+        breaker_window=4,
+        breaker_min_requests=4,
+        breaker_open_s=3_600,
+    )
+    fake.control.inject("/t/p/", "error", times=1_000)
+    for name in ("p1.jpg", "p2.jpg"):  # two tries each
+        with pytest.raises(UpstreamUnavailableError, match="HTTP 503"):
+            await store.fetch(poster(fake_server, name))
+    assert image_requests(fake) == 4
+    fake.control.script.clear()  # the host is back, but the breaker does not know yet
+    for name in ("p3.jpg", "p4.jpg", "p5.jpg"):
+        with pytest.raises(UpstreamUnavailableError, match="circuit breaker is open"):
+            await store.fetch(poster(fake_server, name))
+    assert image_requests(fake) == 4
+    # The same server by another name is another host, with a breaker of its own.
+    port = fake_server.url.rsplit(":", 1)[1]
+    other = await store.fetch(f"http://localhost:{port}/t/p/original/p3.jpg")
+    assert files(store) == [other.path]
+    await store.aclose()
 
 
 async def test_an_image_the_host_does_not_have_is_not_found(

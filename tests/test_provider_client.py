@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from reelhouse.config import TmdbSettings
-from reelhouse.content.metadata.breaker import BreakerState
 from reelhouse.content.metadata.cache import DETAILS_NAMESPACE
 from reelhouse.content.metadata.client import ProviderClient
 from reelhouse.content.metadata.ratelimit import LocalRateLimiter
@@ -26,6 +25,7 @@ from reelhouse.errors import (
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
+from reelhouse.infra.breaker import BreakerState
 from reelhouse.infra.http import retry_after_seconds
 from reelhouse.providers import tmdb_models as wire
 from reelhouse.providers.tmdb import TmdbCredentials

@@ -86,6 +86,14 @@ class SchemaMismatchError(ReelhouseError):
     """The database schema is not the one this code expects (older, or newer than the code)."""
 
 
+class DatabaseIncompleteError(ReelhouseError):
+    """The database holds a copy that did not finish (`reelhouse db copy`): it is not served."""
+
+
+class DatabaseCopyError(ReelhouseError):
+    """`reelhouse db copy` refused to start, or stopped: the detail says why and what to do."""
+
+
 class ProgramError(DomainError):
     """A child program (ffprobe, ffmpeg) did not do its job; `program` names it. The subclasses
     below also derive from the upstream errors they are a case of, so the API maps them to the

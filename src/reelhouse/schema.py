@@ -7,6 +7,7 @@ needs no line here).
 
 from reelhouse.content import registry
 from reelhouse.content.catalogue import models as catalogue_models
+from reelhouse.infra.db import markers as marker_models
 from reelhouse.infra.db.base import Base
 from reelhouse.infra.jobs import models as job_models
 from reelhouse.libraries import models as library_models
@@ -20,6 +21,7 @@ __all__ = [
     "catalogue_models",
     "job_models",
     "library_models",
+    "marker_models",
     "metadata",
     "playback_models",
     "registry",

@@ -1,12 +1,30 @@
-"""The database schema from the command line: apply migrations, say where it stands."""
+"""The database from the command line: apply migrations, say where the schema stands, copy the
+whole database to another (SQLite <-> PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from reelhouse.bootstrap import Runtime
 from reelhouse.cli.root import app, run, settings_of
+from reelhouse.config import mask_url
 from reelhouse.infra.db import migrate
+from reelhouse.infra.db.copy import CopyReport, copy_database
+from reelhouse.infra.db.engine import Database
+from reelhouse.schema import metadata
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -32,3 +50,104 @@ def db_current(ctx: typer.Context) -> None:
         typer.echo(f"current: {current or 'none'}\nhead: {migrate.head_revision()}")
 
     run(settings_of(ctx), show, current_schema=False)
+
+
+@db_app.command("copy")
+def db_copy(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="URL of the database to copy into.")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="URL of the database to copy (default: the configured one)."),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Clear a target that is not empty, then copy.")
+    ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Override database.copy_batch_size."),
+    ] = None,
+) -> None:
+    """Copy the whole database into another one (SQLite <-> PostgreSQL), keeping every id, and
+    verify it table by table. The source is only read; the target is migrated first."""
+    settings = settings_of(ctx)
+    console = Console()
+
+    async def copy() -> CopyReport:
+        source = Database.from_url(from_ or settings.database_url, settings.database)
+        try:
+            target = Database.from_url(to, settings.database)
+            try:
+                console.print(f"copying {_shown(source)} into {_shown(target)}")
+                with _TableBars(console) as bars:
+                    return await copy_database(
+                        source,
+                        target,
+                        metadata,
+                        replace=replace,
+                        batch_size=batch_size or settings.database.copy_batch_size,
+                        progress=bars,
+                    )
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+    report = asyncio.run(copy())
+    console.print(_summary(report))
+    if not report.verified:
+        bad = ", ".join(check.table for check in report.tables if not check.matches)
+        typer.echo(
+            f"reelhouse: error: the copy differs from the source in {bad}; the target stays "
+            "marked incomplete",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"copied and verified {report.rows} rows in {len(report.tables)} tables")
+
+
+def _shown(database: Database) -> str:
+    return mask_url(database.engine.url.render_as_string(hide_password=False))
+
+
+class _TableBars:
+    """One progress bar per table copied, then one per table verified."""
+
+    def __init__(self, console: Console) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _TableBars:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bars.stop()
+
+    def table_started(self, step: str, table: str, total: int) -> None:
+        self._task = self._bars.add_task(f"{step} {table}", total=total)
+
+    def rows_done(self, rows: int) -> None:
+        if self._task is not None:
+            self._bars.advance(self._task, rows)
+
+
+def _summary(report: CopyReport) -> Table:
+    table = Table(title="copy", title_justify="left")
+    for column in ("table", "source rows", "target rows", "checksum", "match"):
+        table.add_column(column, overflow="fold")
+    for check in report.tables:
+        table.add_row(
+            check.table,
+            str(check.source_rows),
+            str(check.target_rows),
+            check.source_checksum[:16],
+            "[green]yes[/]" if check.matches else "[red]NO[/]",
+        )
+    return table

@@ -3,6 +3,7 @@ through matching and artwork with a progress bar each, when asked to wait)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from contextlib import aclosing
 from typing import Annotated
@@ -14,6 +15,7 @@ from rich.table import Table
 from reelhouse.bootstrap import Runtime
 from reelhouse.cli.display import emit, job_details, pipeline_summary
 from reelhouse.cli.root import app, run, settings_of
+from reelhouse.infra.db.sole_process import sole_process
 from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.progress import ProgressView
 from reelhouse.infra.jobs.queue import JobQueue
@@ -97,7 +99,9 @@ def scan(
         if any(job.state != JobState.SUCCEEDED for _, job in steps):
             raise typer.Exit(1)
 
-    run(settings, scan_library)
+    # Run here, the scan's writes would not reach a server's cache on SQLite without Redis.
+    with sole_process(settings, "scan --wait") if wait else contextlib.nullcontext():
+        run(settings, scan_library)
 
 
 async def _follow_pipeline(

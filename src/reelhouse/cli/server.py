@@ -15,7 +15,11 @@ from reelhouse.bootstrap import Runtime
 from reelhouse.cli.root import app, run, settings_of
 from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.infra.db import migrate
+from reelhouse.infra.db.sole_process import needs_sole_process, sole_process
+from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.watch import running_watcher
+
+log = get_logger(__name__)
 
 
 @app.command()
@@ -30,17 +34,24 @@ def serve(
     async def prepare(runtime: Runtime) -> None:
         await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
 
-    run(settings, prepare, current_schema=False)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        log_config=None,
-        http=bounded_httptools(settings.http.max_header_bytes),
-        # Not uvloop: saturated, it runs new requests before finishing started ones, and a few
-        # connections wait seconds; asyncio's loop serves them in turn.
-        loop="asyncio",
-    )
+    with sole_process(settings, "serve"):
+        if not settings.server.run_workers and needs_sole_process(settings):
+            log.warning(
+                "server.run_workers is off on SQLite without Redis: queued jobs wait, since no "
+                "`reelhouse worker` may run next to this server (turn server.run_workers on, or "
+                "set redis.url)"
+            )
+        run(settings, prepare, current_schema=False)
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.server.host,
+            port=port or settings.server.port,
+            log_config=None,
+            http=bounded_httptools(settings.http.max_header_bytes),
+            # Not uvloop: saturated, it runs new requests before finishing started ones, and a
+            # few connections wait seconds; asyncio's loop serves them in turn.
+            loop="asyncio",
+        )
 
 
 @app.command()
@@ -50,7 +61,8 @@ def worker(
         int | None, typer.Option(min=1, help="Override jobs.concurrency.")
     ] = None,
 ) -> None:
-    """Run job workers only, no HTTP server (scale-out: several of these share PostgreSQL)."""
+    """Run job workers only, no HTTP server (scale-out: several of these share PostgreSQL and
+    Redis; on SQLite without Redis, it refuses to run next to another reelhouse process)."""
     settings = settings_of(ctx)
     if concurrency is not None:
         jobs = settings.jobs.model_copy(update={"concurrency": concurrency})
@@ -68,4 +80,5 @@ def worker(
                 await stack.enter_async_context(running_watcher(runtime.watcher()))
             await runner.run()
 
-    run(settings, work, current_schema=False)
+    with sole_process(settings, "worker"):
+        run(settings, work, current_schema=False)

@@ -56,8 +56,63 @@ class ImagesSettings(Section):
     download_batch: PositiveInt = Field(
         100,
         le=10_000,
-        description="Chosen images the artwork job looks up per round; it records how far it "
-        "got after each round, so a resumed job starts there.",
+        description="Chosen images the artwork job looks up per round. Each image is recorded "
+        "as it is stored or fails, with how far the job got, so a resumed job neither loses "
+        "nor repeats one.",
+    )
+    max_retries: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="Retries of a failed image download (5xx, timeout, connection error), "
+        "with exponential backoff from `retry_initial_s` up to `retry_max_s`; then the image "
+        "is recorded as failed on the job and the others go on.",
+    )
+    retry_initial_s: PositiveFloat = Field(
+        0.5,
+        description="First retry delay of an image download; it doubles each retry. Also the "
+        "most random jitter added to each delay, and to a `Retry-After` wait.",
+    )
+    retry_max_s: PositiveFloat = Field(
+        10.0, description="Longest delay between two retries of an image download."
+    )
+    max_rate_limited_retries: int = Field(
+        10,
+        ge=0,
+        le=100,
+        description="Retries of an image download after 429 answers, counted apart from "
+        "`max_retries`: being paced by the image host is not a failure.",
+    )
+    max_retry_after_s: PositiveFloat = Field(
+        60.0,
+        description="Longest `Retry-After` of an image host (on a 429 or 503) waited for; a "
+        "longer one fails the image at once (the next artwork run tries it again).",
+    )
+    breaker_window: PositiveInt = Field(
+        50,
+        description="Recent downloads from one image host its circuit breaker judges the "
+        "host's health by.",
+    )
+    breaker_min_requests: PositiveInt = Field(
+        20, description="Downloads from a host in the window before its breaker may open."
+    )
+    breaker_failure_ratio: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of failed downloads (5xx, timeout, connection error) in the window "
+        "that opens the host's breaker: its images then fail at once instead of each waiting "
+        "out its retries.",
+    )
+    breaker_open_s: PositiveFloat = Field(
+        60.0,
+        description="Seconds an image host's breaker stays open before one probe download is "
+        "let through.",
+    )
+    breaker_hosts: PositiveInt = Field(
+        256,
+        description="Image hosts whose circuit breakers are kept, the most recently used; a "
+        "host beyond them starts again with a closed breaker.",
     )
     variant_widths: list[Annotated[int, Field(gt=0, le=10_000)]] = Field(
         default_factory=_variant_widths,

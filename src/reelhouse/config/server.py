@@ -16,7 +16,11 @@ class ServerSettings(Section):
     run_workers: bool = Field(
         True,
         description="Run background job workers inside `reelhouse serve` "
-        "(turn off when separate `reelhouse worker` processes do the work).",
+        "(turn off when separate `reelhouse worker` processes do the work). Separate "
+        "processes need Redis (`redis.url`), through which each hears the others' writes: on "
+        "SQLite without Redis only one reelhouse process (`serve`, `worker` or `scan --wait`) "
+        "may use the database at a time, and another refuses to start; a `serve` with this "
+        "off there runs no job at all.",
     )
 
 

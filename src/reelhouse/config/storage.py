@@ -38,6 +38,11 @@ class DatabaseSettings(Section):
         description="What a request the database was too busy for is told to wait "
         "(`Retry-After` of its 503): about one request's worth.",
     )
+    copy_batch_size: PositiveInt = Field(
+        5_000,
+        description="Rows `reelhouse db copy` reads and writes at a time (its `--batch-size` "
+        "overrides it): a few megabytes of memory, and one transaction each on the target.",
+    )
 
 
 class RedisSettings(Section):
@@ -65,6 +70,14 @@ class CacheNamespaceSettings(Section):
     negative_ttl_s: PositiveFloat = Field(
         60.0, description="Seconds a remembered 'not found' lives."
     )
+    requires_invalidation: bool = Field(
+        False,
+        description="Never answer from this process's L1 unless it hears every invalidation "
+        "right now: while Redis is configured but unreachable, or the invalidation channel is "
+        "lost and not yet back, reads of the namespace go to the database (the loader) and "
+        "nothing is kept; when the channel is back, the namespace's L1 is cleared before it is "
+        "used again. For entries that decide who may do what (on for `auth`).",
+    )
 
 
 def _default_cache_namespaces() -> dict[str, CacheNamespaceSettings]:
@@ -74,7 +87,9 @@ def _default_cache_namespaces() -> dict[str, CacheNamespaceSettings]:
         "provider_config": CacheNamespaceSettings(max_entries=100, ttl_s=30 * 86_400),
         "catalogue": CacheNamespaceSettings(max_entries=100_000, ttl_s=3_600),
         "images": CacheNamespaceSettings(max_entries=50_000, ttl_s=86_400),
-        "auth": CacheNamespaceSettings(max_entries=10_000, ttl_s=300, negative_ttl_s=10),
+        "auth": CacheNamespaceSettings(
+            max_entries=10_000, ttl_s=300, negative_ttl_s=10, requires_invalidation=True
+        ),
         "watch": CacheNamespaceSettings(max_entries=50_000, ttl_s=3_600),
         "keyframes": CacheNamespaceSettings(max_entries=500, ttl_s=30 * 86_400),
     }
@@ -94,10 +109,15 @@ class CacheSettings(Section):
         "`provider_search`, `provider_config` (provider configuration), `catalogue` (API "
         "reads), `images` (image metadata), `auth` (usable tokens by their hash, so a request "
         "authenticates without a database read; a revocation, a deleted user or a change of "
-        "a user's libraries drops them at once), `watch` (each user's Continue Watching, Next "
-        "Up and unplayed counts, dropped by their writes and by changes of the items in them), "
-        "`keyframes` (where each version of a file has keyframes, which a remux cuts at). "
-        "A value given here is merged over the defaults: "
+        "a user's libraries drops them at once, in every process), `watch` (each user's "
+        "Continue Watching, Next Up and unplayed counts, dropped by their writes and by "
+        "changes of the items in them), `keyframes` (where each version of a file has "
+        "keyframes, which a remux cuts at). Each has `max_entries` (the L1 bound), `ttl_s`, "
+        "`negative_ttl_s` (of a remembered 'not found') and `requires_invalidation`: when on "
+        "(the default for `auth`), the namespace is never answered from the L1 while this "
+        "process cannot hear every invalidation (Redis configured but unreachable, or the "
+        "invalidation channel lost and not yet back): its reads go to the database, and its L1 "
+        "is cleared when the channel is back. A value given here is merged over the defaults: "
         "a namespace not named keeps its default, and a default namespace given in part "
         "keeps its other fields.",
     )

@@ -3,11 +3,11 @@ chosen ones still wait for their download."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, func, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.models import Credit, Image, ImageKind, Item
@@ -52,6 +52,21 @@ class StoredCopy:
     width: int | None
     height: int | None
     blurhash: str | None
+
+
+def _pending(library_id: int, after_id: int, skip: Collection[int]) -> list[ColumnElement[bool]]:
+    items = select(Item.id).where(Item.library_id == library_id, Item.deleted_at.is_(None))
+    people = select(Credit.person_id).where(Credit.item_id.in_(items))
+    where = [
+        Image.id > after_id,
+        Image.selected.is_(True),
+        Image.local_path.is_(None),
+        Image.kind.in_([k.value for k in DOWNLOADED_KINDS]),
+        or_(Image.item_id.in_(items), Image.person_id.in_(people)),
+    ]
+    if skip:
+        where.append(Image.id.not_in(sorted(skip)))
+    return where
 
 
 class ArtworkRepository:
@@ -129,24 +144,28 @@ class ArtworkRepository:
                     .execution_options(synchronize_session=False)
                 )
 
-    async def pending(self, library_id: int, after_id: int, limit: int) -> list[PendingImage]:
+    async def pending(
+        self, library_id: int, after_id: int, limit: int, *, skip: Collection[int] = ()
+    ) -> list[PendingImage]:
         """Chosen images not downloaded yet of the library's items and of the people credited
-        in them, in id order from `after_id` (a keyset, so each is tried once per pass)."""
-        items = select(Item.id).where(Item.library_id == library_id, Item.deleted_at.is_(None))
-        people = select(Credit.person_id).where(Credit.item_id.in_(items))
+        in them, in id order from `after_id` (a keyset, so each is tried once per pass), but
+        those in `skip`."""
         rows = await self.session.execute(
             select(Image.id, Image.provider_path, Image.item_id, Image.person_id)
-            .where(
-                Image.id > after_id,
-                Image.selected.is_(True),
-                Image.local_path.is_(None),
-                Image.kind.in_([k.value for k in DOWNLOADED_KINDS]),
-                or_(Image.item_id.in_(items), Image.person_id.in_(people)),
-            )
+            .where(*_pending(library_id, after_id, skip))
             .order_by(Image.id)
             .limit(limit)
         )
         return [PendingImage(*row) for row in rows]
+
+    async def count_pending(
+        self, library_id: int, after_id: int, *, skip: Collection[int] = ()
+    ) -> int:
+        """How many images `pending` would give, all pages together."""
+        count = await self.session.scalar(
+            select(func.count()).select_from(Image).where(*_pending(library_id, after_id, skip))
+        )
+        return int(count or 0)
 
     async def downloaded_copies(self, urls: Sequence[str]) -> dict[str, StoredCopy]:
         """Stored files of these URLs, downloaded before for another item or person."""

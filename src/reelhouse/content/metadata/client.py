@@ -13,7 +13,6 @@ import asyncio
 import functools
 import json
 import logging
-import random
 import re
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -22,23 +21,21 @@ from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from reelhouse.config import ProviderSettings
-from reelhouse.content.metadata.breaker import BreakerState, CircuitBreaker
 from reelhouse.content.metadata.cache import ResponseCache
 from reelhouse.content.metadata.coalesce import Coalescer
 from reelhouse.content.metadata.metrics import ProviderMetrics
 from reelhouse.content.metadata.ratelimit import RateLimiter
 from reelhouse.errors import (
-    DomainError,
     NotFoundError,
-    RateLimitedError,
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
-from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
+from reelhouse.infra.breaker import BreakerState, CircuitBreaker
+from reelhouse.infra.http import read_capped, tls_context
 from reelhouse.infra.logging import get_logger
+from reelhouse.infra.retry import Retry, retry_for_status, with_retries
 
 log = get_logger(__name__)
 
@@ -105,18 +102,6 @@ class NoCredentials:
 
     async def renew(self, rejected: Mapping[str, str]) -> bool:
         return False
-
-
-class _Retry(Exception):  # noqa: N818 - a signal to the retry loop, not an error of its own
-    """An attempt failed in a way another attempt may fix; `final` is raised when none is left."""
-
-    def __init__(
-        self, final: DomainError, *, retry_after_s: float | None = None, give_up: bool = False
-    ) -> None:
-        super().__init__(final.detail)
-        self.final = final
-        self.retry_after_s = retry_after_s
-        self.give_up = give_up
 
 
 class ProviderClient:
@@ -198,25 +183,14 @@ class ProviderClient:
         authenticated: bool = True,
     ) -> bytes:
         """One logical request with retries; the body of a 2xx answer that parses as JSON."""
-        budget = _RetryBudget(self._settings)
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(_Retry),
-            stop=budget.exhausted,
-            wait=budget.delay,
-            reraise=True,
+        return await with_retries(
+            lambda: self._attempt(method, path, params, json_body, authenticated),
+            self._settings,
+            on_retry=self.metrics.retries.labels(self.name).inc,
+            on_give_up=lambda final: log.warning(
+                "provider request failed", provider=self.name, path=path, error=final.detail
+            ),
         )
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if attempt.retry_state.attempt_number > 1:
-                        self.metrics.retries.labels(self.name).inc()
-                    return await self._attempt(method, path, params, json_body, authenticated)
-        except _Retry as exc:
-            log.warning(
-                "provider request failed", provider=self.name, path=path, error=exc.final.detail
-            )
-            raise exc.final from None
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _attempt(
         self,
@@ -228,78 +202,69 @@ class ProviderClient:
     ) -> bytes:
         # Credentials first: a login is a request of its own, with its own breaker verdict.
         headers = dict(await self.credentials.headers()) if authenticated else {}
-        self._breaker.before_request()
-        healthy: bool | None = None  # the breaker's verdict on this attempt; None: no verdict
+        label = f"{self.name} {path}"
         outcome = "error"
         started = time.perf_counter()
-        try:
-            await self._limiter.acquire()
-            started = time.perf_counter()  # latency is the provider's, not our own pacing
-            query = {**(params or {}), **(self.credentials.params() if authenticated else {})}
+        with self._breaker.guard() as verdict:
             try:
-                async with (
-                    asyncio.timeout(self._settings.timeout_s),
-                    self._http.stream(
-                        method, path.lstrip("/"), params=query, json=json_body, headers=headers
-                    ) as response,
-                ):
-                    status = response.status_code
-                    healthy, outcome = status < 500, str(status)
-                    if status == 429:
-                        healthy = None
-                        raise self._throttled(response)
-                    if status == 401 and authenticated and await self.credentials.renew(headers):
-                        raise _Retry(UpstreamUnavailableError(f"{self.name} refused the login"))
-                    self._check_status(status, path)
-                    body = await read_capped(
-                        response, self._settings.max_body_bytes, f"{self.name} {path}"
-                    )
-            except httpx.TooManyRedirects:
-                outcome = "redirect_loop"
-                raise UpstreamResponseError(f"{self.name} {path}: redirect loop") from None
-            except (httpx.TimeoutException, TimeoutError):
-                healthy, outcome = False, "timeout"
-                raise _Retry(UpstreamUnavailableError(f"{self.name} {path}: timed out")) from None
-            except httpx.TransportError as exc:
-                healthy, outcome = False, "connection_error"
-                raise _Retry(
-                    UpstreamUnavailableError(f"{self.name} {path}: {type(exc).__name__}")
-                ) from None
-            try:
-                json.loads(body)
-            except ValueError:
-                healthy, outcome = False, "malformed"
-                raise _Retry(UpstreamResponseError(f"{self.name} {path}: malformed JSON")) from None
-            outcome = "ok"
-            return body
-        finally:
-            if healthy is None:
-                self._breaker.release_probe()
-            else:
-                self._breaker.record(success=healthy)
-            self.metrics.requests.labels(self.name, outcome).inc()
-            self.metrics.latency.labels(self.name).observe(time.perf_counter() - started)
+                await self._limiter.acquire()
+                started = time.perf_counter()  # latency is the provider's, not our own pacing
+                query = {**(params or {}), **(self.credentials.params() if authenticated else {})}
+                try:
+                    async with (
+                        asyncio.timeout(self._settings.timeout_s),
+                        self._http.stream(
+                            method, path.lstrip("/"), params=query, json=json_body, headers=headers
+                        ) as response,
+                    ):
+                        status = response.status_code
+                        outcome = str(status)
+                        # A 429 is no verdict on the provider's health: being paced is not failing.
+                        verdict.healthy = None if status == 429 else status < 500
+                        retry = retry_for_status(
+                            status, response.headers.get("Retry-After"), label, self._settings
+                        )
+                        if retry is not None:
+                            if status == 429:
+                                self.metrics.rate_limited.labels(self.name).inc()
+                            raise retry
+                        if (
+                            status == 401
+                            and authenticated
+                            and await self.credentials.renew(headers)
+                        ):
+                            raise Retry(UpstreamUnavailableError(f"{self.name} refused the login"))
+                        self._check_status(status, path)
+                        body = await read_capped(response, self._settings.max_body_bytes, label)
+                except httpx.TooManyRedirects:
+                    outcome = "redirect_loop"
+                    raise UpstreamResponseError(f"{label}: redirect loop") from None
+                except (httpx.TimeoutException, TimeoutError):
+                    verdict.healthy, outcome = False, "timeout"
+                    raise Retry(UpstreamUnavailableError(f"{label}: timed out")) from None
+                except httpx.TransportError as exc:
+                    verdict.healthy, outcome = False, "connection_error"
+                    raise Retry(
+                        UpstreamUnavailableError(f"{label}: {type(exc).__name__}")
+                    ) from None
+                try:
+                    json.loads(body)
+                except ValueError:
+                    verdict.healthy, outcome = False, "malformed"
+                    raise Retry(UpstreamResponseError(f"{label}: malformed JSON")) from None
+                outcome = "ok"
+                return body
+            finally:
+                self.metrics.requests.labels(self.name, outcome).inc()
+                self.metrics.latency.labels(self.name).observe(time.perf_counter() - started)
 
     def _check_status(self, status: int, path: str) -> None:
-        if status >= 500:
-            raise _Retry(UpstreamUnavailableError(f"{self.name} {path}: HTTP {status}"))
         if status == 404:
             raise NotFoundError(f"{self.name} has nothing at {path}")
         if status == 401:
             raise UpstreamUnavailableError(f"{self.name} rejected the credentials")
         if status >= 300:
             raise UpstreamResponseError(f"{self.name} {path}: unexpected HTTP {status}")
-
-    def _throttled(self, response: httpx.Response) -> _Retry:
-        self.metrics.rate_limited.labels(self.name).inc()
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
-        final = RateLimitedError(f"{self.name} is rate limiting us", retry_after_s=wait)
-        # Without a Retry-After the usual backoff applies; one too long to wait ends the request.
-        return _Retry(
-            final,
-            retry_after_s=wait,
-            give_up=wait is not None and wait > self._settings.max_retry_after_s,
-        )
 
     def _validate(self, model: type[M], body: bytes, path: str) -> M:
         try:
@@ -310,38 +275,3 @@ class ProviderClient:
     def _breaker_changed(self, state: BreakerState) -> None:
         self.metrics.breaker_state.labels(self.name).set(state)
         log.warning("provider circuit breaker", provider=self.name, state=state.name.lower())
-
-
-class _RetryBudget:
-    """Failures and 429s have separate budgets: being paced by the provider is not failing."""
-
-    def __init__(self, settings: ProviderSettings) -> None:
-        self._max = settings.max_retries
-        self._max_throttled = settings.max_rate_limited_retries
-        self._jitter_s = (
-            settings.retry_initial_s
-        )  # waiters on one Retry-After do not return at once
-        self._failures = 0
-        self._throttled = 0
-        self._backoff = wait_exponential_jitter(
-            multiplier=settings.retry_initial_s,
-            max=settings.retry_max_s,
-            jitter=settings.retry_initial_s,
-        )
-
-    def exhausted(self, state: RetryCallState) -> bool:
-        error = state.outcome.exception() if state.outcome else None
-        if not isinstance(error, _Retry):
-            return True
-        if isinstance(error.final, RateLimitedError):
-            self._throttled += 1
-            return error.give_up or self._throttled > self._max_throttled
-        self._failures += 1
-        return self._failures > self._max
-
-    def delay(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retry) and error.retry_after_s is not None:
-            spread = random.uniform(0, self._jitter_s)  # noqa: S311 - jitter, not crypto
-            return error.retry_after_s + spread
-        return float(self._backoff(state))

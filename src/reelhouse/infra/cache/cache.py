@@ -9,11 +9,13 @@
 - `invalidate` drops keys and tags (a tag names every entry about one thing, e.g. ``movie:42``)
   here, in Redis, and through pub/sub in every other process's L1. A fill that started before an
   invalidation of its key or tags is never stored, in either tier.
-- Redis down or slow means L1-only operation, never an error.
+- Redis down or slow means L1-only operation, never an error; except for the namespaces that
+  require invalidation (`requires_invalidation`, such as `auth`), which then read the database
+  rather than an L1 that other processes cannot reach (`channel`).
 
 This module is the facade that wires the parts: `tiers` (the L1 stores and reads from Redis),
 `fills` (get_or_load), `invalidation` (with `pending`, what waits for Redis), `l2` (the Redis
-tier) and `listener` (its invalidation channel).
+tier), `listener` (its invalidation channel) and `channel` (whether it is heard now).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from prometheus_client import CollectorRegistry
 
 from reelhouse.config import CacheSettings, RedisSettings, Settings
+from reelhouse.infra.cache.channel import ChannelHealth
 from reelhouse.infra.cache.codec import Codec
 from reelhouse.infra.cache.fills import Fills, Loader
 from reelhouse.infra.cache.invalidation import InvalidationHook, Invalidations
@@ -63,14 +66,18 @@ class Cache:
         self._invalidations = Invalidations(
             self._tiers, self._pending, origin=self.origin, metrics=self.metrics
         )
+        self._health = ChannelHealth(self._tiers, self._l2)
+        self.metrics.invalidations_heard = lambda: self._health.healthy
         self._listener: Listener | None = None
         if self._l2 is not None:
-            self._l2.on_recovery = self._invalidations.flush_soon
+            self._l2.on_recovery = self._l2_recovered
+            self._l2.on_down = self._health.update
             self._listener = Listener(
                 self._l2,
                 settings.pubsub_ping_s,
                 self._invalidations.on_message,
-                self._invalidations.on_subscribed,
+                self._subscribed,
+                self._health.lost,
             )
             self.metrics.l2_up = lambda: self._l2 is not None and self._l2.up
 
@@ -83,6 +90,20 @@ class Cache:
     @property
     def has_l2(self) -> bool:
         return self._l2 is not None
+
+    @property
+    def hears_invalidations(self) -> bool:
+        """True while every other process's invalidation reaches this L1 (always, without
+        Redis); while False, the namespaces that require invalidation bypass the L1."""
+        return self._health.healthy
+
+    def _subscribed(self, reconnected: bool) -> None:
+        self._invalidations.on_subscribed(reconnected)
+        self._health.subscribed()
+
+    def _l2_recovered(self) -> None:
+        self._invalidations.flush_soon()
+        self._health.update()
 
     async def start(self) -> None:
         """Start listening for other processes' invalidations (returns at once, even with Redis

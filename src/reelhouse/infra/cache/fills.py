@@ -4,7 +4,9 @@ Concurrent misses of a key in this process share one flight (one loader call; a 
 cancelled does not cancel it). With Redis, the flight first reads the entry there, then takes a
 short lock so that the other processes wait for its value rather than load it too (a bounded wait:
 after `lock_wait_s` they load it themselves). A flight that an invalidation overtook is not joined
-by later misses, and its value is stored in neither tier.
+by later misses, and its value is stored in neither tier. A namespace that bypasses the L1 (it
+requires invalidation, and this process cannot hear it now) calls the loader for every miss, and
+keeps nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Fills:
         found = tiers.lookup_l1(space, key, codec)
         if found is not MISS:
             return found
+        if space.bypass:
+            return await self._load(space, loader)
         flight_key = (space.name, key)
         flight = self._flights.get(flight_key)
         if flight is None or tiers.log.is_stale(flight.generation, flight.names):
@@ -119,13 +123,7 @@ class Fills:
             except L2Unavailable:
                 expected = None
         try:
-            started = time.perf_counter()
-            try:
-                value = await loader()
-            finally:
-                self._metrics.loader_seconds.labels(space.name).observe(
-                    time.perf_counter() - started
-                )
+            value = await self._load(space, loader)
         except BaseException:
             if lock is not None and l2 is not None:
                 await self._release_quietly(l2, lock)
@@ -144,6 +142,13 @@ class Fills:
                 if not stored:
                     space.counts.stale_fills += 1
         return payload
+
+    async def _load(self, space: Namespace, loader: Loader[Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await loader()
+        finally:
+            self._metrics.loader_seconds.labels(space.name).observe(time.perf_counter() - started)
 
     async def _lock_or_wait(
         self,

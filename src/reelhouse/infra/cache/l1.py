@@ -136,6 +136,11 @@ class InvalidationLog:
         self._prune(now)
         return generation
 
+    def advance(self) -> int:
+        """A new generation, which only the fills that start from now on reach."""
+        self.generation += 1
+        return self.generation
+
     def raise_floor(self) -> None:
         """Everything filled so far is stale (the L1 was cleared or messages were missed)."""
         self.generation += 1

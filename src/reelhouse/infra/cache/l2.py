@@ -109,6 +109,7 @@ class RedisTier:
         self._retry_at = 0.0
         self._outage_failures = 0
         self.on_recovery: Callable[[], None] = lambda: None
+        self.on_down: Callable[[], None] = lambda: None
 
     # -- health ----------------------------------------------------------------------------
 
@@ -136,6 +137,7 @@ class RedisTier:
                 error=f"{type(exc).__name__}: {exc}",
                 retry_after_s=self._retry_after_s,
             )
+            self.on_down()
         else:
             self._outage_failures += 1
 

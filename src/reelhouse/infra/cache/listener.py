@@ -18,8 +18,10 @@ class Listener:
     """Keeps a subscription to the invalidation channel alive.
 
     A heartbeat (PING on the subscribed connection) every `pubsub_ping_s` detects a silent drop.
-    After any drop the listener reconnects every `retry_after_s`, and each (re)subscription calls
-    `on_subscribed`, which clears the L1: messages sent meanwhile were missed.
+    After any drop the listener calls `on_lost` and reconnects every `retry_after_s`, and each
+    (re)subscription calls `on_subscribed`, which clears the L1: messages sent meanwhile were
+    missed. Every answer on the subscription shows Redis is back, should a failed call have
+    marked it down (so the cache does not wait for a call of its own to find out).
     """
 
     def __init__(
@@ -28,11 +30,13 @@ class Listener:
         ping_s: float,
         on_message: Callable[[bytes], None],
         on_subscribed: Callable[[bool], None],
+        on_lost: Callable[[], None] = lambda: None,
     ) -> None:
         self._tier = tier
         self._ping_s = ping_s
         self._on_message = on_message
         self._on_subscribed = on_subscribed
+        self._on_lost = on_lost
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -60,15 +64,20 @@ class Listener:
                 tier.succeeded()
                 await self._listen(pubsub)
             except FAILURES as exc:
-                self.connected.clear()
+                self._lost()
                 tier.failed(exc, "subscribe")
             except Exception:
                 # A bug, not an outage: report it, and keep the channel alive all the same.
-                self.connected.clear()
+                self._lost()
                 log.exception("cache invalidation listener failed; resubscribing")
             finally:
                 await _close_quietly(pubsub, tier.timeout_s)
             await asyncio.sleep(tier.retry_after_s)
+
+    def _lost(self) -> None:
+        if self.connected.is_set():
+            self.connected.clear()
+            self._on_lost()
 
     async def _subscribe(self, pubsub: Any) -> None:
         tier = self._tier
@@ -94,6 +103,8 @@ class Listener:
             if message is None:
                 continue
             last_heard = time.monotonic()
+            if not tier.up:
+                tier.succeeded()
             if message.get("type") == "message":
                 self._on_message(message["data"])
 

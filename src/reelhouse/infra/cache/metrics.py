@@ -25,9 +25,10 @@ DELAY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 class NamespaceCounts:
     """Counters of one namespace, bumped on the hot path without locks."""
 
-    __slots__ = ("l1_hits", "l1_misses", "l2_hits", "l2_misses", "stale_fills")
+    __slots__ = ("bypassed", "l1_hits", "l1_misses", "l2_hits", "l2_misses", "stale_fills")
 
     def __init__(self) -> None:
+        self.bypassed = 0
         self.l1_hits = 0
         self.l1_misses = 0
         self.l2_hits = 0
@@ -46,6 +47,7 @@ class CacheMetrics:
         self.lock_wait_timeouts = 0
         self.lost_invalidations = 0
         self.l2_up: Callable[[], bool] = lambda: False
+        self.invalidations_heard: Callable[[], bool] = lambda: True
         self.stores: Mapping[str, L1Store] = {}
         self.loader_seconds = Histogram(
             "reelhouse_cache_loader_seconds",
@@ -88,6 +90,12 @@ class _Collector(Collector):
             "Fills not stored because an invalidation raced them.",
             labels=["namespace"],
         )
+        bypassed = CounterMetricFamily(
+            "reelhouse_cache_bypassed",
+            "Reads of a namespace that requires invalidation sent to the loader because this "
+            "process could not hear invalidations (Redis or the invalidation channel down).",
+            labels=["namespace"],
+        )
         grouped: dict[str, NamespaceCounts] = defaultdict(NamespaceCounts)
         grouped.update(m.namespaces)
         for name, counts in sorted(grouped.items()):
@@ -96,8 +104,10 @@ class _Collector(Collector):
             requests.add_metric(["l2", name, "hit"], counts.l2_hits)
             requests.add_metric(["l2", name, "miss"], counts.l2_misses)
             stale.add_metric([name], counts.stale_fills)
+            bypassed.add_metric([name], counts.bypassed)
         yield requests
         yield stale
+        yield bypassed
         evictions = CounterMetricFamily(
             "reelhouse_cache_evictions",
             "Entries the L1 evicted to stay within its bound.",
@@ -145,4 +155,10 @@ class _Collector(Collector):
             "reelhouse_cache_l2_up",
             "1 while Redis answers, 0 while the cache runs on the L1 only.",
             value=1 if m.l2_up() else 0,
+        )
+        yield GaugeMetricFamily(
+            "reelhouse_cache_invalidations_heard",
+            "1 while this process hears every invalidation (no Redis, or Redis answering and "
+            "the channel subscribed), 0 while the namespaces that require it bypass the L1.",
+            value=1 if m.invalidations_heard() else 0,
         )

@@ -59,6 +59,12 @@ class Namespace:
     settings: CacheNamespaceSettings
     store: L1Store
     counts: NamespaceCounts
+    # On while the namespace requires invalidation and this process cannot hear it: reads
+    # skip the L1 (and Redis) and call the loader, and nothing is kept (see `ChannelHealth`).
+    bypass: bool = False
+    # Fills that started before this generation are not kept: the namespace was cleared when
+    # the invalidation channel came back, and they may hold what it missed.
+    floor: int = 0
 
 
 class Tiers:
@@ -74,6 +80,9 @@ class Tiers:
             for name, ns in settings.namespaces.items()
         }
         metrics.stores = {name: space.store for name, space in self.spaces.items()}
+        self.guarded = [
+            space for space in self.spaces.values() if space.settings.requires_invalidation
+        ]
         horizon = max(
             (max(ns.ttl_s, ns.negative_ttl_s) for ns in settings.namespaces.values()),
             default=0.0,
@@ -114,6 +123,9 @@ class Tiers:
     # -- the L1 ------------------------------------------------------------------------------
 
     def lookup_l1(self, space: Namespace, key: str, codec: Codec[Any]) -> Any:
+        if space.bypass:
+            space.counts.bypassed += 1
+            return MISS
         entry, ok = space.store.get(key)
         if ok:
             payload, generation, names = entry  # type: ignore[misc]
@@ -155,6 +167,8 @@ class Tiers:
         if self.log.is_stale(generation, check):
             space.counts.stale_fills += 1
             return
+        if space.bypass or generation < space.floor:
+            return
         if ttl_s > 0:
             space.store.set(key, (payload, generation, tag_names), ttl_s)
 
@@ -187,6 +201,21 @@ class Tiers:
         self.log.raise_floor()
         for space in self.spaces.values():
             space.store.clear()
+
+    def bypass_guarded(self) -> None:
+        """This process may miss invalidations from now on: the namespaces that require them
+        are not served from the L1 (nor kept in it) until `resume_guarded`."""
+        for space in self.guarded:
+            space.bypass = True
+
+    def resume_guarded(self) -> None:
+        """This process hears every invalidation again: the namespaces that require them
+        start over empty, and no fill that started before is kept."""
+        floor = self.log.advance()
+        for space in self.guarded:
+            space.floor = floor
+            space.store.clear()
+            space.bypass = False
 
     def close(self) -> None:
         for space in self.spaces.values():
@@ -257,7 +286,7 @@ class Tiers:
         """The L1, then Redis: the value, None ('not found'), or MISS."""
         found = self.lookup_l1(space, key, codec)
         l2 = self.l2
-        if found is not MISS or l2 is None:
+        if found is not MISS or l2 is None or space.bypass:
             return found
         generation = self.begin_fill(space.name, key)
         try:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from reelhouse.errors import SchemaMismatchError
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.markers import refuse_incomplete
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -83,13 +84,15 @@ def _is_known(revision: str) -> bool:
 
 
 async def ensure_current(database: Database) -> None:
-    """Refuse to run on a schema that is older or newer than the code."""
+    """Refuse to run on a schema that is older or newer than the code, or on a database an
+    unfinished `reelhouse db copy` wrote to."""
     current = await check_not_newer(database)
     if current != head_revision():
         raise SchemaMismatchError(
             f"the database is at migration {current or 'none'} but this reelhouse needs "
             f"{head_revision()}: run `reelhouse db upgrade`"
         )
+    await refuse_incomplete(database)
 
 
 async def prepare(database: Database, *, migrate_on_start: bool) -> None:
@@ -98,5 +101,4 @@ async def prepare(database: Database, *, migrate_on_start: bool) -> None:
     await database.ping()
     if migrate_on_start:
         await upgrade(database)
-    else:
-        await ensure_current(database)
+    await ensure_current(database)

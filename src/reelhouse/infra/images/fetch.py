@@ -1,8 +1,13 @@
 """The download of an image URL found in a provider answer or a library's NFO, treated as
 hostile: http(s) only, to public addresses only (checked at every connection, each redirect's
-included: `infra.public_hosts`), a deadline on the whole transfer, a cap on redirects and on
-the bytes read, and a bound on how many downloads run at once. Failures become the domain
-errors their cause means."""
+included: `infra.public_hosts`), a deadline on each attempt, a cap on redirects and on the bytes
+read, and a bound on how many downloads run at once.
+
+Image hosts get what metadata providers get (house rule 6, the same `infra.retry` and
+`infra.breaker`): 5xx, timeouts and connection errors are retried with backoff and jitter, a
+429 or 503 waits for its `Retry-After` (up to a bound), and a circuit breaker per host makes the
+images of a host that is down fail at once instead of each waiting out its retries. What is
+left when they give up becomes the domain error its cause means."""
 
 from __future__ import annotations
 
@@ -15,13 +20,18 @@ from reelhouse.config import ImagesSettings
 from reelhouse.errors import (
     InvalidInputError,
     NotFoundError,
-    RateLimitedError,
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
-from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
+from reelhouse.infra.breaker import BreakerState, CircuitBreaker, HostBreakers
+from reelhouse.infra.http import read_capped, tls_context
 from reelhouse.infra.images.codec import CONTENT_TYPES
+from reelhouse.infra.images.metrics import ImageMetrics
+from reelhouse.infra.logging import get_logger
 from reelhouse.infra.public_hosts import AddressPolicy, checked_transport
+from reelhouse.infra.retry import Retry, retry_for_status, with_retries
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +44,13 @@ class Download:
 class Downloader:
     """One pooled HTTP client for every image download; `aclose` it at shutdown."""
 
-    def __init__(self, settings: ImagesSettings) -> None:
+    def __init__(self, settings: ImagesSettings, metrics: ImageMetrics | None = None) -> None:
         self._settings = settings
+        self._metrics = metrics or ImageMetrics()
         self._slots = asyncio.Semaphore(settings.download_concurrency)
+        self._breakers = HostBreakers(
+            "image host", settings, settings.breaker_hosts, on_change=_breaker_changed
+        )
         policy = AddressPolicy(settings.allowed_hosts, settings.allowed_networks)
         transport = checked_transport(
             policy,
@@ -58,32 +72,66 @@ class Downloader:
         await self._http.aclose()
 
     async def get(self, url: str) -> Download:
-        """The body at `url`. Raises `InvalidInputError` (not an http(s) URL), `NotFoundError`,
-        `UpstreamUnavailableError`, `RateLimitedError` or `UpstreamResponseError`."""
+        """The body at `url`, retried as `infra.retry` says. Raises `InvalidInputError` (not an
+        http(s) URL, or a forbidden address), `NotFoundError`, `UpstreamUnavailableError` (the
+        host's breaker is open, or its retries ran out), `RateLimitedError` or
+        `UpstreamResponseError`."""
         target = _checked_url(url)
         label = f"image {target.host}{target.path}"
-        async with self._slots:
-            return Download(await self._download(target, label), label)
+        breaker = self._breakers.of(_host(target))
+        body = await with_retries(
+            lambda: self._attempt(target, label, breaker),
+            self._settings,
+            on_retry=self._metrics.retries.inc,
+        )
+        return Download(body, label)
 
-    async def _download(self, url: httpx.URL, label: str) -> bytes:
+    async def _attempt(self, url: httpx.URL, label: str, breaker: CircuitBreaker) -> bytes:
+        """One try; raises `Retry` when another may succeed. A download slot is held for the
+        transfer only, never while waiting to retry."""
         settings = self._settings
-        try:
-            async with (
-                asyncio.timeout(settings.download_timeout_s),
-                self._http.stream("GET", url) as response,
-            ):
-                _check_status(response, label)
-                return await read_capped(response, settings.max_bytes, label)
-        except httpx.TooManyRedirects:
-            raise UpstreamResponseError(
-                f"{label}: more than {settings.max_redirects} redirects"
-            ) from None
-        except httpx.UnsupportedProtocol:
-            raise UpstreamResponseError(f"{label}: redirected to a non-HTTP address") from None
-        except (httpx.TimeoutException, TimeoutError):
-            raise UpstreamUnavailableError(f"{label}: timed out") from None
-        except httpx.TransportError as exc:
-            raise UpstreamUnavailableError(f"{label}: {type(exc).__name__}") from None
+        with breaker.guard() as verdict:
+            async with self._slots:
+                try:
+                    async with (
+                        asyncio.timeout(settings.download_timeout_s),
+                        self._http.stream("GET", url) as response,
+                    ):
+                        status = response.status_code
+                        # A 429 is no verdict on the host's health: being paced is not failing.
+                        verdict.healthy = None if status == 429 else status < 500
+                        retry = retry_for_status(
+                            status, response.headers.get("Retry-After"), label, settings
+                        )
+                        if retry is not None:
+                            raise retry
+                        _check_status(status, label)
+                        return await read_capped(response, settings.max_bytes, label)
+                except httpx.TooManyRedirects:
+                    raise UpstreamResponseError(
+                        f"{label}: more than {settings.max_redirects} redirects"
+                    ) from None
+                except httpx.UnsupportedProtocol:
+                    raise UpstreamResponseError(
+                        f"{label}: redirected to a non-HTTP address"
+                    ) from None
+                except (httpx.TimeoutException, TimeoutError):
+                    verdict.healthy = False
+                    raise Retry(UpstreamUnavailableError(f"{label}: timed out")) from None
+                except httpx.TransportError as exc:
+                    verdict.healthy = False
+                    raise Retry(
+                        UpstreamUnavailableError(f"{label}: {type(exc).__name__}")
+                    ) from None
+
+
+def _host(url: httpx.URL) -> str:
+    """What a breaker is kept per: the host and port an image comes from."""
+    return url.host if url.port is None else f"{url.host}:{url.port}"
+
+
+def _breaker_changed(host: str, state: BreakerState) -> None:
+    log.warning("image host circuit breaker", host=host, state=state.name.lower())
 
 
 def _checked_url(url: str) -> httpx.URL:
@@ -96,16 +144,9 @@ def _checked_url(url: str) -> httpx.URL:
     return parsed
 
 
-def _check_status(response: httpx.Response, label: str) -> None:
-    status = response.status_code
+def _check_status(status: int, label: str) -> None:
+    """An answer that is neither an image nor worth another try (429 and 5xx are retried)."""
     if status in (404, 410):
         raise NotFoundError(f"{label}: the host has no such image")
-    if status == 429:
-        raise RateLimitedError(
-            f"{label}: the image host is rate limiting us",
-            retry_after_s=retry_after_seconds(response.headers.get("Retry-After")),
-        )
-    if status >= 500:
-        raise UpstreamUnavailableError(f"{label}: HTTP {status}")
     if not 200 <= status < 300:
         raise UpstreamResponseError(f"{label}: unexpected HTTP {status}")

@@ -22,6 +22,11 @@ class ImageMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.retries = Counter(
+            "reelhouse_image_fetch_retries_total",
+            "Image download attempts after the first (5xx, timeouts, connection errors, 429s).",
+            registry=self.registry,
+        )
         self.written = Counter(
             "reelhouse_image_files_written_total",
             "Files the image store wrote: originals, or resized copies (variants).",

@@ -87,7 +87,7 @@ class ImageStore:
         self.settings = settings
         self.metrics = ImageMetrics(registry)
         self._real_root = self.root.resolve()
-        self._downloader = Downloader(settings)
+        self._downloader = Downloader(settings, self.metrics)
         # House rule 1: a fixed array of locks, not a lock per key kept in a growing dict.
         self._locks = tuple(asyncio.Lock() for _ in range(settings.variant_lock_stripes))
         # Served files by (original, width). Stored files never change (they are named by
@@ -110,10 +110,12 @@ class ImageStore:
     async def fetch(self, url: str) -> StoredImage:
         """Download `url` and store it (once per distinct content).
 
-        Raises `NotFoundError` (the host has no such image), `UpstreamUnavailableError` or
-        `RateLimitedError` (try again later), `UpstreamResponseError` (this image is bad: too
-        big, not an image, an odd answer), `InvalidInputError` (not an http(s) URL). An `OSError`
-        of the disk, such as a full one, propagates unchanged.
+        Transient failures are retried first (see `fetch`). Raises `NotFoundError` (the host
+        has no such image), `UpstreamUnavailableError` or `RateLimitedError` (the retries ran
+        out, or the host's circuit breaker is open: try again later), `UpstreamResponseError`
+        (this image is bad: too big, not an image, an odd answer), `InvalidInputError` (not an
+        http(s) URL, or a forbidden address). An `OSError` of the disk, such as a full one,
+        propagates unchanged.
         """
         try:
             stored = await self._fetch(url)

@@ -82,7 +82,7 @@ def create_app(fake: FakeProviders) -> Starlette:
         return serve
 
     async def _respond(
-        request: Request, handler: Handler, fault: str | None, retry_after: float
+        request: Request, handler: Handler, fault: str | None, retry_after: float | None
     ) -> Response:
         config = control.config
         if config.latency_ms:
@@ -91,13 +91,18 @@ def create_app(fake: FakeProviders) -> Starlette:
             return JSONResponse(
                 {"status_code": 25, "status_message": "Your request count is over the limit."},
                 status_code=429,
-                headers={"Retry-After": retry_after_header(retry_after)},
+                headers={"Retry-After": retry_after_header(retry_after or 1.0)},
             )
         if fault == "rate_limit_bare":  # a 429 that does not say when to come back
             return JSONResponse({"status_code": 25}, status_code=429)
         if fault is not None and fault.startswith("error"):
             status = int(fault.partition(":")[2] or 503)
-            return JSONResponse({"status_message": "Internal error."}, status_code=status)
+            headers = (
+                {} if retry_after is None else {"Retry-After": retry_after_header(retry_after)}
+            )
+            return JSONResponse(
+                {"status_message": "Internal error."}, status_code=status, headers=headers
+            )
         if fault == "timeout":
             await asyncio.sleep(config.hang_s)
         if fault == "redirect_loop":

@@ -28,12 +28,15 @@ FAULTS = (
 
 @dataclass
 class ScriptedFault:
-    """The next `times` requests whose path matches `path` get `fault`."""
+    """The next `times` requests whose path matches `path` get `fault` (`error`: with HTTP
+    `status`). `retry_after` is the `Retry-After` of a `rate_limit` (1 s unless given) or of an
+    `error` (none unless given)."""
 
     path: str
     fault: str
     times: int = 1
     status: int = 503
+    retry_after: float | None = None
 
     def __post_init__(self) -> None:
         if self.fault not in FAULTS:
@@ -50,6 +53,9 @@ class FaultConfig:
     timeout_rate: float = 0.0
     malformed_rate: float = 0.0
     hang_s: float = 30.0
+    #: A regular expression: when set, the random faults above hit only the paths it matches
+    #: (`^/t/p/`: TMDb's image host), the rest of the server answers well.
+    fault_path: str | None = None
     oversized_bytes: int = 12 * 1024 * 1024
     tvdb_page_size: int = 500
     seed: int = 0
@@ -109,9 +115,16 @@ class Control:
             self._random = random.Random(self.config.seed)
         self.reset_bucket()
 
-    def inject(self, path: str, fault: str, times: int = 1, status: int = 503) -> None:
+    def inject(
+        self,
+        path: str,
+        fault: str,
+        times: int = 1,
+        status: int = 503,
+        retry_after: float | None = None,
+    ) -> None:
         with self._lock:
-            self.script.append(ScriptedFault(path, fault, times, status))
+            self.script.append(ScriptedFault(path, fault, times, status, retry_after))
 
     def expire_tokens(self) -> None:
         """Every TheTVDB token issued so far stops working (the next request gets 401)."""
@@ -120,8 +133,9 @@ class Control:
 
     def admit(
         self, endpoint: str, path: str, *, rate_limited: bool = True
-    ) -> tuple[str | None, float]:
-        """Count a request and decide its fate: (fault or None, seconds for Retry-After)."""
+    ) -> tuple[str | None, float | None]:
+        """Count a request and decide its fate: (fault or None, seconds for a Retry-After, None
+        for none)."""
         with self._lock:
             self.stats.requests += 1
             self.stats.by_endpoint[endpoint] += 1
@@ -129,10 +143,12 @@ class Control:
             if wait > 0:
                 self.stats.rate_limited += 1
                 return "rate_limit", wait
-            fault = self._scripted(path) or self._random_fault()
+            fault, retry_after = self._scripted(path) or (self._random_fault(path), None)
             if fault:
                 self.stats.faults[fault] += 1
-            return fault, 1.0
+            if fault == "rate_limit" and retry_after is None:
+                retry_after = 1.0
+            return fault, retry_after
 
     def record(self, path: str, status: int) -> None:
         with self._lock:
@@ -156,17 +172,20 @@ class Control:
             return 0.0
         return (1 - self._tokens) / rate
 
-    def _scripted(self, path: str) -> str | None:
+    def _scripted(self, path: str) -> tuple[str, float | None] | None:
         for rule in self.script:
             if re.search(rule.path, path):
                 rule.times -= 1
                 if rule.times <= 0:
                     self.script.remove(rule)
-                return rule.fault if rule.fault != "error" else f"error:{rule.status}"
+                fault = rule.fault if rule.fault != "error" else f"error:{rule.status}"
+                return fault, rule.retry_after
         return None
 
-    def _random_fault(self) -> str | None:
+    def _random_fault(self, path: str) -> str | None:
         config = self.config
+        if config.fault_path is not None and not re.search(config.fault_path, path):
+            return None
         roll = self._random.random()
         for fault, rate in (
             ("error", config.error_rate),
