@@ -110,11 +110,12 @@ def cli_env(tmp_path: Path, database_url: str | None) -> dict[str, str]:
 
 
 def run_cli(
-    env: dict[str, str], *args: str, cwd: Path | None = None
+    env: dict[str, str], *args: str, cwd: Path | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "reelhouse", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,

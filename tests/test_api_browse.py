@@ -15,6 +15,7 @@ from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.ingest.links import MediaLinkRepository
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository, MediaFileRecord, MediaFileRepository
+from reelhouse.playback.repository import ProbeOutcome, ProbeRepository, ProbeTarget
 from tests.support import Api, bearer
 
 
@@ -221,3 +222,53 @@ async def test_a_cached_page_goes_gzipped_or_plain_as_the_client_asks(api: Api) 
         assert int(packed.headers["content-length"]) < len(plain.content) / 2
         assert packed.json() == plain.json()
     assert (await page("identity")).content == plain.content
+
+
+HEAT_FILE = "/m/Heat (1995)/Heat.mkv"
+PROBE_ERROR = f"ffprobe: exited with 1: file:{HEAT_FILE}: Invalid data found when processing input"
+
+
+async def store_probe_error(api: Api, library_id: int) -> None:
+    """Heat's main file unreadable, as a probe stored before errors named files by name only."""
+    async with api.services.users.database.transaction() as session:
+        files = MediaFileRepository(session)
+        (stored,) = [
+            s for s in await files.snapshot(library_id) if s.path_bytes.endswith(b"Heat.mkv")
+        ]
+        target = ProbeTarget(
+            stored.id, HEAT_FILE, stored.path_bytes, stored.size, stored.mtime_ns, stored.inode,
+            "mkv",
+        )  # fmt: skip
+        await ProbeRepository(session).save([ProbeOutcome(target, error=PROBE_ERROR)])
+
+
+async def test_server_paths_are_shown_to_admins_only(api: Api) -> None:
+    ids = await seed(api)
+    await store_probe_error(api, ids["movies"])
+    admin = bearer(await api.token_for("root", is_admin=True))
+    user = await api.services.users.create_user("kid", "correct horse battery")
+    await api.services.users.set_user_libraries(user.id, [ids["movies"]])
+    kid = bearer((await api.services.users.login("kid", "correct horse battery")).secret)
+
+    # Each in turn, twice: the two forms of the cached answer never stand in for each other.
+    for _ in range(2):
+        seen = (await api.client.get(f"/api/movies/{ids['heat']}", headers=admin)).json()
+        assert [f["path"] for f in seen["files"]] == [HEAT_FILE]
+        assert [f["path"] for f in seen["extras"]] == ["/m/Heat (1995)/t-trailer.mkv"]
+        assert seen["files"][0]["probe_error"] == PROBE_ERROR
+
+        shown = await api.client.get(f"/api/movies/{ids['heat']}", headers=kid)
+        assert shown.status_code == 200
+        heat = shown.json()
+        assert [f["path"] for f in heat["files"] + heat["extras"]] == [None, None]
+        assert heat["files"][0]["probe_error"] == "the file could not be read"
+        assert heat["files"][0]["size"] == 1_500_000_000
+        assert "/m/" not in shown.text
+
+    for path in ("/api/libraries", f"/api/libraries/{ids['movies']}"):
+        for_admin = (await api.client.get(path, headers=admin)).json()
+        for_kid = (await api.client.get(path, headers=kid)).json()
+        libraries = for_admin if isinstance(for_admin, list) else [for_admin]
+        assert ["/m"] in [lib["paths"] for lib in libraries], path
+        for library in for_kid if isinstance(for_kid, list) else [for_kid]:
+            assert library["paths"] is None, path

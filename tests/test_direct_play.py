@@ -12,7 +12,7 @@ import random
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.http.ranges import UNSATISFIABLE, ByteRange, requested_range
 from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.http.zerocopy import ZERO_COPY_SEND
+from reelhouse.kinds import ItemKind
+from reelhouse.playback.files import PlayableFile
+from reelhouse.playback.opening import FileGoneError, open_playable
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.media import h264_aac_mp4
 from tests.jobs_support import eventually
@@ -117,14 +120,18 @@ async def played(
     database_url: str,
     tmp_path: Path,
     fake: FakeProviders,
+    *,
+    follow_links_out: bool = False,
     **media: Any,
 ) -> AsyncIterator[Played]:
-    """The real app and workers over a scanned and enriched library of `build_library`."""
+    """The real app and workers over a scanned and enriched library of `build_library`
+    (`follow_links_out`: `scan.follow_symlinks_outside_roots`)."""
     root = tmp_path / "library"
     paths = build_library(root, tmp_path / "outside", fake)
     media_settings = MediaSettings(stream_chunk_bytes=CHUNK, **media)
     settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
-    settings = settings.model_copy(update={"media": media_settings})
+    scan = settings.scan.model_copy(update={"follow_symlinks_outside_roots": follow_links_out})
+    settings = settings.model_copy(update={"media": media_settings, "scan": scan})
     async with running_server(settings) as (api, admin):
         movies = await add_library(api, admin, "Movies", "movies", root / "Movies")
         shows = await add_library(api, admin, "TV", "tv", root / "TV")
@@ -134,7 +141,9 @@ async def played(
             await settled(api)
         by_path = await stored_files(api)
         found = {key: by_path[str(path)] for key, path in paths.items() if str(path) in by_path}
-        assert set(found) == set(paths) - {"secret", "shared"}, sorted(found)
+        # A link out of the library is indexed only when scan.follow_symlinks_outside_roots is on.
+        unindexed = {"secret", "shared"} | (set() if follow_links_out else {"linked_out"})
+        assert set(found) == set(paths) - unindexed, sorted(found)
         assert found["part1"].item_id == found["part2"].item_id, "the two parts are one film"
         series = found["episode"].series_id
         assert series is not None
@@ -319,6 +328,52 @@ async def test_who_may_play_what(
         assert (await client.get(library.url("episode"), headers=kid)).status_code == 404
 
 
+async def test_links_out_of_the_library_are_served_when_followed(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+) -> None:
+    """`scan.follow_symlinks_outside_roots` on: today's links in from another disk are indexed
+    and played; off, see `test_files_changed_on_disk_since_the_scan`."""
+    async with played(
+        provider_settings, database_url, tmp_path, fake, follow_links_out=True
+    ) as library:
+        client, admin = library.api.client, library.admin
+        linked = await client.get(library.url("linked_out"), headers=admin)
+        assert linked.status_code == 200
+        assert linked.content == library.bytes("secret")
+        ranged = await client.get(
+            library.url("linked_out"), headers=admin | {"Range": "bytes=10-19"}
+        )
+        assert ranged.content == library.bytes("secret")[10:20]
+
+
+def playable(path: Path, root: Path) -> PlayableFile:
+    found = path.stat()
+    return PlayableFile(
+        id=1, library_id=1, part=1, path=str(path), path_bytes=os.fsencode(path),
+        size=found.st_size, mtime_ns=found.st_mtime_ns, inode=found.st_ino, container="mkv",
+        item_kind=ItemKind.MOVIE, item_title="Film", roots=(str(root),),
+    )  # fmt: skip
+
+
+def test_only_an_unconfined_file_is_opened_through_a_link_out(tmp_path: Path) -> None:
+    library, outside = tmp_path / "library", tmp_path / "outside"
+    secret = random_file(outside / "secret.mkv", 5000, 9)
+    link = library / "Film (2000).mkv"
+    library.mkdir()
+    link.symlink_to(secret)
+    media = playable(link, library)
+    with pytest.raises(FileGoneError, match="file 1 is not inside its library"):
+        open_playable(media)
+    opened = open_playable(replace(media, confined=False))
+    try:
+        assert opened.file.read() == secret.read_bytes()
+    finally:
+        opened.close()
+
+
 async def test_files_changed_on_disk_since_the_scan(
     provider_settings: Callable[..., Settings],
     database_url: str,
@@ -328,14 +383,21 @@ async def test_files_changed_on_disk_since_the_scan(
     async with played(provider_settings, database_url, tmp_path, fake) as library:
         client, admin = library.api.client, library.admin
 
-        outside = await client.get(library.url("linked_out"), headers=admin)
-        assert outside.status_code == 404
-        assert (
-            outside.json()["detail"]
-            == f"file {library.file['linked_out']} is not inside its library"
-        )
         inside = await client.get(library.url("linked_in"), headers=admin)
         assert inside.content == library.bytes("shared")
+        # The stored link now leads out of the library: never served, whatever it leads to.
+        library.paths["linked_in"].unlink()
+        library.paths["linked_in"].symlink_to(library.paths["secret"])
+        for what in ("stream", "download"):
+            outside = await client.get(library.url("linked_in", what), headers=admin)
+            assert outside.status_code == 404
+            assert (
+                outside.json()["detail"]
+                == f"file {library.file['linked_in']} is not inside its library"
+            )
+        info = await client.get(library.url("linked_in", "playback-info"), headers=admin)
+        assert info.status_code in (404, 422), info.text
+        assert str(library.paths["secret"].parent) not in info.text
 
         before = await client.head(library.url("part2"), headers=admin)
         replacement = library.paths["part2"].with_suffix(".new")

@@ -8,10 +8,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from reelhouse.app import create_app
 from reelhouse.cli import app as cli
+from reelhouse.cli.display import emit, pipeline_summary
 from reelhouse.config import Settings
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.db.engine import Database
@@ -21,6 +23,7 @@ from reelhouse.infra.jobs.models import Job, JobState
 from reelhouse.infra.jobs.prune import PRUNE_KIND
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
+from reelhouse.infra.jobs.views import JobView
 from tests.jobs_support import WorkerProcess, eventually
 
 
@@ -181,3 +184,89 @@ async def test_serve_without_workers_only_queues(clean_env: Path, database_url: 
         job = (await queue.enqueue(PRUNE_KIND)).job
         await asyncio.sleep(0.2)  # nothing may pick it up; there is no worker to wait for
         assert (await queue.get(job.id)).state == JobState.QUEUED
+
+
+LONG_KEY = "library:" + "/srv/media/" + "Some Rather Long Folder Name/" * 4
+LONG_ITEM = "/srv/media/movies/" + "A Film With A Very Long Title Indeed " * 3 + "(2001).mkv"
+
+
+async def invoke_piped(url: str, *args: str) -> Result:
+    """The CLI with its output piped and no `COLUMNS` (rich's default width there is 80)."""
+    env: dict[str, str | None] = {"REELHOUSE_DATABASE_URL": url, "COLUMNS": None}
+    return await asyncio.to_thread(CliRunner().invoke, cli, list(args), env=env)
+
+
+async def seed_finished_with_a_rate(database: Database) -> tuple[Job, Job]:
+    """A running job and a finished one, each with the rate and ETA of its last progress,
+    a key and a failed item longer than 80 columns."""
+    queue = JobQueue(database, Settings().jobs)
+    running = (await queue.enqueue("enrich")).job
+    done = (await queue.enqueue("artwork", key=LONG_KEY)).job
+    async with database.transaction() as session:
+        repo = JobRepository(session)
+        now = done.created_at
+        await repo.claim(kinds=["enrich", "artwork"], owner="box:1", limit=2, lease_s=60, now=now)
+        progress = {"done": 30, "total": 120, "rate_per_s": 2.5, "eta_s": 36.0}
+        await repo.heartbeat(running.id, owner="box:1", lease_s=60, progress=progress, now=now)
+        end = AttemptEnd(
+            owner="box:1",
+            attempt=1,
+            progress={"done": 2, "total": 2, "rate_per_s": 7.25, "eta_s": 95.0},
+            failures=[ItemFailure(LONG_ITEM, "InvalidInputError: " + "no luck " * 12)],
+            now=now,
+        )
+        await repo.succeed(done.id, end)
+    return running, done
+
+
+async def test_only_a_running_job_has_a_rate_and_piped_cells_are_whole(
+    clean_env: Path, database_url: str
+) -> None:
+    database = Database.from_settings(Settings(database={"url": database_url}))  # type: ignore[arg-type]
+    try:
+        running, done = await seed_finished_with_a_rate(database)
+    finally:
+        await database.close()
+    listed = await invoke_piped(database_url, "jobs", "list")
+    assert listed.exit_code == 0, listed.output
+    rows = {
+        kind: next(line for line in listed.output.splitlines() if f" {kind} " in line)
+        for kind in ("enrich", "artwork")
+    }
+    assert " 2.5 " in rows["enrich"]
+    assert "0m36s" in rows["enrich"]
+    assert "7.25" not in listed.output
+    assert "1m35s" not in listed.output
+    assert LONG_KEY in rows["artwork"], listed.output  # on the job's one line, not folded
+
+    shown = await invoke_piped(database_url, "jobs", "show", str(done.id))
+    assert shown.exit_code == 0, shown.output
+    assert "7.25" not in shown.output
+    assert "1m35s" not in shown.output
+    assert LONG_KEY in shown.output
+    failure = next(line for line in shown.output.splitlines() if LONG_ITEM in line)
+    assert "no luck " * 12 in failure  # the item and its error on one line
+
+    running_shown = await invoke_piped(database_url, "jobs", "show", str(running.id))
+    assert "2.5" in running_shown.output
+    assert "0m36s" in running_shown.output
+
+
+def test_the_scan_summary_is_whole_when_piped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    now = utcnow()
+    counters = {f"outcome_number_{n}": n for n in range(8)}
+    job = JobView(
+        id=7, kind="libraries.scan", key="library:1", args={}, state=JobState.SUCCEEDED,
+        priority=0, attempts=1, max_attempts=3, run_at=now, lease_owner=None,
+        lease_expires_at=None, cancel_requested=False,
+        progress={"done": 9, "total": 9, "counters": counters, "rate_per_s": 3.0},
+        checkpoint={}, error=None, created_at=now, started_at=now, finished_at=now,
+    )  # fmt: skip
+    emit(pipeline_summary([("files", job)]))
+    printed = capsys.readouterr().out
+    outcomes = ", ".join(f"{k}={v}" for k, v in sorted(counters.items()))
+    assert len(outcomes) > 80
+    assert outcomes in printed

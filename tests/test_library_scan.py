@@ -202,6 +202,84 @@ async def test_odd_names_links_and_loops_are_reported_and_skipped(
     assert (await scan(database, library_id)).progress.unchanged == 3
 
 
+def links_tree(tmp_path: Path) -> tuple[Path, Path]:
+    """A library of two roots, `movies` and `second`, with links made now: out of the library
+    (a folder, a file, a relative one), into its other root, and within a root."""
+    root, second, elsewhere = tmp_path / "movies", tmp_path / "second", tmp_path / "elsewhere"
+    touch(root, "Heat (1995)/Heat (1995).mkv")
+    touch(second, "Alien (1979)/Alien (1979).mkv")
+    touch(elsewhere, "Secret (2001)/Secret (2001).mkv")
+    touch(elsewhere, "Loose (2002).mkv")
+    touch(elsewhere, "Relative (2003).mkv")
+    (root / "Secret (2001)").symlink_to(elsewhere / "Secret (2001)")
+    (root / "Loose (2002).mkv").symlink_to(elsewhere / "Loose (2002).mkv")
+    (root / "Relative (2003).mkv").symlink_to(Path("..") / "elsewhere" / "Relative (2003).mkv")
+    (root / "Alien (1979)").symlink_to(second / "Alien (1979)")
+    (root / "Heat (1995)" / "Heat (1995) - copy.mkv").symlink_to(
+        root / "Heat (1995)/Heat (1995).mkv"
+    )
+    return root, second
+
+
+OUT_OF_THE_LIBRARY = {"Secret (2001)", "Loose (2002).mkv", "Relative (2003).mkv"}
+
+
+async def test_links_out_of_the_library_are_skipped_unless_allowed(
+    database: Database, tmp_path: Path
+) -> None:
+    root, second = links_tree(tmp_path)
+    async with database.transaction() as session:
+        library = await LibraryRepository(session).add(
+            "lib", LibraryKind.MOVIES, [str(root), str(second)]
+        )
+    inside = {
+        str(root / "Heat (1995)/Heat (1995).mkv"),
+        str(root / "Heat (1995)/Heat (1995) - copy.mkv"),
+        str(root / "Alien (1979)/Alien (1979).mkv"),
+        str(second / "Alien (1979)/Alien (1979).mkv"),
+    }
+    outside = {
+        str(root / "Secret (2001)/Secret (2001).mkv"),
+        str(root / "Loose (2002).mkv"),
+        str(root / "Relative (2003).mkv"),
+    }
+
+    followed = await scan(database, library.id, follow_symlinks_outside_roots=True)
+    assert not [p for p in followed.problems if p.problem == Problem.OUTSIDE_LIBRARY]
+    assert set(await rows(database, library.id)) == inside | outside
+
+    # Off (the default): skipped, reported with the reason, and what an earlier scan stored
+    # through them is missing now (never served: see test_direct_play.py).
+    confined = await scan(database, library.id)
+    skipped = {Path(p.path).name: p for p in confined.problems}
+    assert set(skipped) == OUT_OF_THE_LIBRARY
+    for problem in skipped.values():
+        assert problem.problem == Problem.OUTSIDE_LIBRARY
+        assert "scan.follow_symlinks_outside_roots" in problem.detail
+    stored = await rows(database, library.id)
+    assert {path for path, f in stored.items() if f.state == FileState.PRESENT} == inside
+    assert {path for path, f in stored.items() if f.state == FileState.MISSING} == outside
+    assert confined.progress.missing == 3
+
+    scanner = LibraryScanner(database, ScanSettings())
+    below = await scanner.scan(library.id, folder=str(root / "Secret (2001)"))
+    assert [(p.problem, Path(p.path).name) for p in below.problems] == [
+        (Problem.OUTSIDE_LIBRARY, "Secret (2001)")
+    ]
+    assert below.progress.files_seen == 0
+
+
+def test_a_walk_confined_to_the_roots_skips_links_out(tmp_path: Path) -> None:
+    root, second = links_tree(tmp_path)
+    found = walk(str(root), ignore_max_bytes=IGNORE_MAX)
+    assert len(found.files) == 6
+    confined = walk(str(root), ignore_max_bytes=IGNORE_MAX, confine_to=[str(root), str(second)])
+    assert len(confined.files) == 3
+    assert {Path(p.path).name for p in confined.problems} == OUT_OF_THE_LIBRARY
+    alone = walk(str(root), ignore_max_bytes=IGNORE_MAX, confine_to=[str(root)])
+    assert {Path(p.path).name for p in alone.problems} == OUT_OF_THE_LIBRARY | {"Alien (1979)"}
+
+
 @contextmanager
 def unreadable(folder: Path) -> Iterator[None]:
     """Make ``folder`` unreadable; running as root ignores modes, so also refuse it in scandir."""

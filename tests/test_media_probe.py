@@ -167,17 +167,22 @@ async def test_broken_files_get_ffprobes_reason(
         await probe(prober, samples[sample])
     assert raised.value.program == "ffprobe"
     assert raised.value.detail.startswith("ffprobe: exited with 1: ")
+    # Named by its own name: the error is stored and shown, not where the library lies.
+    assert str(samples[sample].parent) not in raised.value.detail
+    assert samples[sample].name in raised.value.detail
 
 
 async def test_missing_and_irregular_files(prober: Prober, tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="No such file"):
+    with pytest.raises(NotFoundError, match="No such file") as missing:
         await prober.probe(str(tmp_path / "gone.mkv"))
+    assert missing.value.detail == "cannot read 'gone.mkv': No such file or directory"
     with pytest.raises(InvalidInputError, match="not a regular file"):
         await prober.probe(str(tmp_path))
     fifo = tmp_path / "pipe.mkv"
     os.mkfifo(fifo)
-    with pytest.raises(InvalidInputError, match="not a regular file"):
+    with pytest.raises(InvalidInputError, match="not a regular file") as irregular:
         await prober.probe(str(fifo))
+    assert irregular.value.detail == "not a regular file: 'pipe.mkv'"
 
 
 async def test_a_name_that_looks_like_an_option_or_url_is_a_file(

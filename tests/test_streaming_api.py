@@ -220,6 +220,7 @@ async def test_what_cannot_be_played_gets_a_clear_error(
         assert broken.status_code == 422
         assert broken.headers["content-type"] == PROBLEM_JSON
         assert "cannot be played" in broken.json()["detail"]
+        assert str(tmp_path) not in broken.text  # where the library lies is not the viewer's
 
         no_track = await client.get(
             f"/api/items/{played.item['mkv']}/playback-info",

@@ -275,6 +275,8 @@ def test_a_link_out_of_the_library_is_missing(tmp_path: Path) -> None:
         read_subtitle_file(str(library / "movie.srt"), MAX_BYTES, [str(library)])
     with pytest.raises(NotFoundError, match="not inside its library"):
         read_subtitle_file(str(library / "inside.srt"), MAX_BYTES, [str(library)])
+    # Without roots (scan.follow_symlinks_outside_roots on), the link is followed.
+    assert read_subtitle_file(str(library / "movie.srt"), MAX_BYTES, None) == srt_text().encode()
     (library / "real.srt").write_bytes(b"1")
     (library / "link.srt").symlink_to(library / "real.srt")
     assert read_subtitle_file(str(library / "link.srt"), MAX_BYTES, [str(library)]) == b"1"

@@ -17,7 +17,7 @@ from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.errors import AuthenticationError
 from reelhouse.web.render import FRAGMENT_HEADER
 from tests.support import PASSWORD, Api, bearer, settings_for
-from tests.test_api_browse import seed
+from tests.test_api_browse import HEAT_FILE, seed, store_probe_error
 from tests.test_scan_jobs import finished, make_tree
 
 FRAGMENT = {FRAGMENT_HEADER: "1"}
@@ -378,3 +378,24 @@ async def test_logging_out_revokes_the_login(api: Api) -> None:
     assert out.headers["location"] == "/login"
     with pytest.raises(AuthenticationError):
         await api.services.users.authenticate(secret)
+
+
+async def test_file_paths_are_shown_to_admins_only(api: Api) -> None:
+    ids = await seed(api)
+    await store_probe_error(api, ids["movies"])
+    await log_in(api, "kid")
+    (kid,) = [u for u in await api.services.users.list_users() if u.username == "kid"]
+    await api.services.users.set_user_libraries(kid.id, [ids["movies"]])
+    page = await api.client.get(f"/movies/{ids['heat']}")
+    assert page.status_code == 200
+    assert '<td class="path">Heat.mkv</td>' in page.text
+    assert '<td class="path">t-trailer.mkv</td>' in page.text
+    assert "/m/" not in page.text
+    assert "Not readable</span>" in page.text
+    assert "Invalid data" not in page.text
+
+    await api.client.post("/logout", data={"csrf": csrf(api.client)})
+    await log_in(api, "root", is_admin=True)
+    page = await api.client.get(f"/movies/{ids['heat']}")
+    assert f'<td class="path">{HEAT_FILE}</td>' in page.text
+    assert "Invalid data found when processing input" in page.text

@@ -183,23 +183,38 @@ async def listing_response(
 
 
 _DETAIL_JSON = TypeAdapter(ItemDetailOut)
+#: The form of an item's details shown to callers who may not see server paths.
+API_JSON_WITHOUT_PATHS = "api-json-without-paths+gzip"
 
 
 def detail_json(credited: CreditedDetails) -> bytes:
     return _DETAIL_JSON.dump_json(detail_out(credited.details, credited.names))
 
 
+def detail_json_without_paths(credited: CreditedDetails) -> bytes:
+    return _DETAIL_JSON.dump_json(detail_out(credited.details, credited.names, server_paths=False))
+
+
 async def detail_response(
-    catalogue: ItemCatalogue[Any], item_id: int, visible: frozenset[int] | None, request: Request
+    catalogue: ItemCatalogue[Any], item_id: int, caller: Principal, request: Request
 ) -> JSONBody:
     """An item's details with the credited people's current names, cached as the API's JSON
-    and gzipped."""
-    read = await catalogue.credited(item_id, visible)
-    return JSONBody.encoded(await encoded_bodies(request).get(read, API_JSON, detail_json), request)
+    and gzipped: one form with the files' paths for admins, one without for everyone else."""
+    read = await catalogue.credited(item_id, caller.visible_libraries)
+    bodies = encoded_bodies(request)
+    if caller.sees_server_paths:
+        body = await bodies.get(read, API_JSON, detail_json)
+    else:
+        body = await bodies.get(read, API_JSON_WITHOUT_PATHS, detail_json_without_paths)
+    return JSONBody.encoded(body, request)
 
 
-def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut:
-    """The API form of an item's details; `names` are the credited people's current names."""
+def detail_out(
+    details: ItemDetailsView, names: dict[int, str], *, server_paths: bool = True
+) -> ItemDetailOut:
+    """The API form of an item's details; `names` are the credited people's current names;
+    the files without where they lie unless `server_paths`."""
+    files = [f if server_paths else f.without_server_paths() for f in details.files]
     return ItemDetailOut(
         **{name: getattr(details.item, name) for name in _SUMMARY_FIELDS},
         overview=details.overview,
@@ -229,8 +244,8 @@ def detail_out(details: ItemDetailsView, names: dict[int, str]) -> ItemDetailOut
             for c in details.crew
         ],
         images=list(details.images),
-        files=[f for f in details.files if f.extra_type is None],
-        extras=[f for f in details.files if f.extra_type is not None],
+        files=[f for f in files if f.extra_type is None],
+        extras=[f for f in files if f.extra_type is not None],
     )
 
 

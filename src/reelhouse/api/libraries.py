@@ -1,4 +1,5 @@
-"""Libraries: everyone sees those they may; admins add and remove them."""
+"""Libraries: everyone sees those they may (their folders on the server, admins only); admins
+add and remove them."""
 
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ router = token_router("/libraries", tags=["libraries"])
 @router.get("")
 async def list_libraries(caller: CallerDep, services: ServicesDep) -> list[LibraryOut]:
     libraries = await services.libraries.list(caller.visible_libraries)
-    return [LibraryOut.model_validate(library, from_attributes=True) for library in libraries]
+    return [LibraryOut.seen_by(library, caller) for library in libraries]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_library(
-    body: NewLibraryRequest, _admin: AdminDep, services: ServicesDep
+    body: NewLibraryRequest, admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
     library = await services.libraries.create(body.name, body.kind, body.paths)
-    return LibraryOut.model_validate(library, from_attributes=True)
+    return LibraryOut.seen_by(library, admin)
 
 
 @router.get("/{library_id}", responses={404: {"description": "No such library."}})
@@ -31,16 +32,16 @@ async def get_library(
     library_id: RowIdPath, caller: CallerDep, services: ServicesDep
 ) -> LibraryOut:
     library = await services.libraries.get(library_id, caller.visible_libraries)
-    return LibraryOut.model_validate(library, from_attributes=True)
+    return LibraryOut.seen_by(library, caller)
 
 
 @router.patch("/{library_id}", responses={404: {"description": "No such library."}})
 async def change_library(
-    library_id: RowIdPath, body: LibraryChangeRequest, _admin: AdminDep, services: ServicesDep
+    library_id: RowIdPath, body: LibraryChangeRequest, admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
     """Rename a library or replace its folders."""
     library = await services.libraries.update(library_id, name=body.name, paths=body.paths)
-    return LibraryOut.model_validate(library, from_attributes=True)
+    return LibraryOut.seen_by(library, admin)
 
 
 @router.delete("/{library_id}", status_code=status.HTTP_204_NO_CONTENT)

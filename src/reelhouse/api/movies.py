@@ -36,4 +36,4 @@ async def list_movies(
 async def get_movie(
     movie_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(services.movies, movie_id, caller.visible_libraries, request)
+    return await detail_response(services.movies, movie_id, caller, request)

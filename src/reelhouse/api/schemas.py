@@ -8,8 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.http.params import NO_NUL, PathText, RowId
+from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.models import TokenKind
+from reelhouse.users.service import Principal
 
 
 class Body(BaseModel):
@@ -63,8 +65,21 @@ class LibraryOut(BaseModel):
     id: int
     name: str
     kind: LibraryKind
-    paths: list[str]
+    paths: list[str] | None = Field(
+        description="The library's folders on the server; null unless the caller is an admin."
+    )
     created_at: datetime
+
+    @classmethod
+    def seen_by(cls, library: LibraryInfo, caller: Principal) -> LibraryOut:
+        """The library as `caller` is shown it: its folders to an admin only."""
+        return cls(
+            id=library.id,
+            name=library.name,
+            kind=library.kind,
+            paths=list(library.paths) if caller.sees_server_paths else None,
+            created_at=library.created_at,
+        )
 
 
 class NewLibraryRequest(Body):

@@ -35,7 +35,7 @@ async def list_series(
 async def get_series(
     series_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(services.series, series_id, caller.visible_libraries, request)
+    return await detail_response(services.series, series_id, caller, request)
 
 
 @router.get("/series/{series_id}/seasons", responses=NOT_FOUND)
@@ -50,7 +50,7 @@ async def list_seasons(
 async def get_season(
     season_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(services.seasons, season_id, caller.visible_libraries, request)
+    return await detail_response(services.seasons, season_id, caller, request)
 
 
 @router.get("/seasons/{season_id}/episodes", responses=NOT_FOUND)
@@ -65,4 +65,4 @@ async def list_episodes(
 async def get_episode(
     episode_id: RowIdPath, caller: CallerDep, services: ServicesDep, request: Request
 ) -> JSONBody:
-    return await detail_response(services.episodes, episode_id, caller.visible_libraries, request)
+    return await detail_response(services.episodes, episode_id, caller, request)

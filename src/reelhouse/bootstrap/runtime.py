@@ -73,7 +73,12 @@ class Runtime:
         self.prober = Prober(settings.media)
         self._worker: Worker | None = None
         people = PeopleCatalogue(database, cache)
-        playback = PlaybackService(database, settings.media, SubtitleCache.from_settings(settings))
+        playback = PlaybackService(
+            database,
+            settings.media,
+            SubtitleCache.from_settings(settings),
+            follow_links_out=settings.scan.follow_symlinks_outside_roots,
+        )
         self.services = Services(
             users=UsersService(
                 database, settings.auth, cache, login_throttle(settings, providers.redis)

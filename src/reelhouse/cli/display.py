@@ -1,10 +1,13 @@
-"""How `reelhouse jobs` shows jobs on a terminal (rich tables)."""
+"""How `reelhouse jobs` shows jobs on a terminal (rich tables), and how every command prints
+a table: at the terminal's width, or at the width it needs when the output is piped."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -21,6 +24,18 @@ _STATE_STYLE = {
 }
 
 
+def emit(renderable: RenderableType) -> None:
+    """Print `renderable` on standard output: on a terminal at its width (cells wrap rather
+    than vanish); piped (to a file, `grep`, a test) as wide as it needs, so that no cell is
+    wrapped at rich's default of 80 columns and every line stays whole for the reader."""
+    console = Console()
+    if not console.is_terminal:
+        wide = console.options.update_width(sys.maxsize)
+        needed = Measurement.get(console, wide, renderable).maximum
+        console = Console(width=max(needed, console.width))
+    console.print(renderable)
+
+
 def jobs_table(jobs: list[JobView]) -> Table:
     table = Table(title="jobs", title_justify="left")
     # Every column may wrap, so nothing vanishes on a narrow terminal.
@@ -35,8 +50,8 @@ def jobs_table(jobs: list[JobView]) -> Table:
             _state(job),
             f"{job.attempts}/{job.max_attempts}",
             _done(progress),
-            "" if progress.rate_per_s is None else f"{progress.rate_per_s:g}",
-            _duration(progress.eta_s),
+            _rate(job, progress),
+            _eta(job, progress),
             _when(job.created_at),
         )
     return table
@@ -56,8 +71,8 @@ def job_details(job: JobView, failures: list[JobFailureView], failure_count: int
         "args": str(job.args),
         "progress": _done(progress),
         "current": progress.current or "",
-        "rate/s": "" if progress.rate_per_s is None else f"{progress.rate_per_s:g}",
-        "eta": _duration(progress.eta_s),
+        "rate/s": _rate(job, progress),
+        "eta": _eta(job, progress),
         "outcomes": ", ".join(f"{k}={v}" for k, v in sorted(progress.counters.items())),
         "worker": job.lease_owner or "",
         "created": _when(job.created_at),
@@ -108,6 +123,19 @@ def _state(job: JobView) -> str:
     if job.cancel_requested and state == JobState.RUNNING:
         label += " (cancelling)"
     return label
+
+
+def _rate(job: JobView, progress: ProgressView) -> str:
+    """Items a second, of a running job only: a finished job's last rate is history, and a
+    queued one's is from an attempt that ended."""
+    if job.state != JobState.RUNNING or progress.rate_per_s is None:
+        return ""
+    return f"{progress.rate_per_s:g}"
+
+
+def _eta(job: JobView, progress: ProgressView) -> str:
+    """Time left, of a running job only (see `_rate`)."""
+    return _duration(progress.eta_s) if job.state == JobState.RUNNING else ""
 
 
 def _done(progress: ProgressView) -> str:

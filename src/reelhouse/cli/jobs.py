@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from reelhouse.bootstrap import Runtime
-from reelhouse.cli.display import job_details, jobs_table
+from reelhouse.cli.display import emit, job_details, jobs_table
 from reelhouse.cli.root import app, run, settings_of
 from reelhouse.infra.jobs.models import JobState
 
@@ -29,7 +28,7 @@ def jobs_list(
 
     async def show(runtime: Runtime) -> None:
         jobs = await runtime.queue.list_jobs(states=state or (), kind=kind, limit=limit)
-        Console().print(jobs_table(jobs))
+        emit(jobs_table(jobs))
 
     run(settings_of(ctx), show, current_schema=False)
 
@@ -45,7 +44,7 @@ def jobs_show(
     async def show(runtime: Runtime) -> None:
         job = await runtime.queue.get(job_id)
         failed, count = await runtime.queue.failures(job_id, limit=failures)
-        Console().print(job_details(job, failed, count))
+        emit(job_details(job, failed, count))
 
     run(settings_of(ctx), show, current_schema=False)
 

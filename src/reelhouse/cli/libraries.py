@@ -9,12 +9,11 @@ from contextlib import aclosing
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelhouse.bootstrap import Runtime
-from reelhouse.cli.display import job_details, pipeline_summary
+from reelhouse.cli.display import emit, job_details, pipeline_summary
 from reelhouse.cli.root import app, run, settings_of
 from reelhouse.infra.db.sole_process import sole_process
 from reelhouse.infra.jobs.models import JobState
@@ -65,7 +64,7 @@ def library_list(ctx: typer.Context) -> None:
         table = Table("id", "name", "kind", "folders")
         for library in await runtime.services.libraries.list():
             table.add_row(str(library.id), library.name, library.kind, "\n".join(library.paths))
-        Console().print(table)
+        emit(table)
 
     run(settings_of(ctx), show)
 
@@ -92,12 +91,11 @@ def scan(
             steps = await _follow_pipeline(
                 queue, enqueued.job, found.id, settings.jobs.poll_interval_s
             )
-        console = Console()
-        console.print(pipeline_summary(steps))
+        emit(pipeline_summary(steps))
         for _, job in steps:
             if job.state != JobState.SUCCEEDED or job.progress.get("counters", {}).get("failed"):
                 failed, count = await queue.failures(job.id)
-                console.print(job_details(job, failed, count))
+                emit(job_details(job, failed, count))
         if any(job.state != JobState.SUCCEEDED for _, job in steps):
             raise typer.Exit(1)
 

@@ -115,3 +115,10 @@ class ScanSettings(Section):
         "not a regular file: a FIFO, a link to a device) is skipped and reported as a scan "
         "problem.",
     )
+    follow_symlinks_outside_roots: bool = Field(
+        False,
+        description="Index and serve files reached through a symbolic link that leads out of "
+        "every folder of their library (a film linked in from another disk). Off: such a "
+        "file is skipped and reported as a scan problem, and a stored file that now leads "
+        "out is never served (direct play, streaming, subtitles).",
+    )

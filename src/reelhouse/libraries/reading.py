@@ -15,7 +15,7 @@ import stat
 from collections.abc import Sequence
 
 from reelhouse.errors import InvalidInputError, NotFoundError
-from reelhouse.libraries.roots import owning_root
+from reelhouse.libraries.roots import owning_root, resolved_roots
 
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
@@ -64,8 +64,7 @@ def inside_roots(path: bytes, opened: os.stat_result, roots: Sequence[str]) -> b
         return False
     if (found.st_dev, found.st_ino) != (opened.st_dev, opened.st_ino):
         return False
-    real_roots = [os.fsdecode(os.path.realpath(os.fsencode(root))) for root in roots]
-    return owning_root(os.fsdecode(real), real_roots) is not None
+    return owning_root(os.fsdecode(real), resolved_roots(roots)) is not None
 
 
 def _refused(what: str, name: str, reason: str) -> InvalidInputError:

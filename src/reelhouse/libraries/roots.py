@@ -3,6 +3,7 @@ watcher and webhooks)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
@@ -22,6 +23,18 @@ def owning_root(path: str, roots: Iterable[str]) -> str | None:
         if inside and (best is None or len(base) > len(best.rstrip("/"))):
             best = root
     return best
+
+
+def resolved_roots(roots: Iterable[str]) -> list[str]:
+    """The roots with every link on their way resolved: what the real path of a file inside
+    one of them starts with (blocking: it reads the disk)."""
+    return [os.fsdecode(os.path.realpath(os.fsencode(root))) for root in roots]
+
+
+def leads_inside(path: bytes, real_roots: Iterable[str]) -> bool:
+    """Whether `path`, its links resolved, lies inside one of `real_roots` (see
+    `resolved_roots`; blocking)."""
+    return owning_root(os.fsdecode(os.path.realpath(path)), real_roots) is not None
 
 
 def normalize_root(path: str, *, field: str = "paths") -> str:

@@ -4,7 +4,9 @@ Unchanged files (same path, size, mtime, inode and device) cost neither parsing 
 and changed files are identified off the event loop and written in batches, one transaction per
 batch, so an interrupted scan keeps what it wrote. Files gone from disk are marked missing, never
 deleted; a file that reappears with the inode and size of a missing one was moved and keeps its
-row. Problems on disk are reported on the scan and never stop it.
+row. Problems on disk are reported on the scan and never stop it. A file reached by a link out
+of every root of the library is such a problem (and not stored) unless
+`scan.follow_symlinks_outside_roots` is on.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class LibraryScanner:
         # The disk, then the database: read at the same time, the walk's thread and the
         # driver's work (a thread for SQLite, the event loop for asyncpg) take turns at the GIL
         # and take longer together than one after the other.
-        walks = await self._walk(targets)
+        walks = await self._walk(targets, roots)
         stored = await self._snapshot(library_id)
         if folder is not None:
             root, below = targets[0]
@@ -152,10 +154,12 @@ class LibraryScanner:
             await on_progress(progress)
         return report
 
-    async def _walk(self, targets: list[tuple[str, str]]) -> list[WalkResult]:
+    async def _walk(self, targets: list[tuple[str, str]], roots: list[str]) -> list[WalkResult]:
         """Walk each `(root, below)` in turn, in one thread (several walking at once in this
-        process would only take turns at the GIL)."""
+        process would only take turns at the GIL); links out of the library's `roots` are
+        skipped unless `scan.follow_symlinks_outside_roots`."""
         cancel = threading.Event()
+        confine_to = None if self.settings.follow_symlinks_outside_roots else roots
 
         def walk_all() -> list[WalkResult]:
             return [
@@ -165,6 +169,7 @@ class LibraryScanner:
                     cancel=cancel,
                     scandir=self.scandir,
                     ignore_max_bytes=self.settings.ignore_file_max_bytes,
+                    confine_to=confine_to,
                 )
                 for root, below in targets
             ]

@@ -3,7 +3,8 @@
 Nothing stops the walk: unreadable folders, broken links, files that vanish mid-walk, symlink
 loops and names that are not UTF-8 are recorded as problems and the walk goes on. Names are kept
 as bytes (lossless); the readable form replaces undecodable bytes. Junk folders and folders
-excluded by ``.ignore`` files are never entered.
+excluded by ``.ignore`` files are never entered. Given the library's roots, a link that leads
+out of all of them is not followed: it is skipped and reported.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.libraries.reading import read_library_file
+from reelhouse.libraries.roots import leads_inside, resolved_roots
 from reelhouse.naming import (
     IGNORE_FILE_NAMES,
     IgnoreFile,
@@ -31,6 +33,9 @@ _IGNORE_FILES = frozenset(os.fsencode(name) for name in IGNORE_FILE_NAMES)
 _Folder = tuple[bytes, str, str, IgnoreRules]
 """A folder to visit: its path as bytes and readable, relative to the root, its ignore rules."""
 
+LeadsOut = Callable[[bytes], bool]
+"""Whether a link (its path) leads out of the library; None where any link is followed."""
+
 Scandir = Callable[[bytes], Any]
 """``os.scandir`` on bytes paths, or a stand-in with the same behaviour."""
 
@@ -41,6 +46,11 @@ class Problem(StrEnum):
     VANISHED = "vanished"
     SYMLINK_LOOP = "symlink_loop"
     NOT_UTF8 = "not_utf8_name"
+    OUTSIDE_LIBRARY = "outside_library"
+
+
+#: Why a link out of the library is skipped, and how to have it followed.
+OUTSIDE_DETAIL = "a link out of the library's folders (scan.follow_symlinks_outside_roots is off)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +98,19 @@ def walk(
     below: str = "",
     cancel: threading.Event | None = None,
     scandir: Scandir = os.scandir,
+    confine_to: Sequence[str] | None = None,
 ) -> WalkResult:
     """Every media file under ``root`` (see ``is_media_name``), with its stat facts.
 
     ``below`` (a folder relative to ``root``) limits the walk to that folder, with the junk and
     ``.ignore`` rules of the folders above it applied as a full walk would. An ignore file
     that is not a regular file of at most ``ignore_max_bytes`` is skipped and reported.
+    With ``confine_to`` (the library's roots), a link to a file or folder outside all of them
+    is skipped and reported, and so is ``below`` if it leads out.
     """
     result = WalkResult()
+    leads_out = None if confine_to is None else _leads_out_of(confine_to)
+
     display = root.rstrip("/")
     rules: IgnoreRules | None = IgnoreRules()
     relative = ""
@@ -115,6 +130,9 @@ def walk(
         if not isinstance(exc, FileNotFoundError):
             result.unread.append(start)
         return result
+    if leads_out is not None and below and leads_out(start):
+        result.problems.append(ScanProblem(display, Problem.OUTSIDE_LIBRARY, OUTSIDE_DETAIL))
+        return result
     visited = {(top.st_dev, top.st_ino)}
     pending: list[_Folder] = [(start, display, relative, rules or IgnoreRules())]
     while pending:
@@ -130,8 +148,17 @@ def walk(
             continue
         result.folders += 1
         for entry in entries:
-            _visit(entry, shown, relative, inner, visited, pending, result)
+            _visit(entry, shown, relative, inner, visited, pending, result, leads_out)
     return result
+
+
+def _leads_out_of(roots: Sequence[str]) -> LeadsOut:
+    real_roots = resolved_roots(roots)
+
+    def leads_out(path: bytes) -> bool:
+        return not leads_inside(path, real_roots)
+
+    return leads_out
 
 
 def _entries(folder: bytes, scandir: Scandir, result: WalkResult) -> list[Any] | None:
@@ -190,6 +217,7 @@ def _visit(
     visited: set[tuple[int, int]],
     pending: list[_Folder],
     result: WalkResult,
+    leads_out: LeadsOut | None,
 ) -> None:
     name, valid = readable(entry.name)
     if is_junk(name):
@@ -198,7 +226,8 @@ def _visit(
     if not valid:
         result.problems.append(ScanProblem(path, Problem.NOT_UTF8, "kept as bytes"))
     try:
-        if entry.is_symlink():
+        link = entry.is_symlink()
+        if link:
             info = entry.stat()
             is_dir = stat.S_ISDIR(info.st_mode)
         else:
@@ -219,6 +248,9 @@ def _visit(
         if key in visited:
             result.problems.append(ScanProblem(path, Problem.SYMLINK_LOOP))
             return
+        if link and leads_out is not None and leads_out(entry.path):
+            result.problems.append(ScanProblem(path, Problem.OUTSIDE_LIBRARY, OUTSIDE_DETAIL))
+            return
         visited.add(key)
         pending.append((entry.path, path, child, rules))
         return
@@ -232,6 +264,9 @@ def _visit(
         result.problems.append(ScanProblem(path, Problem.VANISHED))
         return
     if not stat.S_ISREG(info.st_mode):
+        return
+    if link and leads_out is not None and leads_out(entry.path):
+        result.problems.append(ScanProblem(path, Problem.OUTSIDE_LIBRARY, OUTSIDE_DETAIL))
         return
     result.files.append(
         FoundFile(entry.path, path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)

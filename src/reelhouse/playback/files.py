@@ -30,8 +30,10 @@ class PlayableFile:
     #: The item it plays, as a person names it (the admin's list of sessions shows it).
     item_kind: ItemKind
     item_title: str
-    #: The root folders of the file's library; the file must lie inside one (house rule 11).
+    #: The root folders of the file's library; the file must lie inside one (house rule 11)
+    #: while `confined`, which only `scan.follow_symlinks_outside_roots` turns off.
     roots: tuple[str, ...]
+    confined: bool = True
 
 
 @dataclass(frozen=True, slots=True)

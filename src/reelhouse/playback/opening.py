@@ -2,9 +2,10 @@
 library (house rule 11). What is sent afterwards is read from that one descriptor, so the file
 checked is the file served, whatever happens to its path meanwhile.
 
-A symlink inside a library is followed (people link films in from another disk), but the file
-it leads to must lie inside one of the library's roots, roots themselves resolved: a link out
-of the library is refused as if there were no file.
+A symlink inside a library is followed, but the file it leads to must lie inside one of the
+library's roots, roots themselves resolved: a link out of the library is refused as if there
+were no file, unless `scan.follow_symlinks_outside_roots` is on (people link films in from
+another disk), when the file is not `confined`.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class OpenedFile:
 
 def open_playable(media: PlayableFile) -> OpenedFile:
     """Open the file for reading (blocking: run it in a thread); `FileGoneError` when it is no
-    longer there, not a regular file, or not inside a root of its library."""
+    longer there, not a regular file, or (`confined`) not inside a root of its library."""
     try:
         fd = os.open(media.path_bytes, _OPEN_FLAGS)
     except OSError as exc:
@@ -95,6 +96,6 @@ def _checked(file: io.FileIO, media: PlayableFile) -> os.stat_result:
     opened = os.fstat(file.fileno())
     if not stat.S_ISREG(opened.st_mode):
         raise FileGoneError(f"file {media.id} is not a regular file any more")
-    if not inside_roots(media.path_bytes, opened, media.roots):
+    if media.confined and not inside_roots(media.path_bytes, opened, media.roots):
         raise FileGoneError(f"file {media.id} is not inside its library")
     return opened

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reelhouse.config import MediaSettings
 from reelhouse.content.reads.items import can_see
@@ -27,10 +27,20 @@ class FileDetails:
 
 
 class PlaybackService:
-    def __init__(self, database: Database, settings: MediaSettings, cache: SubtitleCache) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: MediaSettings,
+        cache: SubtitleCache,
+        *,
+        follow_links_out: bool = False,
+    ) -> None:
+        """`follow_links_out` (`scan.follow_symlinks_outside_roots`): files reached by a link
+        out of their library's folders are served too; otherwise they never are."""
         self.database = database
         self.settings = settings
         self.cache = cache
+        self.follow_links_out = follow_links_out
         self._extractions = asyncio.Semaphore(settings.extract_concurrency)
 
     async def open_file(
@@ -70,6 +80,8 @@ class PlaybackService:
         files = [f for f in found.files if can_see(f.library_id, visible)]
         if not files:
             raise NotFoundError(f"item {item_id} has no file to play")
+        if self.follow_links_out:
+            return [replace(f, confined=False) for f in files]
         return files
 
     async def subtitle(
@@ -104,7 +116,7 @@ class PlaybackService:
             return await webvtt_from_file(
                 external_path,
                 self.settings.subtitle_max_bytes,
-                media.roots,
+                media.roots if media.confined else None,
                 track.format,
                 track.language,
             )

@@ -68,8 +68,9 @@ _NEWLINES = re.compile(r"\r\n?")
 _PARSE_ERRORS = (pysubs2.exceptions.Pysubs2Error, ValueError)
 
 
-def read_subtitle_file(path: str | bytes, max_bytes: int, roots: Sequence[str]) -> bytes:
-    """The bytes of the subtitle file at `path` (see `read_library_file`)."""
+def read_subtitle_file(path: str | bytes, max_bytes: int, roots: Sequence[str] | None) -> bytes:
+    """The bytes of the subtitle file at `path`, inside one of `roots` unless they are None
+    (see `read_library_file`)."""
     return read_library_file(path, max_bytes, what="subtitle file", roots=roots)
 
 
@@ -188,7 +189,7 @@ def webvtt_from_bytes(data: bytes, format_hint: str | None, language: str | None
 async def webvtt_from_file(
     path: str | bytes,
     max_bytes: int,
-    roots: Sequence[str],
+    roots: Sequence[str] | None,
     format_hint: str | None,
     language: str | None = None,
 ) -> bytes:
@@ -199,7 +200,7 @@ async def webvtt_from_file(
 def _webvtt_from_file(
     path: str | bytes,
     max_bytes: int,
-    roots: Sequence[str],
+    roots: Sequence[str] | None,
     format_hint: str | None,
     language: str | None,
 ) -> bytes:

@@ -62,6 +62,17 @@ class Principal:
         """The libraries this caller may see; None means all of them."""
         return None if self.user.is_admin else frozenset(self.user.library_ids)
 
+    @property
+    def sees_server_paths(self) -> bool:
+        """Whether this caller is shown where things lie on the server (library folders, file
+        paths, errors that name them): admins only. The one rule every API and page asks."""
+        return self.user.is_admin
+
+    def server_path(self, path: str) -> str | None:
+        """`path` (a folder or file on the server) as this caller is shown it: None unless
+        `sees_server_paths`."""
+        return path if self.sees_server_paths else None
+
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:

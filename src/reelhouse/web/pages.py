@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
@@ -199,9 +200,15 @@ async def library_grid(
 async def _details_context(
     services: Services, details: ItemDetailsView, viewer: Principal
 ) -> dict[str, Any]:
-    """What every detail page shows: the item, its people with their photos, its artwork, and
-    the viewer's own state of it."""
+    """What every detail page shows: the item, its people with their photos, its artwork, its
+    files (by name only, unless the viewer may see where they lie), and the viewer's own state
+    of it."""
     item = details.item
+    file_names = {f.id: (f.path or "").rsplit("/", 1)[-1] for f in details.files}
+    if not viewer.sees_server_paths:
+        details = msgspec.structs.replace(
+            details, files=tuple(f.without_server_paths() for f in details.files)
+        )
     names = await services.people.names(c.person_id for c in details.credits)
     artwork = {
         kind: await services.images.placeholders([item.id], kind, viewer.visible_libraries)
@@ -215,6 +222,7 @@ async def _details_context(
         "photos": await services.images.person_placeholders(c.person_id for c in details.cast),
         "artwork": {kind.value: found.get(item.id) for kind, found in artwork.items()},
         "files": files,
+        "file_names": file_names,
         # Several main files without part numbers are versions (cuts, qualities) of one item.
         "versions": len(files) > 1 and all(f.part is None for f in files),
         "extras": [f for f in details.files if f.extra_type is not None],

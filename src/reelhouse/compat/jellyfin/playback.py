@@ -179,7 +179,7 @@ class SourceWriter:
         default_audio = next((a.index for a in facts.audio if a.default), None)
         return MediaSourceInfo(
             id=source,
-            path=file.path if self.caller.principal.user.is_admin else None,
+            path=self.caller.principal.server_path(file.path),
             container=file.container,
             size=file.size,
             name=PurePath(file.path).stem,

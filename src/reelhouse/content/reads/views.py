@@ -9,7 +9,7 @@ API's models too (pydantic reads dataclasses), so their fields are written once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Annotated
 
@@ -133,10 +133,16 @@ class ImageView:
     blurhash: str | None
 
 
+#: What a caller who may not see server paths is told of a failed probe (its error text names
+#: the file where it lies).
+UNREADABLE = "the file could not be read"
+
+
 @dataclass(frozen=True, slots=True)
 class FileView:
     id: int
-    path: str
+    #: Where the file lies on the server; None as shown to a caller who may not see that.
+    path: str | None
     size: int
     container: str | None
     state: str
@@ -146,6 +152,11 @@ class FileView:
     media: MediaFacts | None = None
     probe_error: str | None = None
     subtitles: tuple[SubtitleTrack, ...] = ()
+
+    def without_server_paths(self) -> FileView:
+        """The file as a caller who may not see server paths is shown it (see
+        `Principal.sees_server_paths`): no path, and a failed probe without its text."""
+        return replace(self, path=None, probe_error=self.probe_error and UNREADABLE)
 
 
 class ItemDetailsView(msgspec.Struct, frozen=True, kw_only=True):

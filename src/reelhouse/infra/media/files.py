@@ -19,9 +19,13 @@ from reelhouse.errors import InvalidInputError, NotFoundError
 INPUT_OPTIONS = ("-protocol_whitelist", "file")
 
 
+#: How an input is named as a file (see `input_url`).
+FILE_INPUT = "file:"
+
+
 def input_url(path: str) -> str:
     """`path` as an input the program reads as a file, whatever it looks like ("-x", "http:")."""
-    return f"file:{path}"
+    return f"{FILE_INPUT}{path}"
 
 
 async def regular_file_size(path: str) -> int:
@@ -30,10 +34,13 @@ async def regular_file_size(path: str) -> int:
 
 
 def _size(path: str) -> int:
+    # The errors name the file by its own name, not its folder: they reach the probe's stored
+    # error and API errors, which must not show where the library lies on the server.
+    name = os.path.basename(path)
     try:
         found = os.stat(path)
     except OSError as error:
-        raise NotFoundError(f"cannot read {path}: {error.strerror}") from error
+        raise NotFoundError(f"cannot read {name!r}: {error.strerror}") from error
     if not stat.S_ISREG(found.st_mode):
-        raise InvalidInputError(f"not a regular file: {path}", field="path")
+        raise InvalidInputError(f"not a regular file: {name!r}", field="path")
     return found.st_size

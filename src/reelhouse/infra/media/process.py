@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from reelhouse.errors import ProgramFailedError, ProgramTimeoutError, ProgramUnavailableError
+from reelhouse.infra.media.files import FILE_INPUT
 
 #: Bytes of stderr kept: enough for the last lines a failure is explained by, never more.
 STDERR_TAIL_BYTES = 4096
@@ -112,7 +113,7 @@ async def _run(
             stderr_task.cancel()
             await asyncio.wait([stderr_task])
     if returncode != 0:
-        raise ProgramFailedError(name, _failure(returncode, stderr))
+        raise ProgramFailedError(name, _without_inputs(_failure(returncode, stderr), command))
     return ProgramOutput(stdout=stdout, stderr=stderr)
 
 
@@ -137,6 +138,17 @@ async def _tail(stream: asyncio.StreamReader) -> bytes:
     while chunk := await stream.read(_READ_CHUNK):
         tail = (tail + chunk)[-STDERR_TAIL_BYTES:]
     return tail
+
+
+def _without_inputs(text: str, command: Sequence[str]) -> str:
+    """`text` with each input file of `command` (a `file:` argument, see `input_url`) named by
+    its own name: a failure's text reaches the probe's stored error and API errors, which must
+    not show where the library lies on the server."""
+    for argument in command:
+        if argument.startswith(FILE_INPUT) and len(argument) > len(FILE_INPUT):
+            path = argument.removeprefix(FILE_INPUT)
+            text = text.replace(argument, PurePath(path).name).replace(path, PurePath(path).name)
+    return text
 
 
 def _failure(returncode: int, stderr: str) -> str:

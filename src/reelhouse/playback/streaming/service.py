@@ -138,6 +138,7 @@ class StreamingService:
         if plan.mode is Mode.DIRECT:
             url = stream_url(media.item_id, media.file.id)
         else:
+            await _servable(media.file)  # before ffprobe lists its keyframes
             plan, segments = await self._segments(media.file, media.facts, profile, request, plan)
             session_id = await self._open(
                 user_id, media.item_id, media.file, media.facts, plan, segments
@@ -186,7 +187,9 @@ class StreamingService:
         if probe is not None and probe.facts is not None:
             return probe.facts
         if probe is not None:
-            raise InvalidInputError(f"file {media.id} cannot be played: {probe.error}")
+            # Not the probe's own text: stored by an older version, it may name the folder.
+            raise InvalidInputError(f"file {media.id} cannot be played: it could not be read")
+        await _servable(media)  # before ffprobe reads it
         try:
             return await self.prober.probe(os.fsdecode(media.path_bytes))
         except ProgramError as failure:
@@ -245,8 +248,6 @@ class StreamingService:
         plan: PlaybackPlan,
         segments: SegmentMap,
     ) -> str:
-        opened = await asyncio.to_thread(open_playable, media)  # still there, inside its library
-        opened.close()
         owner = SessionOwner(
             user_id=user_id,
             item_id=item_id,
@@ -355,3 +356,10 @@ def _info(
             for track in subtitles
         ],
     )
+
+
+async def _servable(media: PlayableFile) -> None:
+    """`FileGoneError` unless the file is still there and may be served (see `open_playable`):
+    checked before a program is given its path."""
+    opened = await asyncio.to_thread(open_playable, media)
+    opened.close()
