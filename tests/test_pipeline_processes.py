@@ -73,7 +73,7 @@ def worker(url: str, directory: Path, name: str, fake_server: FakeServer) -> Wor
             "REELHOUSE_TVDB_RATE_LIMIT_PER_S": "1000",
             "REELHOUSE_SCAN_WATCH": "false",
             "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
-            "REELHOUSE_SCAN_WRITE_BATCH": "5",  # many small writes: a scan long enough to kill
+            "REELHOUSE_SCAN_WRITE_BATCH": "1",  # a write per file: a scan long enough to kill
             "REELHOUSE_ENRICHMENT_CONCURRENCY": "2",
             "REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY": "2",
             "REELHOUSE_ENRICHMENT_REFRESH_INTERVAL_S": "0",
