@@ -36,6 +36,7 @@ from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.control import FaultConfig
 from reelhouse.testing.fake_providers.server import LOOPBACK, FakeServer
 from reelhouse.testing.memory_cache import BoundedMemoryCache
+from tests.cache_support import PrivateRedis
 from tests.support import Api, ops_settings, running_api, settings_for
 
 POSTGRES_URL = os.environ.get(
@@ -313,3 +314,12 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=executable)
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test alone, which it may stop and start (the shared one never)."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import event
 
 from reelhouse.app import create_app
 from reelhouse.bootstrap import Services
@@ -122,3 +123,22 @@ def run_cli(
         check=False,
         cwd=cwd,
     )
+
+
+@contextmanager
+def token_reads(api: Api) -> Iterator[list[str]]:
+    """The statements that read the tokens table in this app while the block runs (an
+    authentication the cache answered reads none)."""
+    seen: list[str] = []
+    engine = api.services.users.database.engine.sync_engine
+
+    def record(*args: Any) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith("SELECT") and "api_tokens" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

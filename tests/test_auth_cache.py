@@ -4,33 +4,13 @@ change that could make it unusable, or change what it sees, takes effect at the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
 from reelhouse.users.service import AUTH_NAMESPACE
-from tests.support import Api, bearer, running_api, settings_for
-
-
-@contextmanager
-def token_reads(api: Api) -> Iterator[list[str]]:
-    """The statements that read the tokens table while the block runs."""
-    seen: list[str] = []
-    engine = api.services.users.database.engine.sync_engine
-
-    def record(*args: Any) -> None:
-        statement = str(args[2])
-        if statement.lstrip().upper().startswith("SELECT") and "api_tokens" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support import Api, bearer, running_api, settings_for, token_reads
 
 
 async def library(api: Api, admin: str, name: str) -> int:

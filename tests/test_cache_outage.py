@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
@@ -15,14 +13,6 @@ from reelhouse.config import CacheNamespaceSettings
 from reelhouse.infra.cache import MISS, Cache
 
 from .cache_support import PrivateRedis, cache_settings, redis_settings
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _wait(predicate: Any, timeout_s: float) -> None:

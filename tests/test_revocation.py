@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from reelhouse.config import CacheSettings, RedisSettings, Settings
 from reelhouse.infra.cache import Cache
 from reelhouse.users.service import AUTH_NAMESPACE
 from tests.cache_support import PrivateRedis
-from tests.support import Api, bearer, running_api, settings_for
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
+from tests.support import Api, bearer, running_api, settings_for, token_reads
 
 
 def shared_settings(database_url: str, tmp_path: Path, redis_url: str) -> Settings:
@@ -67,24 +57,6 @@ async def eventually(check: Callable[[], bool], within_s: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition not reached in time"
         await asyncio.sleep(0.01)
-
-
-@contextmanager
-def token_reads(api: Api) -> Iterator[list[str]]:
-    """The statements that read the tokens table in this app while the block runs."""
-    seen: list[str] = []
-    engine = api.services.users.database.engine.sync_engine
-
-    def record(*args: Any) -> None:
-        statement = str(args[2])
-        if statement.lstrip().upper().startswith("SELECT") and "api_tokens" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def status(api: Api, token: str, path: str = "/api/users/me") -> int:
