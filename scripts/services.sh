@@ -3,7 +3,8 @@
 # reachable for the test suite: start them if they are stopped, install them if they are missing.
 # The browser tests need Debian's chromium (driven by Playwright as the system browser): it is
 # installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes), and
-# Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node).
+# Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node), and Debian's HAProxy
+# (the cluster tests put it in front of two API processes).
 set -euo pipefail
 
 SUDO=""
@@ -69,6 +70,12 @@ ensure_ffmpeg() {
     apt_install ffmpeg
 }
 
+ensure_haproxy() {
+    if command -v haproxy >/dev/null; then return 0; fi
+    echo "services: installing HAProxy" >&2
+    apt_install haproxy
+}
+
 ensure_node() {
     if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
     echo "services: installing Node.js and npm" >&2
@@ -79,4 +86,5 @@ ensure_postgres
 ensure_redis
 ensure_chromium
 ensure_ffmpeg
+ensure_haproxy
 ensure_node

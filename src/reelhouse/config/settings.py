@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from reelhouse.config.access import AuthSettings, WebhookSettings
+from reelhouse.config.cluster import ClusterSettings
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jellyfin import JellyfinSettings
 from reelhouse.config.jobs import JobsSettings, ScanSettings
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     watch: WatchSettings = Field(default_factory=WatchSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     jellyfin: JellyfinSettings = Field(default_factory=JellyfinSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @model_validator(mode="after")
     def _web_widths_offered(self) -> Settings:
