@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import FakeServer
 from reelhouse.testing.library import generate_library, write_library
+from reelhouse.testing.ports import free_ports
 from tests.conftest import PostgresServer, unique_name
 from tests.jobs_support import eventually, fast_settings
 from tests.test_pipeline_processes import ROOTS, catalogue, run, running, settled
@@ -54,27 +54,6 @@ class Running:
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=30,
         )
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive ports nothing listens on (the balancer's, then one per
-    API process)."""
-    for _ in range(100):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = int(probe.getsockname()[1])
-        if first + count <= 65535 and all(_free(port) for port in range(first, first + count)):
-            return first
-    raise AssertionError("no run of free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")
