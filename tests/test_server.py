@@ -65,7 +65,10 @@ async def test_serve_migrates_and_is_ready(
     async with running_server(cli_env(tmp_path, empty_database_url)) as client:
         ready = await client.get("/health/ready")
         assert ready.status_code == 200
-        assert ready.json() == {"status": "ok", "checks": {"database": {"ok": True}}}
+        assert ready.json() == {
+            "status": "ok",
+            "checks": {"database": {"ok": True}, "processes": {"ok": True}},
+        }
         assert (await client.get("/openapi.json")).json()["info"]["title"] == "reelhouse"
 
 

@@ -45,6 +45,7 @@ from reelhouse.http.middleware import (
 )
 from reelhouse.http.problems import install_problem_handlers
 from reelhouse.infra.db import migrate
+from reelhouse.infra.db.peers import joined
 from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.watch import running_watcher
@@ -88,7 +89,10 @@ def app_routes() -> tuple[BaseRoute, ...]:
     return tuple(route for router in routers for route in router.routes)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
+    """The app of `settings`. `command` (`serve`) records the process among the database's
+    running processes (`reelhouse.infra.db.peers`); apps the tests build in-process leave it
+    out."""
     # One Prometheus registry per app (not the process-wide default, so that several apps in one
     # process, as in the tests, do not collide): every part registers its metrics here, and
     # `/metrics` serves exactly this registry.
@@ -106,9 +110,13 @@ def create_app(settings: Settings) -> FastAPI:
                 runtime.database, migrate_on_start=settings.database.migrate_on_start
             )
             await runtime.services.users.ensure_initial_admin()
+            health = runtime.health()
+            if command is not None:
+                peers = await stack.enter_async_context(joined(runtime.database, settings, command))
+                health.register("processes", peers.check)
             app.state.settings = settings
             app.state.cache = runtime.cache
-            app.state.health = runtime.health()
+            app.state.health = health
             app.state.services = runtime.services
             app.state.bodies = EncodedBodies(
                 runtime.cache, CATALOGUE_NAMESPACE, settings.http.gzip_min_bytes

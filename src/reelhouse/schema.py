@@ -8,6 +8,7 @@ needs no line here).
 from reelhouse.content import registry
 from reelhouse.content.catalogue import models as catalogue_models
 from reelhouse.infra.db import markers as marker_models
+from reelhouse.infra.db import peers as peer_models
 from reelhouse.infra.db.base import Base
 from reelhouse.infra.jobs import models as job_models
 from reelhouse.libraries import models as library_models
@@ -23,6 +24,7 @@ __all__ = [
     "library_models",
     "marker_models",
     "metadata",
+    "peer_models",
     "playback_models",
     "registry",
     "user_models",

@@ -15,6 +15,7 @@ from rich.table import Table
 from reelhouse.bootstrap import Runtime
 from reelhouse.cli.display import emit, job_details, pipeline_summary
 from reelhouse.cli.root import app, run, settings_of
+from reelhouse.infra.db.peers import joined
 from reelhouse.infra.db.sole_process import sole_process
 from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.progress import ProgressView
@@ -22,6 +23,7 @@ from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.views import JobView
 from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.ingest.artwork import ARTWORK_KIND
+from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.ingest.pipeline import ENRICH_KIND
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND
@@ -81,12 +83,18 @@ def scan(
     settings = settings_of(ctx)
 
     async def scan_library(runtime: Runtime) -> None:
-        libraries, queue = runtime.services.libraries, runtime.queue
+        libraries = runtime.services.libraries
         found = await libraries.find(library)
-        enqueued = await libraries.scan(found.id)
         if not wait:
+            enqueued = await libraries.scan(found.id)
             typer.echo(f"scan of {found.name!r} queued as job {enqueued.job.id}")
             return
+        async with joined(runtime.database, settings, "scan --wait"):
+            await scan_here(runtime, found)
+
+    async def scan_here(runtime: Runtime, found: LibraryInfo) -> None:
+        libraries, queue = runtime.services.libraries, runtime.queue
+        enqueued = await libraries.scan(found.id)
         async with running_worker(runtime.worker(run_schedules=False)):
             steps = await _follow_pipeline(
                 queue, enqueued.job, found.id, settings.jobs.poll_interval_s

@@ -15,6 +15,7 @@ from reelhouse.bootstrap import Runtime
 from reelhouse.cli.root import app, run, settings_of
 from reelhouse.http.server_protocol import bounded_httptools
 from reelhouse.infra.db import migrate
+from reelhouse.infra.db.peers import Peers, joined
 from reelhouse.infra.db.sole_process import needs_sole_process, sole_process
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.watch import running_watcher
@@ -33,6 +34,7 @@ def serve(
 
     async def prepare(runtime: Runtime) -> None:
         await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
+        await Peers(runtime.database, settings, "serve").ensure_compatible()
 
     with sole_process(settings, "serve"):
         if not settings.server.run_workers and needs_sole_process(settings):
@@ -43,7 +45,7 @@ def serve(
             )
         run(settings, prepare, current_schema=False)
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, command="serve"),
             host=host or settings.server.host,
             port=port or settings.server.port,
             log_config=None,
@@ -76,6 +78,7 @@ def worker(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, runner.stop)
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(joined(runtime.database, settings, "worker"))
             if settings.scan.watch:
                 await stack.enter_async_context(running_watcher(runtime.watcher()))
             await runner.run()

@@ -1,4 +1,5 @@
-"""`reelhouse cluster`: several API processes and workers behind HAProxy on one machine."""
+"""Several reelhouse processes on one database, and `reelhouse cluster`, which runs API
+processes and workers behind HAProxy on one machine."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 
 
 class ClusterSettings(Section):
+    heartbeat_interval_s: PositiveFloat = Field(
+        10.0,
+        description="How often every long-running process (`serve`, `worker`, `scan --wait`) "
+        "records in the database that it is alive, and looks at the others: one not seen for "
+        "three of these is taken for dead. A process refuses to start next to a live one that "
+        "uses another Redis or key prefix, or none (they would not hear each other's writes).",
+    )
     api_processes: PositiveInt = Field(
         2, description="API processes `reelhouse cluster` starts (its `--api` overrides it)."
     )

@@ -67,6 +67,7 @@ from reelhouse.infra.db.markers import (
     read_marker,
     set_marker,
 )
+from reelhouse.infra.db.peers import PeerProcess
 from reelhouse.infra.db.types import utcnow
 
 _MOD = 1 << 256
@@ -117,8 +118,10 @@ class CopyReport:
 
 
 def copied_tables(metadata: MetaData) -> list[Table]:
-    """The tables a copy carries, parents before children; the markers stay behind."""
-    return [table for table in metadata.sorted_tables if table.name != markers.name]
+    """The tables a copy carries, parents before children; the markers and the rows of the
+    source's running processes stay behind."""
+    left = {markers.name, PeerProcess.__tablename__}
+    return [table for table in metadata.sorted_tables if table.name not in left]
 
 
 async def copy_database(
