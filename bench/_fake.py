@@ -18,6 +18,8 @@ def start_fake(
     rate_limit: float,
     fault_rate: float = 0.0,
     rate_limit_fault_rate: float = 0.0,
+    timeout_rate: float = 0.0,
+    malformed_rate: float = 0.0,
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "reelhouse.testing.fake_providers",
@@ -25,6 +27,7 @@ def start_fake(
         "--movies", str(movies), "--series", str(series),
         "--latency-ms", str(latency_ms), "--rate-limit", str(rate_limit),
         "--fault-rate", str(fault_rate), "--rate-limit-fault-rate", str(rate_limit_fault_rate),
+        "--timeout-rate", str(timeout_rate), "--malformed-rate", str(malformed_rate),
     ]  # fmt: skip
     process = subprocess.Popen(command)
     deadline = time.monotonic() + 30
