@@ -5,6 +5,7 @@ Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in t
 """
 
 from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSettings
+from reelhouse.config.backup import BackupSettings
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jellyfin import JellyfinSettings
@@ -12,7 +13,7 @@ from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
 from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
 from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
-from reelhouse.config.reference import mask_url, public_view, settings_reference
+from reelhouse.config.reference import mask_url, public_view, settings_file, settings_reference
 from reelhouse.config.search import SearchSettings
 from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
 from reelhouse.config.settings import CONFIG_ENV_VAR, ENV_PREFIX, Settings, load_settings
@@ -31,6 +32,7 @@ __all__ = [
     "ENV_PREFIX",
     "PASSWORD_EDGE_MAX",
     "AuthSettings",
+    "BackupSettings",
     "CacheNamespaceSettings",
     "CacheSettings",
     "DatabaseSettings",
@@ -63,5 +65,6 @@ __all__ = [
     "load_settings",
     "mask_url",
     "public_view",
+    "settings_file",
     "settings_reference",
 ]
