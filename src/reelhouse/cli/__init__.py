@@ -8,12 +8,13 @@ import sys
 import typer
 
 # Each module registers its commands on `app`.
-from reelhouse.cli import database, identify, jobs, libraries, server, settings, users
+from reelhouse.cli import backup, database, identify, jobs, libraries, server, settings, users
 from reelhouse.cli.root import app
 from reelhouse.errors import ReelhouseError
 
 __all__ = [
     "app",
+    "backup",
     "database",
     "identify",
     "jobs",

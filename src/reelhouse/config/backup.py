@@ -47,6 +47,11 @@ class BackupSettings(Section):
         description="Rows read at a time while each table's checksum is taken (at the backup "
         "and again after the restore).",
     )
+    max_manifest_bytes: PositiveInt = Field(
+        256 * 1024 * 1024,
+        description="Largest manifest a restore reads (it lists every image: a store of a "
+        "million images lists in about 100 MB); a larger one is refused as not a backup.",
+    )
     pg_dump_path: str = Field(
         "pg_dump",
         description="The pg_dump program (backups of PostgreSQL): a name looked up on PATH, or "
