@@ -221,19 +221,25 @@ async def test_a_backup_at_an_older_migration_restores_and_migrates_forward(
     assert await contents(target) == await contents(source)
 
 
-def _rewritten(archive: Path, out: Path, change: Callable[[dict[str, Any]], None]) -> Path:
-    """`archive` with its manifest changed by `change` (and its manifest's sha256 made true)."""
+def _rewritten(
+    archive: Path,
+    out: Path,
+    change: Callable[[dict[str, Any]], None] | None = None,
+    replaced: dict[str, bytes] | None = None,
+) -> Path:
+    """`archive` with its manifest changed by `change` (its sha256 made true again), and the
+    content of the members named in `replaced` replaced (not the manifest's word of them)."""
     with tarfile.open(archive, "r:gz") as old, tarfile.open(out, "w:gz") as new:
         for member in old.getmembers():
             body = old.extractfile(member)
             assert body is not None
-            content = body.read()
-            if member.name == MANIFEST:
+            content = (replaced or {}).get(member.name, body.read())
+            if member.name == MANIFEST and change is not None:
                 manifest = json.loads(content)
                 change(manifest)
                 content = json.dumps(manifest).encode()
-                member.size = len(content)
                 member.pax_headers = {MANIFEST_SHA256: _sha256(content)}
+            member.size = len(content)
             new.addfile(member, io.BytesIO(content))
     return out
 
@@ -337,23 +343,13 @@ async def test_a_damaged_archive_is_refused_before_the_target_is_touched(
 
     for damaged in (whole[: len(whole) // 2], b"just some text\n" * 100, b""):
         assert "is damaged or truncated, or not a backup" in (await attempt(damaged) or "")
-    swapped = _rewritten(archive, tmp_path / "swapped.tar.gz", lambda manifest: None)
-    _replace_member(swapped, "database.sqlite", b"SQLite format 3\x00" + b"\x00" * 100)
+    replaced = {"database.sqlite": b"SQLite format 3\x00" + b"\x00" * 100}
+    swapped = _rewritten(archive, tmp_path / "swapped.tar.gz", replaced=replaced)
     refused = await attempt(swapped.read_bytes())
     assert "database.sqlite is not what its manifest says" in (refused or "")
     target = open_database(sqlite_url(tmp_path / "target" / "reelhouse.db"))
     with pytest.raises(BackupError, match="there is no backup at"):
         await _restore(tmp_path / "missing.tar.gz", settings, target)
-
-
-def _replace_member(archive: Path, name: str, content: bytes) -> None:
-    with tarfile.open(archive, "r:gz") as old:
-        members = [(member, _member(archive, member.name)) for member in old.getmembers()]
-    with tarfile.open(archive, "w:gz") as new:
-        for member, body in members:
-            if member.name == name:
-                member.size = len(content)
-            new.addfile(member, io.BytesIO(content if member.name == name else body))
 
 
 def _member(archive: Path, name: str) -> bytes:
