@@ -83,7 +83,10 @@ async def write_backup(
                         archive.add_file(IMAGES + image.path, file, image.size)
                         progress.rows_done(1)
 
-        await asyncio.to_thread(write)
+        try:
+            await asyncio.to_thread(write)
+        except OSError as exc:  # a full disk, above all
+            raise BackupError(f"the backup could not be written to {path}: {exc}") from exc
     return manifest
 
 

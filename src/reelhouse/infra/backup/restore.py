@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from tarfile import TarInfo
-from typing import IO
+from typing import IO, TypeVar
 
 from reelhouse.config import Settings
 from reelhouse.errors import BackupError, InvalidInputError, SchemaMismatchError
@@ -28,6 +28,7 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.infra.images import ImageStore
 
 _Members = Iterator[tuple[TarInfo, IO[bytes]]]
+_T = TypeVar("_T")
 #: Tables of a target that a PostgreSQL restore replaces without the manifest naming them.
 _NOT_IN_MANIFEST = ("alembic_version", "search_")
 
@@ -62,7 +63,7 @@ async def restore_backup(
         await asyncio.to_thread(settings.data_dir.mkdir, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=settings.data_dir, prefix=".restore-") as work:
             dump = Path(work) / "database"
-            members = await asyncio.to_thread(_take_dump, reader, manifest, dump)
+            members = await _on_disk(asyncio.to_thread(_take_dump, reader, manifest, dump))
             await load_database(dump, database, settings, replace=replace)
         restored = await describe(database, settings.backup.batch_size, progress)
         _check_restored(manifest, restored.revision, restored.tables)
@@ -72,10 +73,20 @@ async def restore_backup(
             migrated_from = manifest.schema_revision
         written = 0
         if restore_images and manifest.images_included:
-            written = await asyncio.to_thread(_keep_images, reader, members, manifest, images)
+            written = await _on_disk(
+                asyncio.to_thread(_keep_images, reader, members, manifest, images)
+            )
     stored = {original.path for original in await asyncio.to_thread(images.originals)}
     missing = sum(1 for image in manifest.images if image.path not in stored)
     return RestoreReport(manifest, migrated_from, written, missing)
+
+
+async def _on_disk(work: Awaitable[_T]) -> _T:
+    """`work`, whose error of the disk (a full one, above all) is the restore's."""
+    try:
+        return await work
+    except OSError as exc:
+        raise BackupError(f"the restore could not take the backup's content out: {exc}") from exc
 
 
 def _check_restorable(manifest: Manifest, database: Database) -> None:

@@ -139,11 +139,14 @@ def _busy_s(settings: Settings) -> float:
 def _sqlite_copy(source_uri: str, target: Path, busy_s: float) -> None:
     """Copy the database at `source_uri` over `target`, in one step: one consistent moment of
     the source, written to the target in one transaction."""
-    with (
-        closing(sqlite3.connect(source_uri, uri=True, timeout=busy_s)) as source,
-        closing(sqlite3.connect(target, timeout=busy_s)) as copy,
-    ):
-        source.backup(copy)
+    try:
+        with (
+            closing(sqlite3.connect(source_uri, uri=True, timeout=busy_s)) as source,
+            closing(sqlite3.connect(target, timeout=busy_s)) as copy,
+        ):
+            source.backup(copy)
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite could not copy the database to {target}: {exc}") from exc
 
 
 def _single_file(file: Path) -> None:
