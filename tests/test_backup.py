@@ -43,6 +43,7 @@ from reelhouse.infra.backup.schedule import BACKUP_KIND, backup_name, register_b
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.dump import table_names
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.sole_process import sole_process
 from reelhouse.infra.images import ImageStore
 from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.queue import JobQueue
@@ -408,6 +409,18 @@ async def test_backup_and_restore_from_the_command_line(
     with pytest.raises(BackupError, match=r"has tables the backup does not \(other_things\)"):
         await _restore(tmp_path / "masked.tar.gz", settings, target, replace=True)
     postgres_copies.give_back(url.render_as_string(hide_password=False))
+
+
+async def test_a_restore_under_a_server_of_the_sqlite_file_is_refused(
+    sqlite_backup: tuple[Path, Settings], tmp_path: Path
+) -> None:
+    """Without Redis, a server on the configured SQLite file would go on serving its cache."""
+    archive, settings = sqlite_backup
+    with sole_process(settings, "serve"):
+        refused = run_cli(cli_env(tmp_path, settings.database_url), "restore", str(archive))
+    assert refused.returncode == 2
+    assert "`reelhouse restore` refused: another reelhouse process" in refused.stderr
+    assert "stop it before restoring over its database" in refused.stderr
 
 
 async def test_scheduled_backups_keep_the_newest_n(

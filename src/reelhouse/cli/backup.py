@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from reelhouse.infra.backup.backup import write_backup
 from reelhouse.infra.backup.restore import RestoreReport, restore_backup
 from reelhouse.infra.backup.schedule import backup_name
 from reelhouse.infra.db.engine import Database
+from reelhouse.infra.db.sole_process import sole_process
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.images import ImageStore
 
@@ -110,7 +112,9 @@ def restore(
                     progress=bars,
                 )
 
-    report = asyncio.run(load())
+    # A server on the configured SQLite file would go on serving what it cached.
+    with sole_process(settings, "restore") if to is None else contextlib.nullcontext():
+        report = asyncio.run(load())
     made = report.manifest
     rows = sum(table.rows for table in made.tables.values())
     typer.echo(
