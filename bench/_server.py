@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from _fake import free_port
+from reelhouse.testing.ports import free_port
 
 ADMIN = "admin"
 PASSWORD = "benchmark password"  # noqa: S105 - a throw-away account

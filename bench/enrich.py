@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from _fake import free_port, start_fake
+from _fake import start_fake
 from reelhouse.bootstrap.providers import build_providers
 from reelhouse.config import MetadataSettings, Settings, TmdbSettings
 from reelhouse.content.matching.score import MatchQuery
@@ -29,6 +29,7 @@ from reelhouse.content.metadata.models import ExternalIds
 from reelhouse.kinds import ItemKind
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.memory_cache import BoundedMemoryCache
+from reelhouse.testing.ports import free_port
 
 
 def parse_args() -> argparse.Namespace:

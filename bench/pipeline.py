@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from _fake import free_port, start_fake
+from _fake import start_fake
 from _postgres import throwaway_postgres
 from reelhouse.bootstrap import open_runtime
 from reelhouse.config import (
@@ -54,6 +54,7 @@ from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import LOOPBACK
 from reelhouse.testing.library import generate_library, write_library
+from reelhouse.testing.ports import free_port
 
 ROOTS = {"Movies": LibraryKind.MOVIES, "Downloads": LibraryKind.MOVIES, "TV": LibraryKind.TV,
          "Anime": LibraryKind.TV}  # fmt: skip

@@ -45,9 +45,10 @@ from typing import Any
 import httpx
 import psutil
 
-from _fake import free_port, start_fake
+from _fake import start_fake
 from _server import ADMIN, PASSWORD, Server
 from reelhouse.testing.fake_providers.catalogue import Catalogue
+from reelhouse.testing.ports import free_port
 
 MIB = 1024 * 1024
 HEALTH_EVERY_S = 0.05

@@ -4,7 +4,8 @@
 # pg_dump and pg_restore (backups of PostgreSQL) are installed when missing.
 # The browser tests need Debian's chromium (driven by Playwright as the system browser): it is
 # installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes), and
-# Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node).
+# Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node), and Debian's HAProxy
+# (the cluster tests put it in front of two API processes).
 set -euo pipefail
 
 SUDO=""
@@ -76,6 +77,12 @@ ensure_ffmpeg() {
     apt_install ffmpeg
 }
 
+ensure_haproxy() {
+    if command -v haproxy >/dev/null; then return 0; fi
+    echo "services: installing HAProxy" >&2
+    apt_install haproxy
+}
+
 ensure_node() {
     if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
     echo "services: installing Node.js and npm" >&2
@@ -87,4 +94,5 @@ ensure_pg_tools
 ensure_redis
 ensure_chromium
 ensure_ffmpeg
+ensure_haproxy
 ensure_node

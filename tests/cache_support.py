@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import redis
 
 from reelhouse.config import CacheNamespaceSettings, CacheSettings, RedisSettings
+from reelhouse.testing.ports import free_port
 
 
 def cache_settings(prefix: str, **overrides: Any) -> CacheSettings:
@@ -32,13 +32,6 @@ def redis_settings(url: str | None, **overrides: Any) -> RedisSettings:
     values: dict[str, Any] = {"url": url, "timeout_s": 0.25, "retry_after_s": 0.2}
     values.update(overrides)
     return RedisSettings(**values)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class PrivateRedis:

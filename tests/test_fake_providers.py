@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import FakeServer
+from reelhouse.testing.ports import free_port
 
 
 def test_the_catalogue_is_deterministic_and_sized() -> None:
@@ -74,12 +74,6 @@ def test_images_are_served_where_the_answers_point(
         assert client.get(series["artworks"][0]["image"]).status_code == 200
     assert fake.control.stats.by_endpoint["tmdb.image"] == 7
     assert fake.control.stats.by_endpoint["tvdb.artwork"] == 2
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

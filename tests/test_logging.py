@@ -1,5 +1,6 @@
 """Credentials in URLs never reach a log line: neither ours nor uvicorn's access log, which
-writes the whole request line (Jellyfin clients and HLS players put their token there)."""
+writes the whole request line (Jellyfin clients and HLS players put their token there). A load
+balancer's health probes answered 200 are left out of the access log."""
 
 from __future__ import annotations
 
@@ -47,6 +48,24 @@ def test_the_access_log_and_our_own_lines_hide_tokens(json_logs: io.StringIO) ->
     assert written.count(REDACTED) == 2
     assert "PlaySessionId=abc" in written  # the rest of the line is kept
     assert "&x=1" in written
+
+
+def _access(path: str, status: int) -> None:
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", path, "1.0", status
+    )
+
+
+def test_answered_health_probes_stay_out_of_the_access_log(json_logs: io.StringIO) -> None:
+    _access("/health/ready", 200)
+    _access("/health/live", 200)
+    _access("/health/ready", 503)
+    _access("/api/movies", 200)
+    lines = json_logs.getvalue().splitlines()
+    assert len(lines) == 2
+    assert "/health/ready" in lines[0]
+    assert "503" in lines[0]
+    assert "/api/movies" in lines[1]
 
 
 @given(

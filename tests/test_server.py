@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,16 +16,11 @@ from sqlalchemy import text
 from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.infra.db import migrate
 from reelhouse.infra.db.engine import Database
+from reelhouse.testing.ports import free_port
 from tests.conftest import PostgresServer, unique_name
 from tests.support import PASSWORD, cli_env, run_cli
 
 READY_WAIT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in t
 from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSettings
 from reelhouse.config.backup import BackupSettings
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
+from reelhouse.config.cluster import ClusterSettings
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jellyfin import JellyfinSettings
 from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
@@ -35,6 +36,7 @@ __all__ = [
     "BackupSettings",
     "CacheNamespaceSettings",
     "CacheSettings",
+    "ClusterSettings",
     "DatabaseSettings",
     "EnrichmentSettings",
     "HardwareAcceleration",

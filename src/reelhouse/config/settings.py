@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from reelhouse.config.access import AuthSettings, WebhookSettings
 from reelhouse.config.backup import BackupSettings
+from reelhouse.config.cluster import ClusterSettings
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jellyfin import JellyfinSettings
 from reelhouse.config.jobs import JobsSettings, ScanSettings
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     jellyfin: JellyfinSettings = Field(default_factory=JellyfinSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @model_validator(mode="after")
     def _web_widths_offered(self) -> Settings:

@@ -53,8 +53,25 @@ def configure_logging(settings: LogSettings) -> None:
         library.propagate = True
         library.disabled = False
         library.setLevel(logging.NOTSET)
+    logging.getLogger("uvicorn.access").addFilter(_QUIET_PROBES)
     # Alembic narrates every migration context at INFO; only its problems are worth a line.
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+
+
+class _AnsweredProbes(logging.Filter):
+    """Drops the access lines of health probes answered 200: a load balancer asks every second
+    or so, and each answer that says "still fine" is no news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's access record: (client, method, path, HTTP version, status).
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            path, status = args[2], args[4]
+            return not (str(path).startswith("/health/") and status == 200)
+        return True
+
+
+_QUIET_PROBES = _AnsweredProbes()
 
 
 #: Query parameters that carry a credential: Jellyfin and Emby clients put their token in the URL

@@ -1,0 +1,1 @@
+"""Several reelhouse processes on one machine behind a load balancer (`reelhouse cluster`)."""
