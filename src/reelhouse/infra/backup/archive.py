@@ -189,13 +189,16 @@ class ArchiveReader:
             )
         with self._reading():
             body = self._open(member).read()
-        if hashlib.sha256(body).hexdigest() != member.pax_headers.get(MANIFEST_SHA256):
-            raise BackupError(f"{self.path} is damaged: its manifest is not what was written")
         try:
             raw = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BackupError(f"{self.path}: the manifest is not JSON ({exc})") from exc
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raw = None
+        # A newer format is said to be one first, whatever else it changed.
         _refuse_newer_format(raw)
+        if hashlib.sha256(body).hexdigest() != member.pax_headers.get(MANIFEST_SHA256):
+            raise BackupError(f"{self.path} is damaged: its manifest is not what was written")
+        if raw is None:
+            raise BackupError(f"{self.path}: the manifest is not JSON")
         try:
             return Manifest.model_validate(raw)
         except ValidationError as exc:
