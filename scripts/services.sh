@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make PostgreSQL (127.0.0.1:5432, trust auth, database `test`) and Redis (127.0.0.1:6379)
 # reachable for the test suite: start them if they are stopped, install them if they are missing.
+# pg_dump and pg_restore (backups of PostgreSQL) are installed when missing.
 # The browser tests need Debian's chromium (driven by Playwright as the system browser): it is
 # installed when missing, and so is Debian's ffmpeg (ffprobe probes the test media it makes), and
 # Node.js with npm (the Jellyfin SDK test runs @jellyfin/sdk under node), and Debian's HAProxy
@@ -47,6 +48,12 @@ ensure_postgres() {
     fi
 }
 
+ensure_pg_tools() {  # the backup tests run pg_dump and pg_restore
+    if command -v pg_dump >/dev/null && command -v pg_restore >/dev/null; then return 0; fi
+    echo "services: installing pg_dump and pg_restore" >&2
+    apt_install postgresql-client
+}
+
 ensure_redis() {
     if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then return 0; fi
     if ! command -v redis-server >/dev/null; then
@@ -83,6 +90,7 @@ ensure_node() {
 }
 
 ensure_postgres
+ensure_pg_tools
 ensure_redis
 ensure_chromium
 ensure_ffmpeg

@@ -10,7 +10,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,34 @@ async def database_url(
     url = await postgres_copies.take()
     yield url
     postgres_copies.give_back(url)
+
+
+@pytest.fixture
+async def open_database() -> AsyncIterator[Callable[[str], Database]]:
+    """Opens databases by URL, closed after the test."""
+    opened: list[Database] = []
+
+    def open_(url: str) -> Database:
+        opened.append(Database(create_engine(url, DatabaseSettings())))
+        return opened[-1]
+
+    yield open_
+    for database in opened:
+        await database.close()
+
+
+@pytest.fixture
+async def new_postgres(postgres: PostgresServer) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes empty PostgreSQL databases (no schema), dropped after the test."""
+    names: list[str] = []
+
+    async def make() -> str:
+        names.append(unique_name("reelhouse_scratch"))
+        return await postgres.create(names[-1])
+
+    yield make
+    for name in names:
+        await postgres.drop(name)
 
 
 @pytest.fixture

@@ -94,6 +94,10 @@ class DatabaseCopyError(ReelhouseError):
     """`reelhouse db copy` refused to start, or stopped: the detail says why and what to do."""
 
 
+class BackupError(ReelhouseError):
+    """`reelhouse backup` or `restore` refused, or stopped: the detail says why and what to do."""
+
+
 class ProgramError(DomainError):
     """A child program (ffprobe, ffmpeg) did not do its job; `program` names it. The subclasses
     below also derive from the upstream errors they are a case of, so the API maps them to the

@@ -19,6 +19,7 @@ from reelhouse.content.reads.items import AnyItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
+from reelhouse.infra.backup.schedule import register_backups
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.health import HealthService
@@ -131,6 +132,7 @@ class Runtime:
         )
         registry = JobRegistry()
         register_prune(registry, database, settings.jobs)
+        register_backups(registry, settings, database, self.images)
         register_scans(
             registry,
             database,

@@ -8,12 +8,23 @@ import sys
 import typer
 
 # Each module registers its commands on `app`.
-from reelhouse.cli import cluster, database, identify, jobs, libraries, server, settings, users
+from reelhouse.cli import (
+    backup,
+    cluster,
+    database,
+    identify,
+    jobs,
+    libraries,
+    server,
+    settings,
+    users,
+)
 from reelhouse.cli.root import app
 from reelhouse.errors import ReelhouseError
 
 __all__ = [
     "app",
+    "backup",
     "cluster",
     "database",
     "identify",

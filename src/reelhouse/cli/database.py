@@ -8,17 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from reelhouse.bootstrap import Runtime
+from reelhouse.cli.display import TableBars
 from reelhouse.cli.root import app, run, settings_of
 from reelhouse.config import mask_url
 from reelhouse.infra.db import migrate
@@ -78,8 +71,8 @@ def db_copy(
         try:
             target = Database.from_url(to, settings.database)
             try:
-                console.print(f"copying {_shown(source)} into {_shown(target)}")
-                with _TableBars(console) as bars:
+                console.print(f"copying {shown(source)} into {shown(target)}")
+                with TableBars(console) as bars:
                     return await copy_database(
                         source,
                         target,
@@ -106,36 +99,9 @@ def db_copy(
     typer.echo(f"copied and verified {report.rows} rows in {len(report.tables)} tables")
 
 
-def _shown(database: Database) -> str:
+def shown(database: Database) -> str:
+    """Where `database` is, its password masked."""
     return mask_url(database.engine.url.render_as_string(hide_password=False))
-
-
-class _TableBars:
-    """One progress bar per table copied, then one per table verified."""
-
-    def __init__(self, console: Console) -> None:
-        self._bars = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> _TableBars:
-        self._bars.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._bars.stop()
-
-    def table_started(self, step: str, table: str, total: int) -> None:
-        self._task = self._bars.add_task(f"{step} {table}", total=total)
-
-    def rows_done(self, rows: int) -> None:
-        if self._task is not None:
-            self._bars.advance(self._task, rows)
 
 
 def _summary(report: CopyReport) -> Table:

@@ -1,5 +1,6 @@
-"""How `reelhouse jobs` shows jobs on a terminal (rich tables), and how every command prints
-a table: at the terminal's width, or at the width it needs when the output is piped."""
+"""How `reelhouse jobs` shows jobs on a terminal (rich tables), how every command prints a table
+(at the terminal's width, or at the width it needs when the output is piped), and the progress
+bars of the long commands."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
 from rich.measure import Measurement
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -156,3 +165,31 @@ def _duration(seconds: float | None) -> str:
 
 def _when(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class TableBars:
+    """One progress bar per table (or other step) of a long run: a copy, a backup, a restore."""
+
+    def __init__(self, console: Console) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> TableBars:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bars.stop()
+
+    def table_started(self, step: str, table: str, total: int) -> None:
+        self._task = self._bars.add_task(f"{step} {table}", total=total)
+
+    def rows_done(self, rows: int) -> None:
+        if self._task is not None:
+            self._bars.advance(self._task, rows)

@@ -5,6 +5,7 @@ Every knob of reelhouse lives here (house rule 5). A section ``[database]`` in t
 """
 
 from reelhouse.config.access import PASSWORD_EDGE_MAX, AuthSettings, WebhookSettings
+from reelhouse.config.backup import BackupSettings
 from reelhouse.config.base import PositiveFloat, PositiveInt, Section
 from reelhouse.config.cluster import ClusterSettings
 from reelhouse.config.images import ImagesSettings
@@ -13,7 +14,7 @@ from reelhouse.config.jobs import JobKindSettings, JobsSettings, ScanSettings
 from reelhouse.config.media import MediaSettings
 from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, ProviderName
 from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
-from reelhouse.config.reference import mask_url, public_view, settings_reference
+from reelhouse.config.reference import mask_url, public_view, settings_file, settings_reference
 from reelhouse.config.search import SearchSettings
 from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
 from reelhouse.config.settings import CONFIG_ENV_VAR, ENV_PREFIX, Settings, load_settings
@@ -32,6 +33,7 @@ __all__ = [
     "ENV_PREFIX",
     "PASSWORD_EDGE_MAX",
     "AuthSettings",
+    "BackupSettings",
     "CacheNamespaceSettings",
     "CacheSettings",
     "ClusterSettings",
@@ -65,5 +67,6 @@ __all__ = [
     "load_settings",
     "mask_url",
     "public_view",
+    "settings_file",
     "settings_reference",
 ]

@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel
+import tomli_w
+from pydantic import BaseModel, SecretStr
 
 from reelhouse.config.settings import ENV_PREFIX, Settings
 
@@ -25,6 +26,33 @@ def public_view(settings: Settings) -> dict[str, Any]:
     if settings.redis.url:
         view["redis"]["url"] = mask_url(settings.redis.url)
     return view
+
+
+def settings_file(settings: Settings, *, secrets: bool) -> str:
+    """The effective settings as a TOML settings file, secrets masked unless `secrets` (a
+    backup's copy of them: the environment's values included, unset ones left out)."""
+    view = (
+        _revealed(settings, settings.model_dump(mode="json")) if secrets else public_view(settings)
+    )
+    return tomli_w.dumps(_without_none(view))
+
+
+def _revealed(model: BaseModel, dumped: dict[str, Any]) -> dict[str, Any]:
+    """`dumped` (the JSON dump of `model`) with each secret's value in clear."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr):
+            dumped[name] = value.get_secret_value()
+        elif isinstance(value, BaseModel):
+            _revealed(value, dumped[name])
+    return dumped
+
+
+def _without_none(value: Any) -> Any:
+    """TOML has no null: an unset setting is left out, as in a hand-written file."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def settings_reference() -> str:

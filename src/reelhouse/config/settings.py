@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from reelhouse.config.access import AuthSettings, WebhookSettings
+from reelhouse.config.backup import BackupSettings
 from reelhouse.config.cluster import ClusterSettings
 from reelhouse.config.images import ImagesSettings
 from reelhouse.config.jellyfin import JellyfinSettings
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     watch: WatchSettings = Field(default_factory=WatchSettings)
     streaming: StreamingSettings = Field(default_factory=StreamingSettings)
     jellyfin: JellyfinSettings = Field(default_factory=JellyfinSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     @model_validator(mode="after")
@@ -96,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite+aiosqlite:///{self.data_dir / 'reelhouse.db'}"
+
+    @property
+    def backup_directory(self) -> Path:
+        return self.backup.directory or self.data_dir / "backups"
 
 
 def load_settings(config_file: Path | None = None) -> Settings:

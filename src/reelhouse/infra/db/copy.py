@@ -16,40 +16,27 @@ or PostgreSQL to PostgreSQL.
 - At the end every table of the target is read again and its row count and checksum compared
   with the source's; only then is the mark removed.
 
-JSON columns are read as their text, so that JSON's `null` and SQL's NULL (both `None` once
-decoded) stay apart. The checksum of a table is the sum (mod 2**256) of the sha256 of each of its
-rows, each value written in one canonical form: it does not depend on the order rows are read
-in, which for text keys differs between the two databases' collations.
+Reading and checksums are `reelhouse.infra.db.checksum`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    ColumnElement,
-    Float,
     MetaData,
     Table,
-    Text,
     bindparam,
-    cast,
     delete,
-    func,
     insert,
     literal,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import URL
@@ -59,7 +46,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from reelhouse.config import mask_url
 from reelhouse.errors import DatabaseCopyError, SchemaMismatchError
 from reelhouse.infra.db import migrate
-from reelhouse.infra.db.engine import READ_ONLY_OPTION, Database
+from reelhouse.infra.db.checksum import (
+    Checksum,
+    Silent,
+    TableProgress,
+    TableSum,
+    batches,
+    count_rows,
+    is_json,
+    snapshot,
+    table_sums,
+)
+from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.markers import (
     COPY_INCOMPLETE,
     clear_marker,
@@ -69,24 +67,6 @@ from reelhouse.infra.db.markers import (
 )
 from reelhouse.infra.db.peers import PeerProcess
 from reelhouse.infra.db.types import utcnow
-
-_MOD = 1 << 256
-
-
-class CopyProgress(Protocol):
-    """Told what the copy is doing: `step` is "copy" or "verify"."""
-
-    def table_started(self, step: str, table: str, total: int) -> None: ...
-
-    def rows_done(self, rows: int) -> None: ...
-
-
-class _Silent:
-    def table_started(self, step: str, table: str, total: int) -> None:
-        return None
-
-    def rows_done(self, rows: int) -> None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -131,12 +111,12 @@ async def copy_database(
     *,
     replace: bool = False,
     batch_size: int = 5_000,
-    progress: CopyProgress | None = None,
+    progress: TableProgress | None = None,
 ) -> CopyReport:
     """Copy every table of `metadata` from `source` into `target`, then verify it. Refusals and
     a failed write are `DatabaseCopyError` (or `SchemaMismatchError`), with the reason; the
     target keeps its incomplete mark unless the report says `verified`."""
-    progress = progress or _Silent()
+    progress = progress or Silent()
     if batch_size < 1:
         raise DatabaseCopyError("the batch size must be at least 1")
     if _same_database(source.engine.url, target.engine.url):
@@ -147,12 +127,12 @@ async def copy_database(
     await _migrate_target(target)
     tables = copied_tables(metadata)
     detail = f"from {_shown(source)}, started {utcnow().isoformat(timespec='seconds')}"
-    async with _snapshot(source) as reader:
+    async with snapshot(source) as reader:
         if await read_marker(reader, COPY_INCOMPLETE) is not None:
             raise DatabaseCopyError(
                 "the source database holds an incomplete copy itself: copy from its source"
             )
-        totals = {table.name: await _count(reader, table) for table in tables}
+        totals = {table.name: await count_rows(reader, table) for table in tables}
         async with target.engine.connect() as writer:
             await _claim(writer, tables, replace=replace, detail=detail)
             sums = {}
@@ -162,23 +142,17 @@ async def copy_database(
             if writer.dialect.name == "postgresql":
                 async with writer.begin():
                     await _reset_sequences(writer, tables)
-    checks = []
-    async with _snapshot(target) as checker:
-        for table in tables:
-            progress.table_started("verify", table.name, sums[table.name].rows)
-            found = _Checksum()
-            async for rows in _batches(checker, table, batch_size):
-                found.add(table, rows)
-                progress.rows_done(len(rows))
-            expected = sums[table.name]
-            checks.append(
-                TableCheck(table.name, expected.rows, expected.hex, found.rows, found.hex)
-            )
-    report = CopyReport(tuple(checks))
+    async with snapshot(target) as checker:
+        found = await table_sums(checker, tables, batch_size, progress)
+    report = CopyReport(tuple(_check(table.name, sums[table.name].sum, found) for table in tables))
     if report.verified:
         async with target.engine.begin() as connection:
             await clear_marker(connection, COPY_INCOMPLETE)
     return report
+
+
+def _check(name: str, copied: TableSum, found: dict[str, TableSum]) -> TableCheck:
+    return TableCheck(name, copied.rows, copied.checksum, found[name].rows, found[name].checksum)
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -243,74 +217,6 @@ async def _clear(writer: AsyncConnection, tables: Sequence[Table]) -> None:
         await writer.execute(delete(table))
 
 
-# -- reading ----------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def _snapshot(database: Database) -> AsyncIterator[AsyncConnection]:
-    """A connection in one read-only transaction: every read sees the same moment."""
-    async with database.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-        else:
-            await connection.execution_options(**{READ_ONLY_OPTION: True})
-        async with connection.begin():
-            yield connection
-
-
-async def _count(connection: AsyncConnection, table: Table) -> int:
-    return int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
-
-
-def _is_json(column: Column[Any]) -> bool:
-    return isinstance(column.type, JSON)
-
-
-def _read_columns(table: Table) -> list[ColumnElement[Any]]:
-    """The table's columns, JSON ones as their text (JSON `null` is not SQL NULL)."""
-    return [
-        cast(column, Text).label(column.name) if _is_json(column) else column
-        for column in table.columns
-    ]
-
-
-async def _batches(
-    connection: AsyncConnection, table: Table, batch_size: int
-) -> AsyncIterator[list[dict[str, Any]]]:
-    """The table's rows in primary key order, `batch_size` at a time (keyset paging), as
-    Python values; a JSON value decoded, its `null` as `JSON.NULL`."""
-    keys = list(table.primary_key.columns)
-    json_columns = [column.name for column in table.columns if _is_json(column)]
-    query = select(*_read_columns(table)).order_by(*keys).limit(batch_size)
-    last: list[Any] | None = None
-    while True:
-        page = query
-        if last is not None:
-            if len(keys) == 1:
-                page = query.where(keys[0] > last[0])
-            else:
-                page = query.where(tuple_(*keys) > tuple_(*last))
-        rows = [dict(row._mapping) for row in await connection.execute(page)]
-        if not rows:
-            return
-        for row in rows:
-            for name in json_columns:
-                row[name] = _decode_json(row[name])
-        yield rows
-        if len(rows) < batch_size:
-            return
-        last = [rows[-1][key.name] for key in keys]
-
-
-def _decode_json(stored: str | None) -> Any:
-    if stored is None:
-        return None
-    value = json.loads(stored)
-    return JSON.NULL if value is None else value
-
-
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -318,7 +224,7 @@ def _write_table(table: Table) -> Table:
     """`table` with its column types and nothing else (no defaults, no keys), JSON columns
     writing `None` as SQL NULL and `JSON.NULL` as JSON's `null`."""
     columns = [
-        Column(column.name, JSON(none_as_null=True) if _is_json(column) else column.type)
+        Column(column.name, JSON(none_as_null=True) if is_json(column) else column.type)
         for column in table.columns
     ]
     return Table(table.name, MetaData(), *columns)
@@ -350,14 +256,14 @@ async def _copy_table(
     writer: AsyncConnection,
     table: Table,
     batch_size: int,
-    progress: CopyProgress,
-) -> _Checksum:
+    progress: TableProgress,
+) -> Checksum:
     writes = _write_table(table)
     self_references = _later_self_references(table)
     key = table.primary_key.columns[0].name if self_references else ""
     later: dict[str, list[dict[str, Any]]] = {name: [] for name in self_references}
-    checksum = _Checksum()
-    async for rows in _batches(reader, table, batch_size):
+    checksum = Checksum()
+    async for rows in batches(reader, table, batch_size):
         checksum.add(table, rows)
         for row in rows:
             for name in self_references:
@@ -407,56 +313,3 @@ async def _reset_sequences(writer: AsyncConnection, tables: Sequence[Table]) -> 
             ),
             {"table": quote.format_table(table), "column": keys[0].name},
         )
-
-
-# -- checking ---------------------------------------------------------------------------------
-
-
-class _Checksum:
-    """Row count and order-independent checksum of a table's rows (see the module's doc)."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self._sum = 0
-
-    def add(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        columns = [(column.name, _kind(column)) for column in table.columns]
-        for row in rows:
-            values = [_canonical(row[name], kind) for name, kind in columns]
-            encoded = json.dumps(values, ensure_ascii=True, separators=(",", ":"))
-            digest = hashlib.sha256(encoded.encode("ascii")).digest()
-            self._sum = (self._sum + int.from_bytes(digest, "big")) % _MOD
-            self.rows += 1
-
-    @property
-    def hex(self) -> str:
-        return f"{self._sum:064x}"
-
-
-def _kind(column: Column[Any]) -> str:
-    if _is_json(column):
-        return "json"
-    return "float" if isinstance(column.type, Float) else ""
-
-
-def _canonical(value: Any, kind: str) -> Any:
-    """`value` as JSON that is the same whichever database it was read from."""
-    if value is None:
-        return None
-    if kind == "json":
-        decoded = None if value is JSON.NULL else value
-        return ["json", json.dumps(decoded, sort_keys=True, separators=(",", ":"))]
-    if kind == "float":
-        return ["float", float(value).hex()]
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return ["float", value.hex()]
-    if isinstance(value, bytes | bytearray | memoryview):
-        return ["bytes", bytes(value).hex()]
-    if isinstance(value, datetime):
-        moment = value.astimezone(UTC) if value.tzinfo is not None else value
-        return ["datetime", moment.isoformat()]
-    if isinstance(value, date):
-        return ["date", value.isoformat()]
-    raise DatabaseCopyError(f"cannot compare a value of type {type(value).__name__}")

@@ -68,7 +68,7 @@ async def upgrade(database: Database, revision: str = "head") -> None:
 async def check_not_newer(database: Database) -> str | None:
     """The database's migration, refused when this reelhouse does not know it."""
     current = await current_revision(database)
-    if current is not None and not _is_known(current):
+    if current is not None and not is_known(current):
         raise SchemaMismatchError(
             f"the database is at migration {current}, which this reelhouse does not know "
             f"(its newest is {head_revision()}): run a newer reelhouse or restore a backup"
@@ -76,7 +76,8 @@ async def check_not_newer(database: Database) -> str | None:
     return current
 
 
-def _is_known(revision: str) -> bool:
+def is_known(revision: str) -> bool:
+    """Whether this reelhouse ships migration `revision` (one it knows how to go on from)."""
     try:
         return _scripts().get_revision(revision) is not None
     except CommandError:

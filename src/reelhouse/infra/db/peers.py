@@ -194,6 +194,13 @@ class Peers:
         )
 
 
+async def forget_peers(database: Database) -> None:
+    """Drop every process's row: a restored database holds those of the processes that ran on
+    the database it was backed up from."""
+    async with database.transaction() as session:
+        await session.execute(delete(PeerProcess))
+
+
 def _described(identity: str) -> str:
     return "no Redis (its own memory only)" if identity == NO_REDIS else f"Redis {identity}"
 

@@ -85,12 +85,15 @@ def _holder(fd: int) -> str:
 
 
 def _refusal(database: Path, command: str, holder: str) -> str:
-    instead = (
-        "queue the scan without --wait (the server's workers run it)"
-        if command.startswith("scan")
-        else "run the job workers inside the one `reelhouse serve` (server.run_workers=true, "
-        "the default) instead of a separate `reelhouse worker`"
-    )
+    if command.startswith("scan"):
+        instead = "queue the scan without --wait (the server's workers run it)"
+    elif command == "restore":
+        instead = "stop it before restoring over its database"
+    else:
+        instead = (
+            "run the job workers inside the one `reelhouse serve` (server.run_workers=true, "
+            "the default) instead of a separate `reelhouse worker`"
+        )
     return (
         f"`reelhouse {command}` refused: another reelhouse process ({holder}) uses the SQLite "
         f"database {database} without Redis, and neither would hear of the other's writes "

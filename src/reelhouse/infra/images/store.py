@@ -65,6 +65,14 @@ class StoredFile:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginalFile:
+    """An original on disk, for a backup's list of the store: `path` as the database keeps it."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
 class _Original:
     sha256: str
     extension: str
@@ -189,6 +197,25 @@ class ImageStore:
 
         Touches the file system (symlinks); async callers use `locate`."""
         return self._inside(self.root / _parse(path).path)
+
+    def originals(self) -> list[OriginalFile]:
+        """Every original in the store, by path (resized copies are made again on request).
+        Walks the disk: run it in a thread."""
+        found = []
+        for file in sorted((self.root / "originals").glob("??/*")):
+            relative = file.relative_to(self.root).as_posix()
+            if _ORIGINAL.fullmatch(relative) and file.is_file() and not file.is_symlink():
+                found.append(OriginalFile(relative, file.stat().st_size))
+        return found
+
+    def keep(self, path: str, body: bytes) -> bool:
+        """Store `body` as the original at `path` (from a backup), unless it is there already:
+        False then. `InvalidInputError` when `body` is not the content `path` names. Writes the
+        disk: run it in a thread."""
+        original = _parse(path)
+        if hashlib.sha256(body).hexdigest() != original.sha256:
+            raise InvalidInputError(f"{path} does not hold the image its name says", field="path")
+        return self._write_once(original.path, body)
 
     def _inside(self, candidate: Path) -> Path:
         real = candidate.resolve()

@@ -1,5 +1,5 @@
-"""The one way reelhouse runs ffprobe and ffmpeg (house rule 12): bounded in time, in output and
-in number, at low priority, and always killed and reaped.
+"""The one way reelhouse runs ffprobe and ffmpeg, and pg_dump and pg_restore (house rule 12):
+bounded in time, in output and in number, at low priority, and always killed and reaped.
 
 Priority is lowered by running the program through `nice -n N`, which execs it already niced.
 The alternatives lose: `preexec_fn=os.nice` is not safe in a process with threads (the server
@@ -19,7 +19,7 @@ import contextlib
 import os
 import shutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -46,18 +46,24 @@ async def run_program(
     niceness: int,
     max_output: int,
     limit: asyncio.Semaphore | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ProgramOutput:
     """Run `argv` (its first item a name on PATH or a path) to completion and return its output.
 
-    `limit` caps how many run at once (the wait for a slot is not part of `timeout_s`). Raises
-    `ProgramUnavailableError` when the program is missing, `ProgramTimeoutError` after
+    `limit` caps how many run at once (the wait for a slot is not part of `timeout_s`); `env` is
+    added to this process's environment (for what must not show in `ps`, such as a password).
+    Raises `ProgramUnavailableError` when the program is missing, `ProgramTimeoutError` after
     `timeout_s`, `ProgramFailedError` on a non-zero exit (with the last stderr line) or more than
     `max_output` bytes on stdout. A cancelled call kills the program before re-raising.
     """
     command = program_command(argv, niceness)
     async with limit if limit is not None else contextlib.nullcontext():
         return await _run(
-            PurePath(argv[0]).name, command, timeout_s=timeout_s, max_output=max_output
+            PurePath(argv[0]).name,
+            command,
+            timeout_s=timeout_s,
+            max_output=max_output,
+            env={**os.environ, **env} if env else None,
         )
 
 
@@ -82,11 +88,17 @@ def _nice(niceness: int) -> list[str]:
 
 
 async def _run(
-    name: str, command: list[str], *, timeout_s: float, max_output: int
+    name: str,
+    command: list[str],
+    *,
+    timeout_s: float,
+    max_output: int,
+    env: Mapping[str, str] | None,
 ) -> ProgramOutput:
     try:
         process = await asyncio.create_subprocess_exec(
             *command,
+            env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
