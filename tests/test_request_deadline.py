@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 from sqlalchemy.engine import make_url
 
 from reelhouse.app import create_app
@@ -96,3 +97,45 @@ async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
                 lib["name"] for lib in (await client.get("/api/libraries", headers=token)).json()
             }
             assert names == {"Films", made.name}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_connection_closed_under_a_request_answers_503(
+    database_url: str, tmp_path: Path
+) -> None:
+    """An administrator (or a restart) ends the connection a request is waiting on: the request
+    answers 503 with Retry-After, and the next one works on a fresh connection."""
+    app = create_app(settings_for(database_url, tmp_path))
+    url = make_url(database_url)
+    admin = await asyncpg.connect(url.set(drivername="postgresql", database="postgres")
+                                  .render_as_string(hide_password=False))  # fmt: skip
+    async with app.router.lifespan_context(app):
+        services = app.state.services
+        await services.users.create_user("root", "correct horse battery", is_admin=True)
+        token = bearer((await services.users.login("root", "correct horse battery")).secret)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
+            async with lock_held(database_url):
+                waiting = asyncio.create_task(
+                    client.post("/api/libraries", json=new, headers=token)
+                )
+
+                async def waiting_backend() -> int | None:
+                    return await admin.fetchval(  # type: ignore[no-any-return]
+                        "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                        "AND wait_event_type = 'Lock'",
+                        url.database,
+                    )
+
+                pid = None
+                while pid is None:
+                    await asyncio.sleep(0.02)
+                    pid = await waiting_backend()
+                await admin.execute("SELECT pg_terminate_backend($1)", pid)
+                refused = await waiting
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["Retry-After"]) >= 1
+            created = await client.post("/api/libraries", json=new, headers=token)
+            assert created.status_code == 201, created.text
+    await admin.close()

@@ -165,10 +165,18 @@ class Database:
         connection was not made within its timeout (asyncpg's `TimeoutError`), SQLite's
         write lock stayed taken for its busy timeout, or a request's deadline ran out: the
         database is saturated, not broken, and is worth asking again in
-        `database.busy_retry_after_s`."""
+        `database.busy_retry_after_s`. So is a connection the server closed mid-transaction."""
         try:
             yield
         except (PoolTimeoutError, DBAPIError, TimeoutError) as exc:
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                # The server closed the connection under the transaction (a restart, an
+                # administrator's pg_terminate_backend): the pool drops it, the next one works.
+                log.warning("database connection lost", error=_first_line(exc))
+                raise DatabaseUnavailableError(
+                    "the database connection was lost: try again shortly",
+                    retry_after_s=self.busy_retry_after_s,
+                ) from exc
             if isinstance(exc, DBAPIError) and not _saturated(exc):
                 raise
             log.warning("database saturated", error=type(exc).__name__)
