@@ -12,8 +12,8 @@ Then every library is scanned once more, and the queue drains.
 At the end: the catalogue against an undisturbed run (one worker, no faults, a fresh database)
 over the library as it is then; jobs that failed or are still queued; per route the answers by
 status and p50/p99, with the errors counted inside and outside the seconds after each kill; RSS
-of every process at start and end; and what is left behind (processes, ffmpeg, temporary
-files).
+of every process sampled every 5 s (first, peak, last); the error lines the processes logged;
+and what is left behind (processes, ffmpeg, temporary files).
 
     python bench/soak.py [--duration 600] [--files 300] [--clients 16]
 """
@@ -398,12 +398,36 @@ def rss_mib(pid: int) -> float | None:
         return None
 
 
-def node_rss(cluster: Cluster) -> dict[str, Any]:
-    out = {}
-    for name, node in cluster.nodes.items():
-        if node.process is not None:
-            out[name] = {"pid": node.process.pid, "rss_mib": rss_mib(node.process.pid)}
-    return out
+class Memory:
+    """RSS of every process of the cluster every few seconds, by process id."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.samples: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+
+    async def sample(self, stop: asyncio.Event, every_s: float) -> None:
+        while True:
+            for name, node in self.cluster.nodes.items():
+                if node.process is not None and (rss := rss_mib(node.process.pid)) is not None:
+                    self.samples[name][node.process.pid].append(rss)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_s)
+                return
+
+    def summary(self) -> dict[str, Any]:
+        """Per process: its RSS first, at its peak and last, for the process that ran last
+        under that name (and how many ran: a killed one is started again)."""
+        out = {}
+        for name, by_pid in sorted(self.samples.items()):
+            last = list(by_pid.values())[-1]
+            out[name] = {
+                "processes": len(by_pid),
+                "first_mib": last[0],
+                "peak_mib": max(last),
+                "last_mib": last[-1],
+                "samples": len(last),
+            }
+        return out
 
 
 def leftovers(pids: set[int], data: Path) -> dict[str, Any]:
@@ -552,7 +576,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             await asyncio.to_thread(cluster.start)
             pids |= {n.process.pid for n in cluster.nodes.values() if n.process is not None}
             token, libraries = await set_up(cluster.url, library)
-            rss_start = node_rss(cluster)
+            memory = Memory(cluster)
             state = {
                 "libraries": libraries,
                 "movie_ids": [],
@@ -565,6 +589,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 asyncio.create_task(clients(cluster.url, token, state, answers, stop, args)),
                 asyncio.create_task(disk_changes(cluster.url, library, events, stop, args)),
                 asyncio.create_task(chaos(cluster, redis, url, events, pids, stop, args.duration)),
+                asyncio.create_task(memory.sample(stop, 5.0)),
             ]
             await asyncio.sleep(args.duration)
             stop.set()
@@ -572,7 +597,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             load_s = time.monotonic() - began
             await scan_everything(cluster.url, token, libraries)
             jobs = await settle(database, args.settle_timeout)
-            rss_end = node_rss(cluster)
+            await memory.sample(stop, 0)  # once more, after the final scan
             snapshot = await catalogue_snapshot(database, library.root, present_only=True)
         finally:
             await asyncio.to_thread(cluster.stop)
@@ -603,7 +628,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "jobs": jobs,
         "catalogue": compare(snapshot, reference),
         "catalogue_equal": snapshot == reference,
-        "rss_mib": {"start": rss_start, "end": rss_end},
+        "rss_mib": memory.summary(),
         "left_behind": left,
         "errors_logged": logged,
     }
