@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.errors import RateLimitedError, UpstreamUnavailableError
 from reelhouse.infra.jobs.progress import FAILED, OK, Progress
@@ -53,14 +54,32 @@ class ItemFailure:
 
 
 class Checkpointer(Protocol):
-    async def save_checkpoint(self, data: Any) -> None: ...
+    def transaction(
+        self, data: Any, count: int, outcome: str
+    ) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+    async def forget_failures(self) -> None: ...
 
 
 class ItemOutcome:
-    """Lets the body of `JobContext.item` say how the item ended (default `ok`)."""
+    """Lets the body of `JobContext.item` say how the item ended (default `ok`), and store its
+    work together with its count."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: JobContext) -> None:
         self.outcome = OK
+        self.counted = False
+        self._context = context
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A database transaction that counts this item (as `outcome`) in the job's checkpoint
+        as it commits. For work a resumed attempt does not do again (what is left to do is
+        read from the database): stored and counted at once, it is never lost from the count,
+        nor counted twice, whenever the attempt ends."""
+        context = self._context
+        async with context.transaction(context.checkpoint, count=1, outcome=self.outcome) as s:
+            yield s
+        self.counted = True
 
 
 class JobContext:
@@ -108,14 +127,30 @@ class JobContext:
     async def save_checkpoint(self, data: Any) -> None:
         """Persist `data` (JSON), the progress and the item failures so far, atomically; then stop
         here if the job was cancelled or the worker is shutting down."""
-        self.checkpoint = data
-        await self._checkpointer.save_checkpoint(data)
+        async with self.transaction(data):
+            pass
         self.check_cancelled()
+
+    @asynccontextmanager
+    async def transaction(
+        self, data: Any, *, count: int = 0, outcome: str = OK
+    ) -> AsyncIterator[AsyncSession]:
+        """A database transaction that also saves the checkpoint `data`, with the progress and
+        the item failures so far, and counts `count` more items as `outcome`: the work done in
+        it and what the checkpoint says of it commit together."""
+        async with self._checkpointer.transaction(data, count, outcome) as session:
+            yield session
+        self.checkpoint = data
+
+    async def retry_failed_items(self) -> None:
+        """The items earlier attempts counted as failed are to be tried again (for handlers
+        whose failed items stay among what is left to do): their failures are forgotten, from
+        the counts and the recorded failures at once, and each is counted as it ends now."""
+        await self._checkpointer.forget_failures()
 
     def item_failed(self, item: str, error: BaseException | str) -> None:
         """Record that `item` failed; the batch goes on. Stored with the next checkpoint."""
-        message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        self.pending_failures.append(ItemFailure(item, message))
+        self.pending_failures.append(_failure(item, error))
         self.progress.advance(outcome=FAILED, current=item)
 
     @contextmanager
@@ -123,12 +158,21 @@ class JobContext:
         """Process one item: its error is recorded against it (unless the error is job-level,
         see `is_job_level`) and counted, and the job goes on with the next one."""
         self.progress.set_current(label)
-        outcome = ItemOutcome()
+        outcome = ItemOutcome(self)
         try:
             yield outcome
         except Exception as exc:
             if is_job_level(exc):
                 raise
-            self.item_failed(label, exc)  # recorded against the item, not swallowed
+            if outcome.counted:  # its work is stored and counted: what failed after is told
+                self.pending_failures.append(_failure(label, exc))
+            else:
+                self.item_failed(label, exc)  # recorded against the item, not swallowed
             return
-        self.progress.advance(outcome=outcome.outcome)
+        if not outcome.counted:
+            self.progress.advance(outcome=outcome.outcome)
+
+
+def _failure(item: str, error: BaseException | str) -> ItemFailure:
+    message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return ItemFailure(item, message)

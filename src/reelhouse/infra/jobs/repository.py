@@ -286,6 +286,10 @@ class JobRepository:
         await self._record_failures(job_id, attempt, failures, now)
         return bool(flag)
 
+    async def forget_failures(self, job_id: int) -> None:
+        """Drop a job's item failures (its items are to be tried again)."""
+        await self.session.execute(delete(JobItemFailure).where(JobItemFailure.job_id == job_id))
+
     async def succeed(self, job_id: int, end: AttemptEnd) -> bool:
         return await self._end(job_id, end, state=JobState.SUCCEEDED, error=None, finished=True)
 

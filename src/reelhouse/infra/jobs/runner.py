@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.config import JobsSettings
 from reelhouse.errors import (
@@ -31,7 +33,7 @@ from reelhouse.infra.jobs.context import (
     WorkerStopping,
 )
 from reelhouse.infra.jobs.models import Job
-from reelhouse.infra.jobs.progress import Progress
+from reelhouse.infra.jobs.progress import FAILED, OK, Progress
 from reelhouse.infra.jobs.registry import Handler
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
 from reelhouse.infra.logging import get_logger
@@ -40,6 +42,8 @@ log = get_logger(__name__)
 
 #: Errors a retry cannot fix: the job fails at once instead of using up its attempts.
 PERMANENT_ERRORS = (InvalidInputError, NotFoundError, PermissionDeniedError)
+#: Outcomes after which the job runs again, from its checkpoint.
+_UNFINISHED = frozenset({"released", "retrying"})
 
 
 class JobRun:
@@ -65,8 +69,11 @@ class JobRun:
         self._owner = owner
         self._clock = clock
         saved = job.checkpoint or {}
-        # Progress restarts from the checkpoint's snapshot: work after it is done again.
+        # Progress restarts from the checkpoint's snapshot: work after it is done again (work
+        # that is not is counted in the checkpoint as it commits: `JobContext.transaction`).
         self.progress = Progress(saved.get("progress"))
+        #: The progress the checkpoint holds: where an unfinished attempt leaves the job.
+        self._kept: dict[str, Any] = saved.get("progress") or {}
         self.context = JobContext(
             job_id=job.id,
             kind=job.kind,
@@ -121,28 +128,41 @@ class JobRun:
 
     # -- the Checkpointer protocol of JobContext --------------------------------------------
 
-    async def save_checkpoint(self, data: Any) -> None:
+    @asynccontextmanager
+    async def transaction(self, data: Any, count: int, outcome: str) -> AsyncIterator[AsyncSession]:
+        # The lock before the transaction: SQLite's write lock is taken as a transaction
+        # begins, and the heartbeat takes this lock before it begins its own.
         async with self._lock:
-            failures = list(self.context.pending_failures)
-            version = self.progress.version
             async with self._database.transaction() as session:
+                yield session
+                failures = list(self.context.pending_failures)
+                version = self.progress.version
                 now = self._clock()
+                progress = self.progress.snapshot(now, plus=count, outcome=outcome)
                 flag = await JobRepository(session).save_checkpoint(
                     self.job_id,
                     owner=self._owner,
                     attempt=self.attempt,
                     data=data,
-                    progress=self.progress.snapshot(now),
+                    progress=progress,
                     failures=failures,
                     lease_s=self._settings.lease_s,
                     now=now,
                 )
-            if flag is None:
-                self.context.lease_lost = True
-                raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
+                if flag is None:  # nothing of this transaction is written
+                    self.context.lease_lost = True
+                    raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
+            if count:
+                self.progress.advance(count, outcome=outcome)
             del self.context.pending_failures[: len(failures)]
             self._flushed_version = version
+            self._kept = progress
             self.context.cancel_requested = self.context.cancel_requested or flag
+
+    async def forget_failures(self) -> None:
+        async with self.transaction(self.context.checkpoint, 0, OK) as session:
+            self.progress.forget(FAILED)
+            await JobRepository(session).forget_failures(self.job_id)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -215,14 +235,17 @@ class JobRun:
         outcome: str,
         write: Callable[[JobRepository, AttemptEnd], Awaitable[bool]],
     ) -> None:
+        # An attempt that ends unfinished leaves the job as its checkpoint has it: the next
+        # attempt resumes from there, meeting again the failures counted since.
+        finished = outcome not in _UNFINISHED
         try:
             async with self._lock, self._database.transaction() as session:
                 now = self._clock()
                 end = AttemptEnd(
                     owner=self._owner,
                     attempt=self.attempt,
-                    progress=self.progress.snapshot(now),
-                    failures=list(self.context.pending_failures),
+                    progress=self.progress.snapshot(now) if finished else self._kept,
+                    failures=list(self.context.pending_failures) if finished else [],
                     now=now,
                 )
                 recorded = await write(JobRepository(session), end)
