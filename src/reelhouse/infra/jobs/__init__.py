@@ -26,4 +26,8 @@ links to yet) writes each item in `item.transaction()`: the item's rows and its 
 checkpoint commit together, so however an attempt ends, the next one counts what is stored as
 done and finds the rest left; `ctx.retry_failed_items()` uncounts the failed items it will meet
 again.
+
+A cancel, or the lease taken over, is heard within seconds (`jobs.cancel_poll_interval_s`), and
+ends at once what the handler waits for outside the database: provider requests and image
+downloads, with their retries and sleeps (`scope.py`). Database work is never cut short.
 """

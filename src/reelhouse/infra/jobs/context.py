@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.errors import RateLimitedError, UpstreamUnavailableError
 from reelhouse.infra.jobs.progress import FAILED, OK, Progress
+from reelhouse.infra.jobs.scope import JobScope
 
 #: Errors that say "everything is failing now", not "this item is bad": they stop the job, which
 #: is retried later, instead of being recorded against every remaining item.
@@ -87,7 +88,8 @@ class JobContext:
 
     A handler resumes from `checkpoint` (None on a first run), reports progress, and calls
     `save_checkpoint` after each unit of finished work; that is where it stops when the job is
-    cancelled or the worker shuts down.
+    cancelled or the worker shuts down (its provider requests and downloads end at once: they
+    wait in its `scope`).
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class JobContext:
         checkpoint: Any,
         progress: Progress,
         checkpointer: Checkpointer,
+        lease_s: float,
     ) -> None:
         self.job_id = job_id
         self.kind = kind
@@ -114,15 +117,38 @@ class JobContext:
         self.lease_lost = False
         self.pending_failures: list[ItemFailure] = []
         self._checkpointer = checkpointer
+        #: Where the handler runs: its outbound waits end as the job must stop.
+        self.scope = JobScope(self._interruption, lease_s=lease_s)
 
     def check_cancelled(self) -> None:
         """Raise `JobCancelled` / `WorkerStopping` / `LeaseLost` if the job should stop here."""
+        interruption = self._interruption()
+        if interruption is not None:
+            raise interruption
+
+    def cancel(self) -> None:
+        """The job was cancelled: its outbound waits end now, the rest at its next check."""
+        self.cancel_requested = True
+        self.scope.stop()
+
+    def lose_lease(self) -> None:
+        """Another worker owns the job now: as `cancel`, and nothing more is written."""
+        self.lease_lost = True
+        self.scope.stop()
+
+    def stop(self) -> None:
+        """The worker is stopping: as `cancel`, and the job goes back to the queue."""
+        self.stopping = True
+        self.scope.stop()
+
+    def _interruption(self) -> JobInterrupted | None:
         if self.lease_lost:
-            raise LeaseLost(f"job {self.job_id} is leased by another worker now")
+            return LeaseLost(f"job {self.job_id} is leased by another worker now")
         if self.cancel_requested:
-            raise JobCancelled(f"job {self.job_id} was cancelled")
+            return JobCancelled(f"job {self.job_id} was cancelled")
         if self.stopping:
-            raise WorkerStopping(f"worker stopping; job {self.job_id} goes back to the queue")
+            return WorkerStopping(f"worker stopping; job {self.job_id} goes back to the queue")
+        return None
 
     async def save_checkpoint(self, data: Any) -> None:
         """Persist `data` (JSON), the progress and the item failures so far, atomically; then stop

@@ -256,6 +256,12 @@ class JobRepository:
         )
         return None if flag is None else bool(flag)
 
+    async def standing(self, job_id: int, *, owner: str) -> bool | None:
+        """A read of what `heartbeat` returns (`cancel_requested`, or None if the lease is no
+        longer `owner`'s), renewing nothing: a cheap look between heartbeats."""
+        flag = await self.session.scalar(select(Job.cancel_requested).where(*_owned(job_id, owner)))
+        return None if flag is None else bool(flag)
+
     async def save_checkpoint(
         self,
         job_id: int,

@@ -83,6 +83,7 @@ class JobRun:
             checkpoint=saved.get("data"),
             progress=self.progress,
             checkpointer=self,
+            lease_s=settings.lease_s,
         )
         self._lock = asyncio.Lock()
         self._flushed_version = -1
@@ -90,12 +91,13 @@ class JobRun:
         self._log = log.bind(job_id=job.id, kind=job.kind, attempt=job.attempts)
 
     def stop(self) -> None:
-        """Ask the handler to stop at its next checkpoint; the job goes back to the queue."""
-        self.context.stopping = True
+        """Ask the handler to stop (its outbound waits at once, the rest at its next
+        checkpoint); the job goes back to the queue."""
+        self.context.stop()
 
     async def run(self) -> None:
         self._log.info("job started")
-        handler_task = asyncio.create_task(self._handler(self.context))
+        handler_task = self.context.scope.start(self._handler(self.context), name="handler")
         keeper = asyncio.create_task(self._keep_lease())
         try:
             try:
@@ -149,15 +151,15 @@ class JobRun:
                     lease_s=self._settings.lease_s,
                     now=now,
                 )
+                self._heard(flag)
                 if flag is None:  # nothing of this transaction is written
-                    self.context.lease_lost = True
                     raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
             if count:
                 self.progress.advance(count, outcome=outcome)
             del self.context.pending_failures[: len(failures)]
             self._flushed_version = version
             self._kept = progress
-            self.context.cancel_requested = self.context.cancel_requested or flag
+            self.context.scope.renewed()
 
     async def forget_failures(self) -> None:
         async with self.transaction(self.context.checkpoint, 0, OK) as session:
@@ -167,10 +169,15 @@ class JobRun:
     # -- internals ----------------------------------------------------------------------------
 
     async def _keep_lease(self) -> None:
-        """Renew the lease and write progress at their own rates; notice cancel requests."""
+        """Renew the lease and write progress at their own rates; between heartbeats, read
+        whether the job was cancelled or taken over, so that either is heard within seconds."""
         settings = self._settings
-        tick = min(settings.heartbeat_interval_s, settings.progress_flush_interval_s)
-        last_beat = time.monotonic()
+        tick = min(
+            settings.heartbeat_interval_s,
+            settings.progress_flush_interval_s,
+            settings.cancel_poll_interval_s,
+        )
+        last_beat = last_look = time.monotonic()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._keeper_done.wait(), tick)
@@ -178,21 +185,38 @@ class JobRun:
                 return
             progress_due = self.progress.version != self._flushed_version
             beat_due = time.monotonic() - last_beat >= settings.heartbeat_interval_s
-            if not (progress_due or beat_due):
+            look_due = time.monotonic() - last_look >= settings.cancel_poll_interval_s
+            if not (progress_due or beat_due or look_due):
                 continue
             try:
-                flag = await self._heartbeat(with_progress=progress_due)
+                if progress_due or beat_due:
+                    flag = await self._heartbeat(with_progress=progress_due)
+                    last_beat = time.monotonic()
+                else:
+                    flag = await self._look()
             except (SQLAlchemyError, DatabaseUnavailableError, OSError):
                 # The lease may still be ours when the database is back; the next beat tells.
                 self._log.exception("job heartbeat failed")
                 continue
-            last_beat = time.monotonic()
+            last_look = time.monotonic()
+            self._heard(flag)
             if flag is None:
-                # Stop at the next checkpoint rather than cancel mid-query (see `run`); the work
-                # is idempotent, so the overlap with the new owner is harmless.
-                self.context.lease_lost = True
+                # The handler's waits end now, its database work at its next checkpoint (never
+                # cancelled mid-query, see `run`); the work is idempotent, so the overlap with
+                # the new owner is harmless.
                 return
-            self.context.cancel_requested = self.context.cancel_requested or flag
+
+    def _heard(self, flag: bool | None) -> None:
+        """What a write or read of the job row told: `cancel_requested`, or None if the lease
+        is another worker's now."""
+        if flag is None:
+            self.context.lose_lease()
+        elif flag and not self.context.cancel_requested:
+            self.context.cancel()
+
+    async def _look(self) -> bool | None:
+        async with self._database.read() as session:
+            return await JobRepository(session).standing(self.job_id, owner=self._owner)
 
     async def _heartbeat(self, *, with_progress: bool) -> bool | None:
         async with self._lock:
@@ -208,6 +232,8 @@ class JobRun:
                 )
             if with_progress:
                 self._flushed_version = version
+            if flag is not None:
+                self.context.scope.renewed()
             return flag
 
     async def _failed(self, exc: Exception) -> None:
