@@ -17,6 +17,7 @@ from reelhouse.errors import InvalidInputError, RateLimitedError, UpstreamUnavai
 from reelhouse.infra.db.engine import Database, create_engine
 from reelhouse.infra.jobs.context import JobContext, LeaseLost
 from reelhouse.infra.jobs.models import Job, JobState
+from reelhouse.infra.jobs.progress import FAILED
 from reelhouse.infra.jobs.prune import PRUNE_KIND, register_prune
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry, Schedule
@@ -253,6 +254,44 @@ async def test_a_missing_file_fails_only_its_item(database: Database) -> None:
     [failure], _ = await queue.failures(job_id)
     assert failure.item == "gone.mkv"
     assert failure.error.startswith("FileNotFoundError: [Errno 2]")
+
+
+async def test_work_counted_as_it_commits_is_counted_once_however_attempts_end(
+    database: Database,
+) -> None:
+    """A handler whose checkpoint is what the database lacks (as the enrichment's): an attempt
+    that ends half way, with an item failed, still ends the job counting each item once."""
+    await create_test_tables(database)
+    registry = JobRegistry()
+
+    @registry.handler("test.left")
+    async def left(ctx: JobContext) -> None:
+        stored = await rows(database, "SELECT item FROM test_results WHERE tag = 'left'")
+        todo = sorted(set(range(10)) - {item for (item,) in stored})
+        if ctx.progress.counters.get(FAILED):
+            await ctx.retry_failed_items()
+        ctx.progress.set_total(ctx.progress.done + len(todo))
+        for item in todo:
+            with ctx.item(f"left/{item}") as outcome:
+                if item == 8 or (item == 3 and ctx.attempt == 1):
+                    raise ValueError(f"item {item} is bad")
+                async with outcome.transaction() as session:
+                    await session.execute(
+                        text("INSERT INTO test_results (tag, item, value) VALUES ('left', :i, 0)"),
+                        {"i": item},
+                    )
+            if item == 6 and ctx.attempt == 1:  # no checkpoint saved by the handler itself
+                raise UpstreamUnavailableError("the provider went down")
+
+    queue = JobQueue(database, fast_settings())
+    job_id = (await queue.enqueue("test.left")).job.id
+    async with worker(database, registry, fast_settings()):
+        job = await until_state(queue, job_id, JobState.SUCCEEDED, JobState.FAILED)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
+    assert job.progress["done"] == job.progress["total"] == 10
+    assert job.progress["counters"] == {"ok": 9, "failed": 1}  # item 3 was tried again
+    failures, _ = await queue.failures(job_id)
+    assert [f.item for f in failures] == ["left/8"]
 
 
 async def test_a_running_job_stops_at_its_next_checkpoint_when_cancelled(

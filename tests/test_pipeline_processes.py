@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from reelhouse.config import DatabaseSettings
@@ -241,3 +241,55 @@ async def test_kill_9_then_restart_ends_like_an_uninterrupted_run(
     assert killed["items"], "the run stored nothing"
     for table in whole:
         assert killed[table] == whole[table], table
+
+
+async def linked_files(database: Database) -> int:
+    async with database.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(MediaFileItem)) or 0)
+
+
+async def test_enrichment_progress_counts_every_stored_movie_however_often_it_is_killed(
+    database: Database,
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+    fake_server: FakeServer,
+) -> None:
+    """Killed twice mid-enrichment (each time with movies stored since its last checkpoint),
+    the job still ends counting each movie once: done == total == the movies stored."""
+    fake.control.configure(latency_ms=60.0)
+    root = tmp_path / "library" / "Movies"
+    movies = [t for t in fake.catalogue.library_titles() if not t.series]
+    for title in movies:
+        name = f"{title.title} ({title.year})"
+        (root / name).mkdir(parents=True)
+        (root / name / f"{name}.mkv").write_bytes(b"")
+    await queue_scans(database, {"Movies": root})
+    processes: list[WorkerProcess] = []
+    try:
+        for name, linked_at_least in (("first", 6), ("second", 16)):
+            process = worker(database_url, tmp_path, name, fake_server)
+            # No periodic checkpoint: only the movies' own writes can keep the count.
+            process.env["REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY"] = "1000"
+            processes.append(await start_worker(process))
+            attempt = len(processes)
+
+            async def under_way(attempt: int = attempt, at_least: int = linked_at_least) -> bool:
+                return await attempts(database, ENRICH_KIND) >= attempt and (
+                    await linked_files(database) >= at_least
+                )
+
+            await eventually(under_way, within_s=120, what=f"enrichment attempt {attempt}")
+            await processes[-1].kill()
+        processes.append(await start_worker(worker(database_url, tmp_path, "last", fake_server)))
+        await settled(database)
+    finally:
+        for process in processes:
+            await process.close()
+
+    (job,) = await JobQueue(database, fast_settings()).list_jobs(kind=ENRICH_KIND)
+    assert job.attempts >= 3
+    assert await linked_files(database) == len(movies)
+    progress = job.progress
+    assert progress["done"] == progress["total"] == len(movies), progress
+    assert progress["counters"] == {"matched": len(movies)}, progress

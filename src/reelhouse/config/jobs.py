@@ -26,6 +26,12 @@ class JobsSettings(Section):
         description="Seconds between lease renewals of a running job; must be below `lease_s`.",
     )
     poll_interval_s: PositiveFloat = Field(1.0, description="Seconds between idle queue polls.")
+    cancel_poll_interval_s: PositiveFloat = Field(
+        2.0,
+        description="Seconds between reads of a running job's cancel request and lease, between "
+        "its heartbeats: how soon a cancel (or a lease taken over) stops its provider requests "
+        "and waits.",
+    )
     progress_flush_interval_s: PositiveFloat = Field(
         2.0,
         description="Seconds between writes of a running job's progress (checkpoints and the "

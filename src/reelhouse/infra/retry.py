@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from reelhouse.errors import DomainError, RateLimitedError, UpstreamUnavailableError
 from reelhouse.infra.http import retry_after_seconds
+from reelhouse.infra.jobs.scope import lease_left_s
 
 T = TypeVar("T")
 
@@ -56,8 +57,9 @@ def retry_for_status(
     """The retry an answer's status calls for: a 429 (`RateLimitedError`) or a 5xx
     (`UpstreamUnavailableError`); None for any other. A 429 or 503 may say when to come back
     (`retry_after`, its `Retry-After` header): that long is waited, up to
-    `policy.max_retry_after_s`; a longer wait ends the request at once. Without one, the usual
-    backoff applies."""
+    `policy.max_retry_after_s` and, inside a job, up to what its lease has left; a longer wait
+    ends the request at once (a job is then retried when the server said). Without one, the
+    usual backoff applies."""
     if status == 429:
         wait = retry_after_seconds(retry_after)
         final: DomainError = RateLimitedError(
@@ -68,7 +70,10 @@ def retry_for_status(
         final = UpstreamUnavailableError(f"{label}: HTTP {status}", retry_after_s=wait)
     else:
         return None
-    too_long = wait is not None and wait > policy.max_retry_after_s
+    lease_left = lease_left_s()
+    too_long = wait is not None and (
+        wait > policy.max_retry_after_s or (lease_left is not None and wait > lease_left)
+    )
     return Retry(final, retry_after_s=wait, give_up=too_long)
 
 

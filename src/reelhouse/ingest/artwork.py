@@ -3,9 +3,9 @@ in them into the image store, a bounded number at a time, each image once.
 
 Image hosts misbehave, so each image is an item of its own (house rule 10):
 
-- A downloaded image is recorded at once: its rows, the job's progress and checkpoint, in that
-  order, before the next image is recorded. An attempt that ends half way (a crash, a full
-  disk, a cancel) loses no finished image and repeats none.
+- A downloaded image is recorded at once: its rows, the job's progress and checkpoint, in one
+  transaction, before the next image is recorded. An attempt that ends half way (a crash, a
+  full disk, a cancel) loses no finished image, repeats none, and counts each once.
 - An image that cannot be had — a 404, a body that is no image, a host that still fails after
   its retries, whose `Retry-After` is too long, or whose circuit breaker is open (retries and
   breakers: `infra.images.fetch`) — is recorded against the job with its reason, and the others
@@ -191,19 +191,22 @@ class ArtworkDownloads:
     async def _record(
         self, ctx: JobContext, library_id: int, round_progress: RoundProgress, done: _Fetched
     ) -> None:
-        """One URL's outcome for every row that shows it: the rows, then the checkpoint."""
+        """One URL's outcome for every row that shows it: the rows, the count and the
+        checkpoint in one transaction."""
         images, url, outcome = done.images, done.images[0].url, done.outcome
         ids = [image.id for image in images]
+        ctx.progress.set_current(url)
         if isinstance(outcome, Exception):
             for _ in images:
                 ctx.item_failed(url, outcome)
-        else:
-            async with self.database.transaction() as session:
-                await ArtworkRepository(session).downloaded(ids, outcome)
-            await self._invalidate(library_id, images)
-            ctx.progress.advance(len(images), current=url)
-        round_progress.finish(ids, failed=isinstance(outcome, Exception))
-        await ctx.save_checkpoint(round_progress.checkpoint())
+            round_progress.finish(ids, failed=True)
+            await ctx.save_checkpoint(round_progress.checkpoint())
+            return
+        round_progress.finish(ids, failed=False)
+        async with ctx.transaction(round_progress.checkpoint(), count=len(images)) as session:
+            await ArtworkRepository(session).downloaded(ids, outcome)
+        await self._invalidate(library_id, images)
+        ctx.check_cancelled()
 
     async def _invalidate(self, library_id: int, images: Sequence[PendingImage]) -> None:
         await self.invalidation.items_changed(

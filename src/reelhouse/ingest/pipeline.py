@@ -35,6 +35,7 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.context import JobContext
 from reelhouse.infra.jobs.fanout import for_each, id_arg, library_key
+from reelhouse.infra.jobs.progress import FAILED
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry, Schedule
 from reelhouse.ingest.artwork import enqueue_artwork
@@ -111,6 +112,9 @@ class MetadataPipeline:
             files = await MediaLinkRepository(session).unlinked(library_id, wanted)
         enrichment = self.enrichments[module.kind]
         grouped = group_units(files, roots, module)
+        if ctx.progress.counters.get(FAILED):  # failed units are still unlinked: tried again
+            await ctx.retry_failed_items()
+        # What the checkpoint counts is stored; what is left is all the rest.
         ctx.progress.set_total(ctx.progress.done + len(grouped.units))
         finished = 0
         checkpoint = asyncio.Lock()
@@ -121,8 +125,10 @@ class MetadataPipeline:
             ctx.check_cancelled()
             with ctx.item(unit.label) as item:
                 fetched = await enrichment.fetch(unit)
-                stored = await self.store.store(module, enrichment, library_id, unit, fetched)
-                item.outcome = stored.outcome
+                item.outcome = fetched.outcome
+                stored = await self.store.store(
+                    module, enrichment, library_id, unit, fetched, transaction=item.transaction
+                )
                 await imports.apply(stored.watch)
             finished += 1
             if finished % self.settings.checkpoint_every == 0:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.items import ItemRepository
@@ -40,14 +43,17 @@ class UnitStore:
         unit: Unit,
         fetched: Fetched,
         item_id: int | None = None,
+        transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]] | None = None,
     ) -> Stored:
         """One unit in one transaction (onto the item `item_id`, when refreshing it), then its
         invalidation. A conflict means another process stored the same item a moment ago: the
-        second try finds and updates it."""
+        second try finds and updates it. `transaction` opens it (a job's, which counts the
+        unit as it commits: `ItemOutcome.transaction`); by default a plain one."""
+        begin = transaction or self.database.transaction
         async with self._lock:
             for attempt in (1, 2):
                 try:
-                    async with self.database.transaction() as session:
+                    async with begin() as session:
                         item = await target_item(
                             module.repository(session),
                             fetched.record,

@@ -4,7 +4,8 @@ Per provider: one pooled `httpx.AsyncClient`, a rate limiter, retries with expon
 jitter (timeouts, connection errors, 5xx, unreadable bodies), 429 honoured with `Retry-After`, a
 circuit breaker, a deadline per attempt, a cap on body size, coalescing of identical requests in
 flight and caching of validated answers. Credentials are applied per attempt and never enter cache
-keys or log lines.
+keys or log lines. A job waiting for an answer stops waiting when it is cancelled or loses its
+lease (`infra.jobs.scope`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from reelhouse.errors import (
 )
 from reelhouse.infra.breaker import BreakerState, CircuitBreaker
 from reelhouse.infra.http import read_capped, tls_context
+from reelhouse.infra.jobs.scope import interruptible
 from reelhouse.infra.logging import get_logger
 from reelhouse.infra.retry import Retry, retry_for_status, with_retries
 
@@ -169,7 +171,10 @@ class ProviderClient:
             loaded.append(self._validate(model, body, path))  # invalid answers are not cached
             return body
 
-        body = await self._cache.get_or_load(namespace, key, load)
+        # The request, its retries and their sleeps run in tasks shared by every caller of the
+        # key: a job that must stop stops waiting for them (`infra.jobs.scope`).
+        with interruptible():
+            body = await self._cache.get_or_load(namespace, key, load)
         self.metrics.cache.labels(self.name, "miss" if loaded else "hit").inc()
         return loaded[0] if loaded else self._validate(model, body, path)
 

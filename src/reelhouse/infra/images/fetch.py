@@ -27,6 +27,7 @@ from reelhouse.infra.breaker import BreakerState, CircuitBreaker, HostBreakers
 from reelhouse.infra.http import read_capped, tls_context
 from reelhouse.infra.images.codec import CONTENT_TYPES
 from reelhouse.infra.images.metrics import ImageMetrics
+from reelhouse.infra.jobs.scope import interruptible
 from reelhouse.infra.logging import get_logger
 from reelhouse.infra.public_hosts import AddressPolicy, checked_transport
 from reelhouse.infra.retry import Retry, retry_for_status, with_retries
@@ -79,11 +80,12 @@ class Downloader:
         target = _checked_url(url)
         label = f"image {target.host}{target.path}"
         breaker = self._breakers.of(_host(target))
-        body = await with_retries(
-            lambda: self._attempt(target, label, breaker),
-            self._settings,
-            on_retry=self._metrics.retries.inc,
-        )
+        with interruptible():  # a job that must stop stops downloading (`infra.jobs.scope`)
+            body = await with_retries(
+                lambda: self._attempt(target, label, breaker),
+                self._settings,
+                on_retry=self._metrics.retries.inc,
+            )
         return Download(body, label)
 
     async def _attempt(self, url: httpx.URL, label: str, breaker: CircuitBreaker) -> bytes:

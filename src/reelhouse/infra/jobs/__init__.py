@@ -20,4 +20,14 @@ from the settings (0 turns it off); it is enqueued once per period across all wo
 Producers call `JobQueue.enqueue(kind, args, key=...)`; with a key, asking again while the job is
 queued or running returns it. Work between two checkpoints may run twice (after a crash), so each
 item's write must be idempotent.
+
+A handler whose resume point is what the database still lacks (the enrichment: files no item
+links to yet) writes each item in `item.transaction()`: the item's rows and its count in the
+checkpoint commit together, so however an attempt ends, the next one counts what is stored as
+done and finds the rest left; `ctx.retry_failed_items()` uncounts the failed items it will meet
+again.
+
+A cancel, or the lease taken over, is heard within seconds (`jobs.cancel_poll_interval_s`), and
+ends at once what the handler waits for outside the database: provider requests and image
+downloads, with their retries and sleeps (`scope.py`). Database work is never cut short.
 """

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from reelhouse.errors import InvalidInputError
+from reelhouse.infra.jobs.context import JobInterrupted
 
 T = TypeVar("T")
 
@@ -26,7 +27,8 @@ def id_arg(args: Mapping[str, Any], name: str) -> int:
 
 async def for_each(items: Iterable[T], limit: int, work: Callable[[T], Awaitable[None]]) -> None:
     """`work` on every item, at most `limit` at once; the first error cancels the rest and is
-    raised as itself (not as an exception group), so the job layer sees what it was."""
+    raised as itself (not as an exception group), so the job layer sees what it was. When the
+    job is interrupted, the rest are left to stop by themselves."""
     pending = iter(items)
 
     async def drain() -> None:
@@ -36,6 +38,11 @@ async def for_each(items: Iterable[T], limit: int, work: Callable[[T], Awaitable
     tasks = [asyncio.create_task(drain()) for _ in range(limit)]
     try:
         await asyncio.gather(*tasks)
+    except JobInterrupted:
+        # Each of the others stops by itself (its waits are interrupted too, its writes finish):
+        # none is cancelled in the middle of a database call.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     except BaseException:
         for task in tasks:
             task.cancel()

@@ -89,6 +89,13 @@ class Progress:
             self.current = current
         self.version += 1
 
+    def forget(self, outcome: str) -> None:
+        """Uncount the items that ended as `outcome`: they are to be done again."""
+        count = self.counters.pop(outcome, 0)
+        self.done -= count
+        self._done_at_start -= count
+        self.version += 1
+
     def set_counter(self, outcome: str, value: int) -> None:
         """Set a counter outright, for work that reports running totals (a scan's new files)."""
         if value < 0:
@@ -96,24 +103,30 @@ class Progress:
         self.counters[outcome] = value
         self.version += 1
 
-    def rate_per_s(self) -> float | None:
+    def rate_per_s(self, *, plus: int = 0) -> float | None:
         elapsed = self._clock() - self._started
-        worked = self.done - self._done_at_start
+        worked = self.done + plus - self._done_at_start
         if elapsed <= 0 or worked <= 0:
             return None
         return worked / elapsed
 
-    def snapshot(self, now: datetime) -> dict[str, Any]:
-        rate = self.rate_per_s()
+    def snapshot(self, now: datetime, *, plus: int = 0, outcome: str = OK) -> dict[str, Any]:
+        """The progress as stored; `plus` more items counted as `outcome` (the items of a
+        transaction about to commit, counted in memory once it has)."""
+        done = self.done + plus
+        counters = dict(self.counters)
+        if plus:
+            counters[outcome] = counters.get(outcome, 0) + plus
+        rate = self.rate_per_s(plus=plus)
         eta = None
         if rate and self.total is not None:
-            eta = max(0, self.total - self.done) / rate
+            eta = max(0, self.total - done) / rate
         return {
-            "done": self.done,
+            "done": done,
             "total": self.total,
             "current": self.current,
             "rate_per_s": None if rate is None else round(rate, 3),
             "eta_s": None if eta is None else round(eta, 1),
-            "counters": dict(self.counters),
+            "counters": counters,
             "updated_at": now.isoformat(),
         }

@@ -256,6 +256,12 @@ class JobRepository:
         )
         return None if flag is None else bool(flag)
 
+    async def standing(self, job_id: int, *, owner: str) -> bool | None:
+        """A read of what `heartbeat` returns (`cancel_requested`, or None if the lease is no
+        longer `owner`'s), renewing nothing: a cheap look between heartbeats."""
+        flag = await self.session.scalar(select(Job.cancel_requested).where(*_owned(job_id, owner)))
+        return None if flag is None else bool(flag)
+
     async def save_checkpoint(
         self,
         job_id: int,
@@ -285,6 +291,10 @@ class JobRepository:
             return None
         await self._record_failures(job_id, attempt, failures, now)
         return bool(flag)
+
+    async def forget_failures(self, job_id: int) -> None:
+        """Drop a job's item failures (its items are to be tried again)."""
+        await self.session.execute(delete(JobItemFailure).where(JobItemFailure.job_id == job_id))
 
     async def succeed(self, job_id: int, end: AttemptEnd) -> bool:
         return await self._end(job_id, end, state=JobState.SUCCEEDED, error=None, finished=True)

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.config import JobsSettings
 from reelhouse.errors import (
@@ -31,7 +33,7 @@ from reelhouse.infra.jobs.context import (
     WorkerStopping,
 )
 from reelhouse.infra.jobs.models import Job
-from reelhouse.infra.jobs.progress import Progress
+from reelhouse.infra.jobs.progress import FAILED, OK, Progress
 from reelhouse.infra.jobs.registry import Handler
 from reelhouse.infra.jobs.repository import AttemptEnd, JobRepository
 from reelhouse.infra.logging import get_logger
@@ -40,6 +42,8 @@ log = get_logger(__name__)
 
 #: Errors a retry cannot fix: the job fails at once instead of using up its attempts.
 PERMANENT_ERRORS = (InvalidInputError, NotFoundError, PermissionDeniedError)
+#: Outcomes after which the job runs again, from its checkpoint.
+_UNFINISHED = frozenset({"released", "retrying"})
 
 
 class JobRun:
@@ -65,8 +69,11 @@ class JobRun:
         self._owner = owner
         self._clock = clock
         saved = job.checkpoint or {}
-        # Progress restarts from the checkpoint's snapshot: work after it is done again.
+        # Progress restarts from the checkpoint's snapshot: work after it is done again (work
+        # that is not is counted in the checkpoint as it commits: `JobContext.transaction`).
         self.progress = Progress(saved.get("progress"))
+        #: The progress the checkpoint holds: where an unfinished attempt leaves the job.
+        self._kept: dict[str, Any] = saved.get("progress") or {}
         self.context = JobContext(
             job_id=job.id,
             kind=job.kind,
@@ -76,6 +83,7 @@ class JobRun:
             checkpoint=saved.get("data"),
             progress=self.progress,
             checkpointer=self,
+            lease_s=settings.lease_s,
         )
         self._lock = asyncio.Lock()
         self._flushed_version = -1
@@ -83,12 +91,13 @@ class JobRun:
         self._log = log.bind(job_id=job.id, kind=job.kind, attempt=job.attempts)
 
     def stop(self) -> None:
-        """Ask the handler to stop at its next checkpoint; the job goes back to the queue."""
-        self.context.stopping = True
+        """Ask the handler to stop (its outbound waits at once, the rest at its next
+        checkpoint); the job goes back to the queue."""
+        self.context.stop()
 
     async def run(self) -> None:
         self._log.info("job started")
-        handler_task = asyncio.create_task(self._handler(self.context))
+        handler_task = self.context.scope.start(self._handler(self.context), name="handler")
         keeper = asyncio.create_task(self._keep_lease())
         try:
             try:
@@ -121,36 +130,54 @@ class JobRun:
 
     # -- the Checkpointer protocol of JobContext --------------------------------------------
 
-    async def save_checkpoint(self, data: Any) -> None:
+    @asynccontextmanager
+    async def transaction(self, data: Any, count: int, outcome: str) -> AsyncIterator[AsyncSession]:
+        # The lock before the transaction: SQLite's write lock is taken as a transaction
+        # begins, and the heartbeat takes this lock before it begins its own.
         async with self._lock:
-            failures = list(self.context.pending_failures)
-            version = self.progress.version
             async with self._database.transaction() as session:
+                yield session
+                failures = list(self.context.pending_failures)
+                version = self.progress.version
                 now = self._clock()
+                progress = self.progress.snapshot(now, plus=count, outcome=outcome)
                 flag = await JobRepository(session).save_checkpoint(
                     self.job_id,
                     owner=self._owner,
                     attempt=self.attempt,
                     data=data,
-                    progress=self.progress.snapshot(now),
+                    progress=progress,
                     failures=failures,
                     lease_s=self._settings.lease_s,
                     now=now,
                 )
-            if flag is None:
-                self.context.lease_lost = True
-                raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
+                self._heard(flag)
+                if flag is None:  # nothing of this transaction is written
+                    raise LeaseLost(f"job {self.job_id} is no longer leased by {self._owner}")
+            if count:
+                self.progress.advance(count, outcome=outcome)
             del self.context.pending_failures[: len(failures)]
             self._flushed_version = version
-            self.context.cancel_requested = self.context.cancel_requested or flag
+            self._kept = progress
+            self.context.scope.renewed()
+
+    async def forget_failures(self) -> None:
+        async with self.transaction(self.context.checkpoint, 0, OK) as session:
+            self.progress.forget(FAILED)
+            await JobRepository(session).forget_failures(self.job_id)
 
     # -- internals ----------------------------------------------------------------------------
 
     async def _keep_lease(self) -> None:
-        """Renew the lease and write progress at their own rates; notice cancel requests."""
+        """Renew the lease and write progress at their own rates; between heartbeats, read
+        whether the job was cancelled or taken over, so that either is heard within seconds."""
         settings = self._settings
-        tick = min(settings.heartbeat_interval_s, settings.progress_flush_interval_s)
-        last_beat = time.monotonic()
+        tick = min(
+            settings.heartbeat_interval_s,
+            settings.progress_flush_interval_s,
+            settings.cancel_poll_interval_s,
+        )
+        last_beat = last_look = time.monotonic()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._keeper_done.wait(), tick)
@@ -158,21 +185,38 @@ class JobRun:
                 return
             progress_due = self.progress.version != self._flushed_version
             beat_due = time.monotonic() - last_beat >= settings.heartbeat_interval_s
-            if not (progress_due or beat_due):
+            look_due = time.monotonic() - last_look >= settings.cancel_poll_interval_s
+            if not (progress_due or beat_due or look_due):
                 continue
             try:
-                flag = await self._heartbeat(with_progress=progress_due)
+                if progress_due or beat_due:
+                    flag = await self._heartbeat(with_progress=progress_due)
+                    last_beat = time.monotonic()
+                else:
+                    flag = await self._look()
             except (SQLAlchemyError, DatabaseUnavailableError, OSError):
                 # The lease may still be ours when the database is back; the next beat tells.
                 self._log.exception("job heartbeat failed")
                 continue
-            last_beat = time.monotonic()
+            last_look = time.monotonic()
+            self._heard(flag)
             if flag is None:
-                # Stop at the next checkpoint rather than cancel mid-query (see `run`); the work
-                # is idempotent, so the overlap with the new owner is harmless.
-                self.context.lease_lost = True
+                # The handler's waits end now, its database work at its next checkpoint (never
+                # cancelled mid-query, see `run`); the work is idempotent, so the overlap with
+                # the new owner is harmless.
                 return
-            self.context.cancel_requested = self.context.cancel_requested or flag
+
+    def _heard(self, flag: bool | None) -> None:
+        """What a write or read of the job row told: `cancel_requested`, or None if the lease
+        is another worker's now."""
+        if flag is None:
+            self.context.lose_lease()
+        elif flag and not self.context.cancel_requested:
+            self.context.cancel()
+
+    async def _look(self) -> bool | None:
+        async with self._database.read() as session:
+            return await JobRepository(session).standing(self.job_id, owner=self._owner)
 
     async def _heartbeat(self, *, with_progress: bool) -> bool | None:
         async with self._lock:
@@ -188,6 +232,8 @@ class JobRun:
                 )
             if with_progress:
                 self._flushed_version = version
+            if flag is not None:
+                self.context.scope.renewed()
             return flag
 
     async def _failed(self, exc: Exception) -> None:
@@ -215,14 +261,17 @@ class JobRun:
         outcome: str,
         write: Callable[[JobRepository, AttemptEnd], Awaitable[bool]],
     ) -> None:
+        # An attempt that ends unfinished leaves the job as its checkpoint has it: the next
+        # attempt resumes from there, meeting again the failures counted since.
+        finished = outcome not in _UNFINISHED
         try:
             async with self._lock, self._database.transaction() as session:
                 now = self._clock()
                 end = AttemptEnd(
                     owner=self._owner,
                     attempt=self.attempt,
-                    progress=self.progress.snapshot(now),
-                    failures=list(self.context.pending_failures),
+                    progress=self.progress.snapshot(now) if finished else self._kept,
+                    failures=list(self.context.pending_failures) if finished else [],
                     now=now,
                 )
                 recorded = await write(JobRepository(session), end)
