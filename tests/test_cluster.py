@@ -30,9 +30,10 @@ from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import FakeServer
 from reelhouse.testing.library import generate_library, write_library
 from reelhouse.testing.ports import free_ports
+from reelhouse.testing.snapshot import catalogue_snapshot
 from tests.conftest import PostgresServer, unique_name
 from tests.jobs_support import eventually, fast_settings
-from tests.test_pipeline_processes import ROOTS, catalogue, run, running, settled
+from tests.test_pipeline_processes import ROOTS, run, running, settled
 
 ADMIN, PASSWORD = "admin", "cluster password"
 API_PROCESSES = 2
@@ -270,7 +271,7 @@ async def test_a_worker_killed_mid_job_loses_nothing_and_no_claim_runs_twice(
     cluster.kill(victim, signal.SIGKILL)
     await settled(database)
     await asyncio.to_thread(cluster.start_node, victim)
-    in_cluster = await catalogue(database, directory)
+    in_cluster = await catalogue_snapshot(database, directory)
 
     # The same library through one undisturbed worker, in a database of its own.
     name = unique_name("reelhouse_test")

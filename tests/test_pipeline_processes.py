@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from reelhouse.config import DatabaseSettings
 from reelhouse.content.catalogue.models import (
-    Credit,
-    Genre,
-    Image,
-    Item,
-    ItemGenre,
     MediaFileItem,
-    Person,
 )
 from reelhouse.infra.db.engine import Database, create_engine
 from reelhouse.infra.jobs.models import ACTIVE_STATES, JobState
@@ -29,11 +21,11 @@ from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.ingest.pipeline import ENRICH_KIND
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.jobs import SCAN_KIND, enqueue_scan
-from reelhouse.libraries.models import MediaFile
 from reelhouse.libraries.repository import LibraryRepository
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import FakeServer
 from reelhouse.testing.library import generate_library, write_library
+from reelhouse.testing.snapshot import Snapshot, catalogue_snapshot
 from tests.conftest import PostgresServer, unique_name
 from tests.jobs_support import WorkerProcess, eventually, fast_settings
 
@@ -121,65 +113,13 @@ async def settled(database: Database) -> None:
     assert not failed, [(j.kind, j.error) for j in failed]
 
 
-def ordered(rows: Iterable[Any]) -> list[Any]:
-    """Rows in a stable order, None and numbers side by side (their text decides)."""
-    return sorted(rows, key=repr)
-
-
-async def catalogue(database: Database, root: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The whole catalogue by natural keys (row ids differ between runs)."""
-    parent = aliased(Item)
-
-    def key(item: Item, up: Item | None) -> tuple[Any, ...]:
-        return (item.kind, item.title, item.tmdb_id, up.index_number if up else None,
-                item.index_number)  # fmt: skip
-
-    async with database.read() as session:
-        items = {
-            i.id: (i, up)
-            for i, up in await session.execute(
-                select(Item, parent).outerjoin(parent, parent.id == Item.parent_id)
-            )
-        }
-        keys = {item_id: key(*pair) for item_id, pair in items.items()}
-        fields = ordered(
-            (*keys[i.id], i.overview, i.year, i.tvdb_id, i.imdb_id, i.community_rating,
-             i.collection_id and keys[i.collection_id])
-            for i, _ in items.values()
-        )  # fmt: skip
-        links = ordered(
-            (path.removeprefix(str(root)), keys[item_id], extra, part)
-            for path, item_id, extra, part in await session.execute(
-                select(MediaFile.path, MediaFileItem.item_id, MediaFileItem.extra_type,
-                       MediaFileItem.part).join(MediaFile)
-            )
-        )  # fmt: skip
-        credits = ordered(
-            (keys[c.item_id], name, c.role, c.character, c.job, c.sort_order)
-            for c, name in await session.execute(select(Credit, Person.name).join(Person))
-        )
-        genres = ordered(
-            (keys[item_id], name)
-            for item_id, name in await session.execute(
-                select(ItemGenre.item_id, Genre.name).join(Genre)
-            )
-        )
-        images = ordered(
-            (keys.get(i.item_id or 0), i.kind, i.provider_path, i.selected, i.local_path)
-            for i in await session.scalars(select(Image).where(Image.item_id.is_not(None)))
-        )
-        people = ordered(await session.scalars(select(Person.name)))
-    return {"items": fields, "links": links, "credits": credits, "genres": genres,
-            "images": images, "people": people}  # fmt: skip
-
-
 async def run(
     url: str,
     directory: Path,
     fake_server: FakeServer,
     roots: dict[str, Path],
     interrupt: tuple[str, int] | None,
-) -> dict[str, list[tuple[Any, ...]]]:
+) -> Snapshot:
     """One run of the pipeline; with `interrupt` (a job kind and a count of items done), the
     worker is killed once a job of that kind has done that many, and another started."""
     database = Database(create_engine(url, DatabaseSettings()))
@@ -201,7 +141,7 @@ async def run(
         finally:
             for process in processes:
                 await process.close()
-        return await catalogue(database, directory.parent)
+        return await catalogue_snapshot(database, directory.parent)
     finally:
         await database.close()
 
