@@ -141,3 +141,16 @@ async def test_the_commands_refuse_next_to_a_process_that_disagrees(
             answer = await client.get("/health/ready")
             assert answer.status_code == 200
             assert answer.json()["checks"]["processes"] == {"ok": True}
+
+
+async def test_a_process_taken_for_dead_writes_itself_down_again(
+    database: Database, database_url: str
+) -> None:
+    """After a database outage longer than three beats another process may have removed this
+    one's row; the next beat puts it back, so the next process to start still sees it."""
+    async with joined(database, settings(database_url, REDIS_A), "serve") as peers:
+        async with database.transaction() as session:
+            await session.delete(await session.get(PeerProcess, peers.row_id))
+        await peers.beat()
+        with pytest.raises(ConfigError, match="`reelhouse serve` "):
+            await Peers(database, settings(database_url, None), "worker").join()

@@ -99,6 +99,7 @@ class Peers:
         self.row_id = uuid.uuid4().hex
         self.command = command
         self.disagreements: list[Disagreement] = []
+        self._started_at = clock()
 
     async def ensure_compatible(self) -> None:
         """`ConfigError` if a live process would not hear this one's writes, or this one
@@ -109,27 +110,20 @@ class Peers:
     async def join(self) -> None:
         """Refuse as `ensure_compatible` does; otherwise record this process."""
         now = self._clock()
+        self._started_at = now
         async with self._database.transaction() as session:
             self._refuse_disagreements(await self._live_others(session, now))
-            session.add(
-                PeerProcess(
-                    id=self.row_id,
-                    command=self.command,
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                    invalidation=self.identity,
-                    started_at=now,
-                    seen_at=now,
-                )
-            )
+            session.add(self._row(now))
 
     async def beat(self) -> None:
         """Renew this process's row, and look again at the others."""
         now = self._clock()
         async with self._database.transaction() as session:
-            await session.execute(
+            renewed = await session.execute(
                 update(PeerProcess).where(PeerProcess.id == self.row_id).values(seen_at=now)
             )
+            if renewed.rowcount == 0:  # type: ignore[attr-defined]  # taken for dead meanwhile
+                session.add(self._row(now))
             self.disagreements = self._disagreements(await self._live_others(session, now))
         for disagreement in self.disagreements:
             log.error(
@@ -156,6 +150,17 @@ class Peers:
                 log.warning("could not renew this process's row; trying again", exc_info=True)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _row(self, now: datetime) -> PeerProcess:
+        return PeerProcess(
+            id=self.row_id,
+            command=self.command,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            invalidation=self.identity,
+            started_at=self._started_at,
+            seen_at=now,
+        )
 
     async def _live_others(self, session: AsyncSession, now: datetime) -> list[PeerProcess]:
         horizon = now - timedelta(seconds=MISSED_BEATS * self._interval_s)
