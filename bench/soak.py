@@ -405,14 +405,16 @@ class Memory:
         self.cluster = cluster
         self.samples: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
 
+    def take(self) -> None:
+        for name, node in self.cluster.nodes.items():
+            if node.process is not None and (rss := rss_mib(node.process.pid)) is not None:
+                self.samples[name][node.process.pid].append(rss)
+
     async def sample(self, stop: asyncio.Event, every_s: float) -> None:
-        while True:
-            for name, node in self.cluster.nodes.items():
-                if node.process is not None and (rss := rss_mib(node.process.pid)) is not None:
-                    self.samples[name][node.process.pid].append(rss)
+        while not stop.is_set():
+            self.take()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every_s)
-                return
 
     def summary(self) -> dict[str, Any]:
         """Per process: its RSS first, at its peak and last, for the process that ran last
@@ -597,7 +599,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             load_s = time.monotonic() - began
             await scan_everything(cluster.url, token, libraries)
             jobs = await settle(database, args.settle_timeout)
-            await memory.sample(stop, 0)  # once more, after the final scan
+            memory.take()  # once more, after the final scan
             snapshot = await catalogue_snapshot(database, library.root, present_only=True)
         finally:
             await asyncio.to_thread(cluster.stop)
