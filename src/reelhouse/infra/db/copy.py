@@ -58,7 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reelhouse.config import mask_url
 from reelhouse.errors import DatabaseCopyError, SchemaMismatchError
-from reelhouse.infra.db import migrate
+from reelhouse.infra.db import migrate, statistics
 from reelhouse.infra.db.engine import READ_ONLY_OPTION, Database
 from reelhouse.infra.db.markers import (
     COPY_INCOMPLETE,
@@ -129,10 +129,13 @@ async def copy_database(
     replace: bool = False,
     batch_size: int = 5_000,
     progress: CopyProgress | None = None,
+    refresh_statistics: bool = True,
 ) -> CopyReport:
     """Copy every table of `metadata` from `source` into `target`, then verify it. Refusals and
     a failed write are `DatabaseCopyError` (or `SchemaMismatchError`), with the reason; the
-    target keeps its incomplete mark unless the report says `verified`."""
+    target keeps its incomplete mark unless the report says `verified`. With
+    `refresh_statistics`, a verified PostgreSQL target has its every table analyzed before it
+    is served (written in bulk, it would be planned as if empty: see `statistics`)."""
     progress = progress or _Silent()
     if batch_size < 1:
         raise DatabaseCopyError("the batch size must be at least 1")
@@ -173,6 +176,8 @@ async def copy_database(
             )
     report = CopyReport(tuple(checks))
     if report.verified:
+        if refresh_statistics:
+            await statistics.refresh_statistics(target, every_table=True)
         async with target.engine.begin() as connection:
             await clear_marker(connection, COPY_INCOMPLETE)
     return report
