@@ -12,7 +12,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Row, exists, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.models import Credit, Item, Person
@@ -30,6 +40,32 @@ TRIGRAM_THRESHOLD = 0.2
 
 def words(text_: str) -> list[str]:
     return _WORD.findall(text_.casefold())
+
+
+def _title_starts_with(prefix: str) -> ColumnElement[bool]:
+    """PostgreSQL: titles that start with `prefix`, as the range of them in code-point order
+    (`~>=~`, `~<~`), which the title-prefix index serves (migration 0010) in any collation; a
+    `LIKE 'prefix%'` is served by a btree only in the C collation, so PostgreSQL took the
+    trigram index for it, reading fifty to a hundred times the pages."""
+    condition: ColumnElement[bool] = Item.sort_title.op("~>=~")(prefix)
+    if prefix and prefix[-1] != chr(sys.maxunicode):
+        condition = and_(condition, Item.sort_title.op("~<~")(prefix_end(prefix)))
+    elif prefix:
+        condition = and_(condition, Item.sort_title.startswith(prefix))
+    return condition
+
+
+def prefix_end(prefix: str) -> str:
+    """The first text after every text that starts with `prefix` (whose last character is not
+    the last one of Unicode), in code-point order; surrogates, which no text holds (nor can be
+    sent as UTF-8), are skipped."""
+    following = ord(prefix[-1]) + 1
+    if _SURROGATES[0] <= following <= _SURROGATES[1]:
+        following = _SURROGATES[1] + 1
+    return prefix[:-1] + chr(following)
+
+
+_SURROGATES = (0xD800, 0xDFFF)
 
 
 def trigrams(normalized: str) -> list[str]:
@@ -66,9 +102,7 @@ def _kept(
     """The live candidates of `kinds` in `library_ids` among `rows`."""
     wanted = {str(kind) for kind in kinds}
     return [
-        ItemCandidate(
-            row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview
-        )
+        ItemCandidate(row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview)
         for row in rows
         if row.deleted_at is None
         and row.kind in wanted
@@ -162,7 +196,7 @@ class SearchRepository:
                 return []
             match = " ".join(_fts_quote(t) + "*" for t in tokens)
             return await self._rows(await self._fts("search_items_words", match, limit))
-        condition = Item.sort_title.startswith(normalized)
+        condition = _title_starts_with(normalized)
         if tokens:
             tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
             condition = or_(condition, _WORDS_VECTOR.op("@@")(tsquery))
@@ -200,7 +234,7 @@ class SearchRepository:
         start = normalized[:PREFIX_LENGTH]
         if len(start) < PREFIX_LENGTH or start[-1] == chr(sys.maxunicode):
             return []
-        upper = start[:-1] + chr(ord(start[-1]) + 1)
+        upper = prefix_end(start)
         rows = await self.session.execute(
             select(*_COLUMNS)
             .where(Item.sort_title >= start, Item.sort_title < upper)
