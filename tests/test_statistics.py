@@ -87,6 +87,25 @@ async def test_tables_written_in_bulk_are_analyzed_once(database: Database) -> N
     assert await _planned_rows(database, "items") == 3 * ROWS + 10
 
 
+async def test_a_table_with_rows_but_no_statistics_is_analyzed(database: Database) -> None:
+    """However its rows came (a copy of a database starts counting changes again from nothing)
+    and whatever the planner was told of their number since (an index built on them does)."""
+    await _add_movies(database, 0, ROWS)
+    if database.backend == "sqlite":
+        return
+    async with database.engine.begin() as connection:
+        await connection.execute(text("CREATE INDEX test_items_year ON items (year)"))
+        await connection.execute(text("SELECT pg_stat_reset()"))  # counts of changes: none
+    assert await _planned_rows(database, "items") == ROWS  # told by the index build
+    assert "items" in await refresh_statistics(database)
+    async with database.engine.connect() as connection:
+        columns = await connection.scalar(
+            text("SELECT count(*) FROM pg_stats WHERE tablename = 'items'")
+        )
+    assert columns
+    assert await refresh_statistics(database) == []
+
+
 async def test_a_process_starting_refreshes_them_unless_told_not_to(database: Database) -> None:
     await _add_movies(database, 0, ROWS)
     await migrate.prepare(database, migrate_on_start=False, refresh_statistics=False)

@@ -11,13 +11,14 @@ index reads in full, until autovacuum moves them into the index proper: there, 9
 180 pages, so that a two-word search read 191 pages of the word index instead of 11.
 
 `refresh_statistics` does now, for the tables that need it, what autovacuum would do on its next
-round: it analyzes every table never analyzed, or changed by more rows than autovacuum's own
-threshold (`autovacuum_analyze_threshold` + `autovacuum_analyze_scale_factor` x its rows), and
-moves the pending rows of their GIN indexes into the index. When nothing changed it is one
-catalogue query. Each connection hands on its counts of changed rows when it is idle, at most
-once a second, so a refresh just after a write may not see its last second yet: the next one
-does. SQLite plans from its indexes alone (no `ANALYZE` has ever run on a reelhouse
-SQLite database, and its plans are the ones the listings were measured with): nothing is done.
+round: it analyzes every table that holds rows but no statistics, or changed by more rows than
+autovacuum's own threshold (`autovacuum_analyze_threshold` + `autovacuum_analyze_scale_factor`
+x its rows), and moves the pending rows of their GIN indexes into the index. When nothing
+changed it is one catalogue query. Each connection hands on its counts of changed rows when it
+is idle, at most once a second, so a refresh just after a write may not see its last second
+yet: the next one does. SQLite plans from its indexes alone (no `ANALYZE` has ever run on a
+reelhouse SQLite database, and its plans are the ones the listings were measured with): nothing
+is done there.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from reelhouse.infra.logging import get_logger
 log = get_logger(__name__)
 
 #: The application's tables (those of the current schema that this role may analyze): with
-#: `every`, all of them; otherwise those that hold rows but were never analyzed, or changed since
-#: by more rows than autovacuum waits for.
+#: `every`, all of them; otherwise those that hold rows but have no column statistics (never
+#: analyzed: an index built since tells the planner how many rows there are, not what they
+#: hold), or changed since by more rows than autovacuum waits for. The counts of changes start
+#: again from nothing in a copy of a database (`CREATE DATABASE ... TEMPLATE`) or after a crash;
+#: the statistics themselves are copied with it.
 _TABLES = text(
     """
     SELECT c.oid::regclass::text AS name
@@ -43,7 +47,13 @@ _TABLES = text(
       AND pg_has_role(c.relowner, 'USAGE')
       AND (
         CAST(:every AS boolean)
-        OR (c.reltuples < 0 AND pg_relation_size(c.oid) > 0)
+        OR (
+          c.reltuples <> 0
+          AND pg_relation_size(c.oid) > 0
+          AND NOT EXISTS (
+            SELECT 1 FROM pg_stats p WHERE p.schemaname = n.nspname AND p.tablename = c.relname
+          )
+        )
         OR coalesce(s.n_mod_since_analyze, 0) >
           current_setting('autovacuum_analyze_threshold')::float8
           + current_setting('autovacuum_analyze_scale_factor')::float8
