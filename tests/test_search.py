@@ -235,7 +235,7 @@ async def test_a_library_change_drops_only_its_cached_results(database: Database
 @pytest.mark.parametrize("backend", ["postgresql"])
 async def test_titles_are_found_by_prefix_from_a_btree(database: Database) -> None:
     """On PostgreSQL a search asks for the titles that start with the query as a range that the
-    title-prefix btree serves (migration 0010), in any collation: a `LIKE 'query%'` went to the
+    title-prefix btree serves (migration 0011), in any collation: a `LIKE 'query%'` went to the
     trigram index, which read 50 to 100 times the pages for it."""
     await seed(database)
     statements: list[tuple[str, Any]] = []

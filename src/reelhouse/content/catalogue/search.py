@@ -44,7 +44,7 @@ def words(text_: str) -> list[str]:
 
 def _title_starts_with(prefix: str) -> ColumnElement[bool]:
     """PostgreSQL: titles that start with `prefix`, as the range of them in code-point order
-    (`~>=~`, `~<~`), which the title-prefix index serves (migration 0010) in any collation; a
+    (`~>=~`, `~<~`), which the title-prefix index serves (migration 0011) in any collation; a
     `LIKE 'prefix%'` is served by a btree only in the C collation, so PostgreSQL took the
     trigram index for it, reading fifty to a hundred times the pages."""
     condition: ColumnElement[bool] = Item.sort_title.op("~>=~")(prefix)

@@ -8,8 +8,8 @@ read for a two-word query on a 100,000-item catalogue, a third of the statement'
 title's prefix is now asked as a range in code-point order (`~>=~` / `~<~`, exactly the titles
 that start with the query), which this index serves in three or four pages.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-12 10:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
