@@ -72,6 +72,14 @@ async def test_sqlite_to_postgresql_and_back_keeps_every_row(
     for copied in (middle, back):
         assert await _marker(copied) is None
         await migrate.prepare(copied, migrate_on_start=False)  # it would be served
+    async with middle.engine.connect() as connection:
+        never_analyzed = await connection.scalars(
+            text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.reltuples < 0"
+            )
+        )
+        assert never_analyzed.all() == [], "a copy written in bulk is planned from statistics"
 
 
 async def test_postgresql_to_postgresql_continues_the_sequences(

@@ -108,3 +108,30 @@ async def test_sqlite_writers_wait_instead_of_failing(tmp_path: Path) -> None:
             assert list(names) == ["first", "second"]
     finally:
         await database.close()
+
+
+async def test_search_indexes_on_postgresql_only(database: Database) -> None:
+    """PostgreSQL's search reads titles by prefix from a btree in code-point order (migration
+    0011), whatever the database's collation; SQLite's search has its own tables."""
+    query = (
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'search_items_title_prefix'"
+        if database.backend == "postgresql"
+        else "SELECT sql FROM sqlite_master WHERE name = 'search_items_title_prefix'"
+    )
+
+    async def definition() -> str | None:
+        async with database.engine.connect() as connection:
+            found = await connection.scalar(text(query))
+        return None if found is None else str(found)
+
+    if database.backend == "sqlite":
+        assert await definition() is None
+        return
+    assert "(sort_title text_pattern_ops)" in (await definition() or "")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.downgrade(migrate.alembic_config(sync), "0010")
+        )
+    assert await definition() is None
+    await migrate.upgrade(database)
+    assert await definition() is not None

@@ -10,14 +10,18 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from reelhouse.app import create_app
 from reelhouse.config import HttpSettings
+from reelhouse.infra.db.deadline import deadline_in
+from reelhouse.infra.db.engine import Database
 from reelhouse.kinds import LibraryKind
 from tests.support import bearer, settings_for
 
@@ -139,3 +143,34 @@ async def test_a_connection_closed_under_a_request_answers_503(
             created = await client.post("/api/libraries", json=new, headers=token)
             assert created.status_code == 201, created.text
     await admin.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_each_transaction_is_bounded_by_one_statement_whatever_is_left(
+    database: Database,
+) -> None:
+    """The bound of each transaction is a parameter of one statement, not a new statement per
+    value: asyncpg prepares every new text it is sent (one more round trip) and keeps 100 per
+    connection, which a text per request filled and emptied."""
+    sent: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    bounds: list[int] = []
+    event.listen(database.engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        for seconds in (5.0, 70.0):
+            with deadline_in(seconds):
+                async with database.read() as session:
+                    bounds.append(int(await session.scalar(_TIMEOUT_MS)))
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", capture)
+    assert len({s for s in sent if "set_config('statement_timeout'" in s}) == 1, sent
+    assert 4_000 < bounds[0] <= 5_000  # what was left of each deadline, in milliseconds
+    assert 69_000 < bounds[1] <= 70_000
+    async with database.read() as session:  # no deadline, no bound
+        assert int(await session.scalar(_TIMEOUT_MS)) == 0
+
+
+_TIMEOUT_MS = text("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")

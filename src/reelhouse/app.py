@@ -106,8 +106,11 @@ def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
             )
             # `reelhouse serve` ran this before starting the server, to fail with one clear
             # line; here it is a cheap check then, and makes the app right under any ASGI server.
+            # Statistics are refreshed here, so that no request is planned from stale ones.
             await migrate.prepare(
-                runtime.database, migrate_on_start=settings.database.migrate_on_start
+                runtime.database,
+                migrate_on_start=settings.database.migrate_on_start,
+                refresh_statistics=settings.database.refresh_statistics,
             )
             await runtime.services.users.ensure_initial_admin()
             health = runtime.health()

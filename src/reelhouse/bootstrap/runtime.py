@@ -141,6 +141,7 @@ class Runtime:
             settings.scan,
             self.invalidation,
             after_scan=pipeline.enqueue_enrich,
+            refresh_statistics=settings.database.refresh_statistics,
         )
         pipeline.register(registry)
         artwork = ArtworkDownloads(database, self.invalidation, self.images, settings.images)

@@ -80,6 +80,7 @@ def db_copy(
                         replace=replace,
                         batch_size=batch_size or settings.database.copy_batch_size,
                         progress=bars,
+                        refresh_statistics=settings.database.refresh_statistics,
                     )
             finally:
                 await target.close()

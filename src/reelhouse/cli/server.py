@@ -71,7 +71,11 @@ def worker(
         settings = settings.model_copy(update={"jobs": jobs})
 
     async def work(runtime: Runtime) -> None:
-        await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
+        await migrate.prepare(
+            runtime.database,
+            migrate_on_start=settings.database.migrate_on_start,
+            refresh_statistics=settings.database.refresh_statistics,
+        )
         await runtime.cache.start()
         runner = runtime.worker()
         loop = asyncio.get_running_loop()

@@ -38,6 +38,15 @@ class DatabaseSettings(Section):
         description="What a request the database was too busy for is told to wait "
         "(`Retry-After` of its 503): about one request's worth.",
     )
+    refresh_statistics: bool = Field(
+        True,
+        description="PostgreSQL: when a process starts, after each library scan and after "
+        "`reelhouse db copy`, analyze the tables whose planner statistics are missing or older "
+        "than autovacuum allows (what autovacuum would do on its next round, which may be "
+        "minutes away, or never where it is turned off), and move the rows waiting in their GIN "
+        "indexes' pending lists into the index. A table just written in bulk is otherwise "
+        "planned as if it were empty. Off leaves it all to autovacuum. SQLite: no effect.",
+    )
     copy_batch_size: PositiveInt = Field(
         5_000,
         description="Rows `reelhouse db copy` reads and writes at a time (its `--batch-size` "

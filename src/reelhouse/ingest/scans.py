@@ -12,6 +12,7 @@ from typing import Any
 from reelhouse.config import ScanSettings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
 from reelhouse.errors import InvalidInputError
+from reelhouse.infra.db import statistics
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.jobs.context import JobContext
@@ -51,9 +52,12 @@ def register_scans(
     invalidation: CatalogueInvalidation,
     *,
     after_scan: Callable[[int], Awaitable[object]] | None = None,
+    refresh_statistics: bool = False,
 ) -> None:
     """`after_scan(library_id)` runs when a scan has stored what it found (the pipeline's
-    next step: matching and enriching the new files)."""
+    next step: matching and enriching the new files). With `refresh_statistics`, a scan that
+    wrote many rows (a first scan of a large library) leaves fresh planner statistics behind
+    it (see `reelhouse.infra.db.statistics`)."""
 
     async def scan(ctx: JobContext) -> None:
         library_id, folder = _scan_args(ctx.args)
@@ -80,6 +84,8 @@ def register_scans(
                 # A file moved to another item's name is matched again, as a new one would be.
                 await links.unlink(report.renamed)
             await invalidation.items_changed(items)
+        if refresh_statistics:
+            await statistics.refresh_statistics(database)
         if after_scan is not None:
             await after_scan(library_id)
 

@@ -102,6 +102,17 @@ def _nullable(column: SortKey) -> bool:
     return bool(column.property.columns[0].nullable)
 
 
+def _indexed(column: SortKey) -> InstrumentedAttribute[Any] | None:
+    """What the rows without a sort value are ordered by before their id: the column itself
+    when it is one (NULL in every such row, so the order is still the id's), since its listing
+    index (kind, column, id) then hands them over in order, as a range. Ordered by the id
+    alone, PostgreSQL can only walk the primary key checking every row of every kind and
+    library, or read every row of the kind without a value and sort them (what it planned on a
+    catalogue just written: 95,000 movies without a release date, 200 ms a page); SQLite plans
+    the same either way."""
+    return column if isinstance(column, InstrumentedAttribute) else None
+
+
 def _best_of_files(probed: InstrumentedAttribute[Any], model: type[Item]) -> ScalarSelect[Any]:
     """The highest value of `probed` among the present, probed main files of each item."""
     return (
@@ -320,7 +331,7 @@ class ItemRepository(Generic[ItemT]):
                     self.model.id < after.id if page.descending else self.model.id > after.id
                 )
             rows += await self._fetch(
-                query, None, page.descending, page.limit + 1 - len(rows), skip
+                query, _indexed(column), page.descending, page.limit + 1 - len(rows), skip
             )
         total = None
         if page.include_total:

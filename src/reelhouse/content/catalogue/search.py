@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.models import Credit, Item, Person
@@ -31,6 +42,32 @@ def words(text_: str) -> list[str]:
     return _WORD.findall(text_.casefold())
 
 
+def _title_starts_with(prefix: str) -> ColumnElement[bool]:
+    """PostgreSQL: titles that start with `prefix`, as the range of them in code-point order
+    (`~>=~`, `~<~`), which the title-prefix index serves (migration 0011) in any collation; a
+    `LIKE 'prefix%'` is served by a btree only in the C collation, so PostgreSQL took the
+    trigram index for it, reading fifty to a hundred times the pages."""
+    condition: ColumnElement[bool] = Item.sort_title.op("~>=~")(prefix)
+    if prefix and prefix[-1] != chr(sys.maxunicode):
+        condition = and_(condition, Item.sort_title.op("~<~")(prefix_end(prefix)))
+    elif prefix:
+        condition = and_(condition, Item.sort_title.startswith(prefix))
+    return condition
+
+
+def prefix_end(prefix: str) -> str:
+    """The first text after every text that starts with `prefix` (whose last character is not
+    the last one of Unicode), in code-point order; surrogates, which no text holds (nor can be
+    sent as UTF-8), are skipped."""
+    following = ord(prefix[-1]) + 1
+    if _SURROGATES[0] <= following <= _SURROGATES[1]:
+        following = _SURROGATES[1] + 1
+    return prefix[:-1] + chr(following)
+
+
+_SURROGATES = (0xD800, 0xDFFF)
+
+
 def trigrams(normalized: str) -> list[str]:
     return sorted({normalized[i : i + 3] for i in range(len(normalized) - 2)})
 
@@ -48,6 +85,29 @@ class ItemCandidate(NamedTuple):
     title: str
     original_title: str | None
     overview: str | None
+
+
+#: What ranking reads of a candidate (`ItemCandidate`), and what `_kept` checks.
+_COLUMNS = (Item.id, Item.kind, Item.sort_title, Item.title, Item.original_title, Item.overview,
+            Item.library_id, Item.deleted_at)  # fmt: skip
+
+
+#: A candidate as `_COLUMNS` reads it.
+_Found = Row[int, ItemKind, str, str, str | None, str | None, int | None, datetime | None]
+
+
+def _kept(
+    rows: Iterable[_Found], kinds: Sequence[ItemKind], library_ids: frozenset[int] | None
+) -> list[ItemCandidate]:
+    """The live candidates of `kinds` in `library_ids` among `rows`."""
+    wanted = {str(kind) for kind in kinds}
+    return [
+        ItemCandidate(row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview)
+        for row in rows
+        if row.deleted_at is None
+        and row.kind in wanted
+        and (library_ids is None or row.library_id in library_ids)
+    ]
 
 
 class SearchRepository:
@@ -76,36 +136,24 @@ class SearchRepository:
         nearly every title shares a trigram with a query, so matching trigrams costs more than
         the rest of a search together, and words that find enough as typed are spelt as the
         catalogue spells them."""
-        as_typed = await self._word_item_ids(query, normalized, limit)
-        found = await self._candidates(as_typed, kinds, library_ids)
+        as_typed = await self._word_items(query, normalized, limit)
+        found = _kept(as_typed, kinds, library_ids)
         if len(found) < enough:
-            close = await self._close_item_ids(normalized, limit)
+            close = await self._close_items(normalized, limit)
             close += await self._same_start(normalized, limit)
-            seen = set(as_typed)
-            more = [item_id for item_id in dict.fromkeys(close) if item_id not in seen]
-            found += await self._candidates(more, kinds, library_ids)
+            seen = {row.id for row in as_typed}
+            more = {row.id: row for row in close if row.id not in seen}
+            found += _kept(more.values(), kinds, library_ids)
         return found
 
-    async def _candidates(
-        self, ids: Sequence[int], kinds: Sequence[ItemKind], library_ids: frozenset[int] | None
-    ) -> list[ItemCandidate]:
+    async def _rows(self, ids: Sequence[int]) -> list[_Found]:
+        """The rows of `ids` (what an SQLite text index found), as ranking reads them."""
         if not ids:
             return []
-        # Looked up by id alone, the rest checked here: told the kinds and `deleted_at IS
+        # Looked up by id alone, the rest checked by `_kept`: told the kinds and `deleted_at IS
         # NULL` too, SQLite reads a kind's whole listing index instead.
-        columns = (Item.id, Item.kind, Item.sort_title, Item.title, Item.original_title,
-                   Item.overview, Item.library_id, Item.deleted_at)  # fmt: skip
-        rows = await self.session.execute(select(*columns).where(Item.id.in_(ids)))
-        wanted = {str(kind) for kind in kinds}
-        return [
-            ItemCandidate(
-                row.id, row.kind, row.sort_title, row.title, row.original_title, row.overview
-            )
-            for row in rows
-            if row.deleted_at is None
-            and row.kind in wanted
-            and (library_ids is None or row.library_id in library_ids)
-        ]
+        rows = await self.session.execute(select(*_COLUMNS).where(Item.id.in_(ids)))
+        return list(rows.all())
 
     async def by_ids(self, ids: Sequence[int]) -> dict[int, Item]:
         rows = await self.session.scalars(select(Item).where(Item.id.in_(ids)))
@@ -141,27 +189,27 @@ class SearchRepository:
             statement = statement.order_by(similarity.desc(), Person.id).limit(limit)
         return list((await self.session.scalars(statement)).all())
 
-    async def _word_item_ids(self, query: str, normalized: str, limit: int) -> list[int]:
+    async def _word_items(self, query: str, normalized: str, limit: int) -> list[_Found]:
         tokens = words(query)
         if self._sqlite:
             if not tokens:
                 return []
             match = " ".join(_fts_quote(t) + "*" for t in tokens)
-            return await self._fts("search_items_words", match, limit)
-        condition = Item.sort_title.startswith(normalized)
+            return await self._rows(await self._fts("search_items_words", match, limit))
+        condition = _title_starts_with(normalized)
         if tokens:
             tsquery = func.to_tsquery("simple", " & ".join(f"{t}:*" for t in tokens))
             condition = or_(condition, _WORDS_VECTOR.op("@@")(tsquery))
         return await self._by_similarity(condition, normalized, limit)
 
-    async def _close_item_ids(self, normalized: str, limit: int) -> list[int]:
+    async def _close_items(self, normalized: str, limit: int) -> list[_Found]:
         """Titles that share enough trigrams with the query."""
         if self._sqlite:
             grams = trigrams(normalized)
             if not grams:
                 return []
             match = " OR ".join(_fts_quote(g) for g in grams)
-            return await self._fts("search_items_trigrams", match, limit)
+            return await self._rows(await self._fts("search_items_trigrams", match, limit))
         await self.session.execute(
             text(f"SET LOCAL pg_trgm.similarity_threshold = {TRIGRAM_THRESHOLD}")
         )
@@ -169,28 +217,31 @@ class SearchRepository:
 
     async def _by_similarity(
         self, condition: ColumnElement[bool], normalized: str, limit: int
-    ) -> list[int]:
-        rows = await self.session.scalars(
-            select(Item.id)
+    ) -> list[_Found]:
+        # The rows themselves, not their ids to look up again: PostgreSQL reads each to compute
+        # its similarity anyway, and a second statement of up to `limit` ids cost more than
+        # this one (rendered anew for each count of ids, and prepared anew by asyncpg).
+        rows = await self.session.execute(
+            select(*_COLUMNS)
             .where(condition)
             .order_by(func.similarity(Item.sort_title, normalized).desc(), Item.id)
             .limit(limit)
         )
-        return list(rows)
+        return list(rows.all())
 
-    async def _same_start(self, normalized: str, limit: int) -> list[int]:
+    async def _same_start(self, normalized: str, limit: int) -> list[_Found]:
         """Titles that start like the query: trigrams miss typos in words of 4-6 letters."""
         start = normalized[:PREFIX_LENGTH]
         if len(start) < PREFIX_LENGTH or start[-1] == chr(sys.maxunicode):
             return []
-        upper = start[:-1] + chr(ord(start[-1]) + 1)
-        rows = await self.session.scalars(
-            select(Item.id)
+        upper = prefix_end(start)
+        rows = await self.session.execute(
+            select(*_COLUMNS)
             .where(Item.sort_title >= start, Item.sort_title < upper)
             .order_by(Item.sort_title, Item.id)
             .limit(limit)
         )
-        return list(rows)
+        return list(rows.all())
 
     async def _fts(self, table: str, match: str, limit: int) -> list[int]:
         rows = await self.session.execute(

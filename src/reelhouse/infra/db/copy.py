@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reelhouse.config import mask_url
 from reelhouse.errors import DatabaseCopyError, SchemaMismatchError
-from reelhouse.infra.db import migrate
+from reelhouse.infra.db import migrate, statistics
 from reelhouse.infra.db.checksum import (
     Checksum,
     Silent,
@@ -112,10 +112,13 @@ async def copy_database(
     replace: bool = False,
     batch_size: int = 5_000,
     progress: TableProgress | None = None,
+    refresh_statistics: bool = True,
 ) -> CopyReport:
     """Copy every table of `metadata` from `source` into `target`, then verify it. Refusals and
     a failed write are `DatabaseCopyError` (or `SchemaMismatchError`), with the reason; the
-    target keeps its incomplete mark unless the report says `verified`."""
+    target keeps its incomplete mark unless the report says `verified`. With
+    `refresh_statistics`, a verified PostgreSQL target has its every table analyzed before it
+    is served (written in bulk, it would be planned as if empty: see `statistics`)."""
     progress = progress or Silent()
     if batch_size < 1:
         raise DatabaseCopyError("the batch size must be at least 1")
@@ -146,6 +149,8 @@ async def copy_database(
         found = await table_sums(checker, tables, batch_size, progress)
     report = CopyReport(tuple(_check(table.name, sums[table.name].sum, found) for table in tables))
     if report.verified:
+        if refresh_statistics:
+            await statistics.refresh_statistics(target, every_table=True)
         async with target.engine.begin() as connection:
             await clear_marker(connection, COPY_INCOMPLETE)
     return report

@@ -30,6 +30,8 @@ READ_ONLY_OPTION = "reelhouse_read_only"
 BUSY_TIMEOUT_KEY = "reelhouse_busy_timeout_ms"
 #: PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout`.
 QUERY_CANCELED = "57014"
+#: `SET LOCAL statement_timeout` with the value bound (SET itself takes no parameters).
+_STATEMENT_TIMEOUT = text("SELECT set_config('statement_timeout', :timeout, true)")
 
 
 def parse_database_url(url: str) -> URL:
@@ -157,7 +159,10 @@ class Database:
         left = remaining_s()
         if left is not None and self.backend == "postgresql":
             timeout_ms = max(1, int(left * 1000))
-            await session.execute(text(f"SET LOCAL statement_timeout = {timeout_ms}"))
+            # One statement text for every value: asyncpg prepares each new text it is sent
+            # (a round trip more) and keeps it in a per-connection cache of 100, which a
+            # `SET LOCAL statement_timeout = <ms>` per request filled and emptied.
+            await session.execute(_STATEMENT_TIMEOUT, {"timeout": f"{timeout_ms}ms"})
 
     @contextmanager
     def _busy(self) -> Iterator[None]:

@@ -13,6 +13,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 
 from reelhouse.errors import SchemaMismatchError
+from reelhouse.infra.db import statistics
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.db.markers import refuse_incomplete
 
@@ -96,10 +97,16 @@ async def ensure_current(database: Database) -> None:
     await refuse_incomplete(database)
 
 
-async def prepare(database: Database, *, migrate_on_start: bool) -> None:
+async def prepare(
+    database: Database, *, migrate_on_start: bool, refresh_statistics: bool = False
+) -> None:
     """Fail fast, with one clear line, on a database that is unreachable or on the wrong schema;
-    with `migrate_on_start`, apply the pending migrations first."""
+    with `migrate_on_start`, apply the pending migrations first; with `refresh_statistics`,
+    bring stale planner statistics up to date before anything is served from them (a database
+    just restored, or written in bulk while no reelhouse ran: see `statistics`)."""
     await database.ping()
     if migrate_on_start:
         await upgrade(database)
     await ensure_current(database)
+    if refresh_statistics:
+        await statistics.refresh_statistics(database)
