@@ -95,3 +95,21 @@ def touch(path: Path, content: bytes = b"") -> None:
     """A file (empty unless said), with its folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
+
+
+def pipeline_process_env(fake_url: str) -> dict[str, str]:
+    """What a `reelhouse` process running the pipeline in a test needs besides its database:
+    the fake providers, no watcher and no periodic scan, small enrichment batches."""
+    return {
+        "REELHOUSE_TMDB_BASE_URL": f"{fake_url}/3",
+        "REELHOUSE_TMDB_API_KEY": "test-tmdb-key",
+        "REELHOUSE_TMDB_RATE_LIMIT_PER_S": "1000",
+        "REELHOUSE_TVDB_BASE_URL": f"{fake_url}/v4",
+        "REELHOUSE_TVDB_API_KEY": "test-tvdb-key",
+        "REELHOUSE_TVDB_RATE_LIMIT_PER_S": "1000",
+        "REELHOUSE_SCAN_WATCH": "false",
+        "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
+        "REELHOUSE_ENRICHMENT_CONCURRENCY": "2",
+        "REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY": "2",
+        "REELHOUSE_ENRICHMENT_REFRESH_INTERVAL_S": "0",
+    }

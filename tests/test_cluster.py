@@ -33,6 +33,7 @@ from reelhouse.testing.ports import free_ports
 from reelhouse.testing.snapshot import catalogue_snapshot
 from tests.conftest import PostgresServer, unique_name
 from tests.jobs_support import eventually, fast_settings
+from tests.pipeline_support import pipeline_process_env
 from tests.test_pipeline_processes import ROOTS, run, running, settled
 
 ADMIN, PASSWORD = "admin", "cluster password"
@@ -88,17 +89,7 @@ async def running_cluster(
         "REELHOUSE_AUTH_INITIAL_ADMIN_PASSWORD": PASSWORD,
         "REELHOUSE_AUTH_PASSWORD_HASH_ITERATIONS": "1",
         "REELHOUSE_AUTH_PASSWORD_HASH_MEMORY_KIB": "1024",
-        "REELHOUSE_TMDB_BASE_URL": f"{fake_server.url}/3",
-        "REELHOUSE_TMDB_API_KEY": "test-tmdb-key",
-        "REELHOUSE_TMDB_RATE_LIMIT_PER_S": "1000",
-        "REELHOUSE_TVDB_BASE_URL": f"{fake_server.url}/v4",
-        "REELHOUSE_TVDB_API_KEY": "test-tvdb-key",
-        "REELHOUSE_TVDB_RATE_LIMIT_PER_S": "1000",
-        "REELHOUSE_SCAN_WATCH": "false",
-        "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
-        "REELHOUSE_ENRICHMENT_CONCURRENCY": "2",
-        "REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY": "2",
-        "REELHOUSE_ENRICHMENT_REFRESH_INTERVAL_S": "0",
+        **pipeline_process_env(fake_server.url),
         # One job at a time per worker, so the queue's jobs spread over both; a short lease, so
         # a killed worker's job is taken up within seconds.
         "REELHOUSE_JOBS_CONCURRENCY": "1",

@@ -28,6 +28,7 @@ from reelhouse.testing.library import generate_library, write_library
 from reelhouse.testing.snapshot import Snapshot, catalogue_snapshot
 from tests.conftest import PostgresServer, unique_name
 from tests.jobs_support import WorkerProcess, eventually, fast_settings
+from tests.pipeline_support import pipeline_process_env
 
 ROOTS = {"Movies": LibraryKind.MOVIES, "TV": LibraryKind.TV}
 
@@ -57,18 +58,8 @@ def worker(url: str, directory: Path, name: str, fake_server: FakeServer) -> Wor
         {
             "REELHOUSE_DATABASE_URL": url,
             "REELHOUSE_DATA_DIR": str(directory / "data"),
-            "REELHOUSE_TMDB_BASE_URL": f"{fake_server.url}/3",
-            "REELHOUSE_TMDB_API_KEY": "test-tmdb-key",
-            "REELHOUSE_TMDB_RATE_LIMIT_PER_S": "1000",
-            "REELHOUSE_TVDB_BASE_URL": f"{fake_server.url}/v4",
-            "REELHOUSE_TVDB_API_KEY": "test-tvdb-key",
-            "REELHOUSE_TVDB_RATE_LIMIT_PER_S": "1000",
-            "REELHOUSE_SCAN_WATCH": "false",
-            "REELHOUSE_SCAN_FULL_SCAN_INTERVAL_S": "0",
             "REELHOUSE_SCAN_WRITE_BATCH": "1",  # a write per file: a scan long enough to kill
-            "REELHOUSE_ENRICHMENT_CONCURRENCY": "2",
-            "REELHOUSE_ENRICHMENT_CHECKPOINT_EVERY": "2",
-            "REELHOUSE_ENRICHMENT_REFRESH_INTERVAL_S": "0",
+            **pipeline_process_env(fake_server.url),
         }
     )
     return process

@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from reelhouse.app import create_app
-from reelhouse.config import HttpSettings
+from reelhouse.config import HttpSettings, Settings
 from reelhouse.infra.db.deadline import deadline_in
 from reelhouse.infra.db.engine import Database
 from reelhouse.kinds import LibraryKind
@@ -72,12 +72,11 @@ async def lock_held(database_url: str) -> AsyncIterator[asyncio.Task[None]]:
         await task
 
 
-async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
-    database_url: str, tmp_path: Path
-) -> None:
-    settings = settings_for(database_url, tmp_path).model_copy(
-        update={"http": HttpSettings(request_deadline_s=DEADLINE_S)}
-    )
+@asynccontextmanager
+async def admin_client(
+    settings: Settings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str], Any]]:
+    """The app of `settings` running, a client of it, an admin's token and the services."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         services = app.state.services
@@ -85,22 +84,30 @@ async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
         token = bearer((await services.users.login("root", "correct horse battery")).secret)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            assert (await client.get("/api/libraries", headers=token)).status_code == 200
-            new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
-            async with lock_held(database_url) as holder:
-                refused = await client.post("/api/libraries", json=new, headers=token)
-                assert refused.status_code == 503, refused.text
-                assert int(refused.headers["Retry-After"]) >= 1
-                assert not holder.done()  # answered while the lock was still held
-                # Outside a request (as a job works) the same write waits for the lock.
-                made = await services.libraries.create("Shows", LibraryKind.TV, ["/shows"])
-                assert holder.done()
-            created = await client.post("/api/libraries", json=new, headers=token)
-            assert created.status_code == 201, created.text
-            names = {
-                lib["name"] for lib in (await client.get("/api/libraries", headers=token)).json()
-            }
-            assert names == {"Films", made.name}
+            yield client, token, services
+
+
+async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(database_url, tmp_path).model_copy(
+        update={"http": HttpSettings(request_deadline_s=DEADLINE_S)}
+    )
+    async with admin_client(settings) as (client, token, services):
+        assert (await client.get("/api/libraries", headers=token)).status_code == 200
+        new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
+        async with lock_held(database_url) as holder:
+            refused = await client.post("/api/libraries", json=new, headers=token)
+            assert refused.status_code == 503, refused.text
+            assert int(refused.headers["Retry-After"]) >= 1
+            assert not holder.done()  # answered while the lock was still held
+            # Outside a request (as a job works) the same write waits for the lock.
+            made = await services.libraries.create("Shows", LibraryKind.TV, ["/shows"])
+            assert holder.done()
+        created = await client.post("/api/libraries", json=new, headers=token)
+        assert created.status_code == 201, created.text
+        names = {lib["name"] for lib in (await client.get("/api/libraries", headers=token)).json()}
+        assert names == {"Films", made.name}
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -109,39 +116,31 @@ async def test_a_connection_closed_under_a_request_answers_503(
 ) -> None:
     """An administrator (or a restart) ends the connection a request is waiting on: the request
     answers 503 with Retry-After, and the next one works on a fresh connection."""
-    app = create_app(settings_for(database_url, tmp_path))
     url = make_url(database_url)
     admin = await asyncpg.connect(url.set(drivername="postgresql", database="postgres")
                                   .render_as_string(hide_password=False))  # fmt: skip
-    async with app.router.lifespan_context(app):
-        services = app.state.services
-        await services.users.create_user("root", "correct horse battery", is_admin=True)
-        token = bearer((await services.users.login("root", "correct horse battery")).secret)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
-            async with lock_held(database_url):
-                waiting = asyncio.create_task(
-                    client.post("/api/libraries", json=new, headers=token)
+    async with admin_client(settings_for(database_url, tmp_path)) as (client, token, _):
+        new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
+        async with lock_held(database_url):
+            waiting = asyncio.create_task(client.post("/api/libraries", json=new, headers=token))
+
+            async def waiting_backend() -> int | None:
+                return await admin.fetchval(  # type: ignore[no-any-return]
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                    "AND wait_event_type = 'Lock'",
+                    url.database,
                 )
 
-                async def waiting_backend() -> int | None:
-                    return await admin.fetchval(  # type: ignore[no-any-return]
-                        "SELECT pid FROM pg_stat_activity WHERE datname = $1 "
-                        "AND wait_event_type = 'Lock'",
-                        url.database,
-                    )
-
-                pid = None
-                while pid is None:
-                    await asyncio.sleep(0.02)
-                    pid = await waiting_backend()
-                await admin.execute("SELECT pg_terminate_backend($1)", pid)
-                refused = await waiting
-            assert refused.status_code == 503, refused.text
-            assert int(refused.headers["Retry-After"]) >= 1
-            created = await client.post("/api/libraries", json=new, headers=token)
-            assert created.status_code == 201, created.text
+            pid = None
+            while pid is None:
+                await asyncio.sleep(0.02)
+                pid = await waiting_backend()
+            await admin.execute("SELECT pg_terminate_backend($1)", pid)
+            refused = await waiting
+        assert refused.status_code == 503, refused.text
+        assert int(refused.headers["Retry-After"]) >= 1
+        created = await client.post("/api/libraries", json=new, headers=token)
+        assert created.status_code == 201, created.text
     await admin.close()
 
 
