@@ -43,6 +43,7 @@ import asyncpg
 import httpx
 import psutil
 import redis
+from sqlalchemy import text
 
 from _fake import start_fake
 from _postgres import throwaway_postgres
@@ -361,24 +362,27 @@ async def terminate_backends(database_url: str) -> int:
 
 
 async def settle(database: Database, timeout_s: float) -> dict[str, Any]:
-    """Wait until no job is queued or running; then the jobs that did not succeed."""
+    """Wait until no job is queued or running; then every job by state and kind, the jobs
+    that did not succeed, and the most attempts any job took."""
     queue = JobQueue(database, load_settings().jobs)
     deadline = time.monotonic() + timeout_s
     while True:
-        jobs = await queue.list_jobs(limit=10_000)
-        active = [j for j in jobs if j.state in ACTIVE_STATES]
+        active = await queue.list_jobs(states=tuple(ACTIVE_STATES), limit=1_000)
         if not active or time.monotonic() > deadline:
             break
         await asyncio.sleep(1)
-    states = Counter(str(j.state) for j in jobs)
+    failed = await queue.list_jobs(states=(JobState.FAILED,), limit=20)
+    async with database.read() as session:
+        counted = await session.execute(
+            text("SELECT state, kind, count(*), max(attempts) FROM jobs GROUP BY state, kind")
+        )
+        rows = [tuple(row) for row in counted]
     return {
-        "jobs": len(jobs),
-        "states": dict(states),
+        "jobs": sum(row[2] for row in rows),
+        "by_state_and_kind": {f"{state} {kind}": count for state, kind, count, _ in rows},
         "still_active": [(j.id, j.kind, str(j.state)) for j in active],
-        "failed": [
-            (j.id, j.kind, (j.error or "")[-300:]) for j in jobs if j.state == JobState.FAILED
-        ],
-        "attempts_max": max((j.attempts for j in jobs), default=0),
+        "failed": [(j.id, j.kind, (j.error or "")[-300:]) for j in failed],
+        "attempts_max": max((row[3] for row in rows), default=0),
     }
 
 
