@@ -8,6 +8,7 @@ date once, before any of them starts, so that none migrates while another serves
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -125,9 +126,10 @@ class Cluster:
         node = self.nodes[name]
         if node.running:
             return
-        process = subprocess.Popen(  # noqa: S603 - our own arguments, no shell
-            node.command, env=node.env, stdout=self._log(name), stderr=subprocess.STDOUT
-        )
+        with self._log(name) as output:  # the child holds its own copy
+            process = subprocess.Popen(  # noqa: S603 - our own arguments, no shell
+                node.command, env=node.env, stdout=output, stderr=subprocess.STDOUT
+            )
         node.process = process
         log.info("cluster process started", node=name, pid=process.pid)
         if node.ready_url is not None:
@@ -153,20 +155,22 @@ class Cluster:
     ) -> None:
         self.nodes[name] = Node(name, command, self.env | env, ready_url)
 
-    def _log(self, name: str) -> IO[bytes] | None:
+    def _log(self, name: str) -> contextlib.AbstractContextManager[IO[bytes] | None]:
+        """Where a process writes: its file in `log_dir`, or the cluster's own terminal."""
         if self.log_dir is None:
-            return None  # the cluster's own terminal
+            return contextlib.nullcontext()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         return (self.log_dir / f"{name}.log").open("ab")
 
     def _upgrade_schema(self) -> None:
-        done = subprocess.run(  # noqa: S603 - our own arguments, no shell
-            [*_REELHOUSE, "db", "upgrade"],
-            env=self.env,
-            stdout=self._log("upgrade"),
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
+        with self._log("upgrade") as output:
+            done = subprocess.run(  # noqa: S603 - our own arguments, no shell
+                [*_REELHOUSE, "db", "upgrade"],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
         if done.returncode != 0:
             raise ConfigError(
                 f"`reelhouse db upgrade` failed (exit {done.returncode})" + self._see_log("upgrade")
