@@ -117,11 +117,14 @@ async def test_a_connection_closed_under_a_request_answers_503(
     """An administrator (or a restart) ends the connection a request is waiting on: the request
     answers 503 with Retry-After, and the next one works on a fresh connection."""
     url = make_url(database_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     admin = await asyncpg.connect(url.set(drivername="postgresql", database="postgres")
                                   .render_as_string(hide_password=False))  # fmt: skip
     async with admin_client(settings_for(database_url, tmp_path)) as (client, token, _):
         new = {"name": "Films", "kind": "movies", "paths": ["/films"]}
-        async with lock_held(database_url):
+        holder = await asyncpg.connect(dsn)
+        async with holder.transaction():  # held until the request has its answer
+            await holder.execute("LOCK TABLE libraries IN ACCESS EXCLUSIVE MODE")
             waiting = asyncio.create_task(client.post("/api/libraries", json=new, headers=token))
 
             async def waiting_backend() -> int | None:
@@ -137,6 +140,7 @@ async def test_a_connection_closed_under_a_request_answers_503(
                 pid = await waiting_backend()
             await admin.execute("SELECT pg_terminate_backend($1)", pid)
             refused = await waiting
+        await holder.close()
         assert refused.status_code == 503, refused.text
         assert int(refused.headers["Retry-After"]) >= 1
         created = await client.post("/api/libraries", json=new, headers=token)
