@@ -29,6 +29,8 @@ ADMIN_ONLY = {
     ("GET", "/api/users/{user_id}"),
     ("DELETE", "/api/users/{user_id}"),
     ("PUT", "/api/users/{user_id}/libraries"),
+    ("GET", "/api/settings"),
+    ("PATCH", "/api/settings"),
     ("POST", "/api/libraries"),
     ("PATCH", "/api/libraries/{library_id}"),
     ("DELETE", "/api/libraries/{library_id}"),

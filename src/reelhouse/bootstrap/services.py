@@ -18,6 +18,7 @@ from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.streaming.service import StreamingService
+from reelhouse.server_settings.service import SettingsService
 from reelhouse.users.service import UsersService
 from reelhouse.watch.service import WatchService
 
@@ -40,6 +41,7 @@ class Services:
     watch: WatchService
     jobs: JobQueue
     control: CatalogueControl
+    settings: SettingsService
 
     def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:
         return self.catalogues[kind]

@@ -28,6 +28,7 @@ NOTICES = {
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
     "session-stopped": "Playback stopped.",
+    "settings-saved": "Settings saved.",
 }
 Text = Annotated[str, Form(max_length=10_000)]
 
