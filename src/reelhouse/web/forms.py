@@ -25,6 +25,8 @@ NOTICES = {
     "user-saved": "User saved.",
     "user-deleted": "User deleted.",
     "token-revoked": "Token revoked.",
+    "password-changed": "Password changed. Your other logins and tokens are revoked.",
+    "password-reset": "Password set. That user's logins and tokens are revoked.",
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
     "session-stopped": "Playback stopped.",
