@@ -7,22 +7,20 @@ what is wrong, under the form it came from. Passwords are never shown back.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError, InvalidInputError
 from reelhouse.http.deps import ServicesDep, client_address
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
-from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.forms import Password, Text, form_page, see
 from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-PasswordField = Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)]
 
 
 async def _tokens_page(
@@ -80,9 +78,9 @@ async def change_password(
     request: Request,
     viewer: ViewerDep,
     services: ServicesDep,
-    current_password: PasswordField = "",
-    new_password: PasswordField = "",
-    new_password_again: PasswordField = "",
+    current_password: Password = "",
+    new_password: Password = "",
+    new_password_again: Password = "",
 ) -> HTMLResponse | RedirectResponse:
     """A new password, proven by the current one; this browser stays logged in, every other
     login and token of the viewer is revoked."""

@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
-from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.forms import Password, Text, form_page, see
 from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -57,7 +56,7 @@ async def add_user(
     admin: AdminViewerDep,
     services: ServicesDep,
     username: Text = "",
-    password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
+    password: Password = "",
     is_admin: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     try:
@@ -85,7 +84,7 @@ async def reset_password(
     user_id: RowIdPath,
     admin: AdminViewerDep,
     services: ServicesDep,
-    new_password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
+    new_password: Password = "",
 ) -> HTMLResponse | RedirectResponse:
     """Another user's new password; all their logins and tokens are revoked."""
     try:
