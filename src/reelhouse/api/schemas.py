@@ -59,6 +59,15 @@ class NewUserRequest(Body):
     is_admin: bool = False
 
 
+class PasswordChangeRequest(Body):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+
+
+class PasswordResetRequest(Body):
+    new_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+
+
 class UserLibrariesRequest(Body):
     library_ids: list[RowId] = Field(max_length=10_000)
 
