@@ -200,15 +200,26 @@ async def test_a_provider_without_a_key_is_a_warning(healthy: Callable[..., Sett
     assert "no key" in findings["tvdb"].detail
 
 
-async def test_a_database_behind_the_code_fails(
-    healthy: Callable[..., Settings], empty_database_url: str, backend: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("migrate_on_start", "status", "advice"),
+    [(False, Status.FAIL, "reelhouse db upgrade"), (True, Status.WARN, "migrates it as it starts")],
+)
+async def test_a_database_behind_the_code_fails_unless_serve_migrates_it(
+    healthy: Callable[..., Settings],
+    empty_database_url: str,
+    backend: str,
+    tmp_path: Path,
+    migrate_on_start: bool,
+    status: Status,
+    advice: str,
 ) -> None:
     # On SQLite `empty_database_url` is where `healthy` has its migrated copy: another file.
     empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}" if backend == "sqlite" else None
-    findings = await _examine(healthy(database=DatabaseSettings(url=empty or empty_database_url)))
+    database = DatabaseSettings(url=empty or empty_database_url, migrate_on_start=migrate_on_start)
+    findings = await _examine(healthy(database=database))
     assert findings["database"].status is Status.OK
-    assert findings["schema"].status is Status.FAIL
-    assert "reelhouse db upgrade" in findings["schema"].detail
+    assert findings["schema"].status is status
+    assert advice in findings["schema"].detail
     assert findings["libraries"].status is Status.SKIPPED
 
 

@@ -30,7 +30,9 @@ class DatabaseFindings:
     usable: bool = False
 
 
-async def check_database(database: Database) -> DatabaseFindings:
+async def check_database(database: Database, *, migrate_on_start: bool) -> DatabaseFindings:
+    """`migrate_on_start`: a schema behind the code is brought up to date by `reelhouse serve`
+    (`database.migrate_on_start`), so it is no failure."""
     found = DatabaseFindings()
     where = mask_url(database.engine.url.render_as_string(hide_password=False))
     try:
@@ -44,19 +46,25 @@ async def check_database(database: Database) -> DatabaseFindings:
     found.findings.append(
         Finding("database", Status.OK, f"{database.backend} {version} at {where}")
     )
-    found.findings.append(await _schema(database))
+    found.findings.append(await _schema(database, migrate_on_start))
     found.usable = found.findings[-1].status is Status.OK
     found.findings.append(await _space(database))
     found.findings.append(await _clock(database))
     return found
 
 
-async def _schema(database: Database) -> Finding:
+async def _schema(database: Database, migrate_on_start: bool) -> Finding:
+    head = migrate.head_revision()
     try:
+        current = await migrate.check_not_newer(database)
+        if current != head and migrate_on_start:
+            detail = f"at migration {current or 'none'}, behind {head}: `reelhouse serve` "
+            detail += "migrates it as it starts (database.migrate_on_start)"
+            return Finding("schema", Status.WARN, detail)
         await migrate.ensure_current(database)
     except (SchemaMismatchError, DatabaseIncompleteError) as exc:
         return Finding("schema", Status.FAIL, exc.detail)
-    return Finding("schema", Status.OK, f"at migration {migrate.head_revision()}")
+    return Finding("schema", Status.OK, f"at migration {head}")
 
 
 async def _space(database: Database) -> Finding:

@@ -38,7 +38,9 @@ class Doctor:
     async def examine(self) -> list[Finding]:
         settings = self._settings
         findings = [settings_finding(self._config_file)]
-        database = await check_database(self._database)
+        database = await check_database(
+            self._database, migrate_on_start=settings.database.migrate_on_start
+        )
         findings += database.findings
         findings += await check_redis(settings.redis, settings.cache.key_prefix)
         findings += [await check_provider(probe) for probe in self._providers]
