@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
-from reelhouse.bootstrap.providers import Providers, open_providers
+from reelhouse.bootstrap.providers import Providers, open_providers, single_attempt_providers
 from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
@@ -21,6 +22,8 @@ from reelhouse.content.reads.items import AnyItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
+from reelhouse.diagnostics import Doctor
+from reelhouse.diagnostics.providers import ProviderProbe
 from reelhouse.errors import DomainError
 from reelhouse.infra.backup.schedule import register_backups
 from reelhouse.infra.cache import Cache
@@ -133,6 +136,25 @@ class Runtime:
         if self.cache.has_l2:
             health.register("redis", self.cache.check_redis)
         return health
+
+    @asynccontextmanager
+    async def doctor(self, config_file: Path | None) -> AsyncIterator[Doctor]:
+        """`reelhouse doctor`'s checks of this installation (`config_file`: the settings file
+        read, if any), its providers asked once each."""
+        settings = self.settings
+        async with single_attempt_providers(settings, TwoTierResponses(self.cache)) as once:
+            probes = [
+                ProviderProbe("tmdb", "TMDb", settings.tmdb, once.tmdb.verify_credentials),
+                ProviderProbe("tvdb", "TheTVDB", settings.tvdb, once.tvdb.verify_credentials),
+            ]
+            yield Doctor(
+                settings,
+                config_file,
+                self.database,
+                self.services.libraries.list,
+                probes,
+                self.services.settings.states,
+            )
 
     def job_registry(self) -> JobRegistry:
         """Every job kind this reelhouse runs and the periodic ones, with what they use."""
