@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from reelhouse.config import Settings
 from reelhouse.config.editable import (
     EDITABLE,
@@ -24,11 +26,12 @@ from reelhouse.config.editable import (
     value_of,
     with_values,
 )
-from reelhouse.errors import InvalidInputError
+from reelhouse.errors import DomainError, InvalidInputError
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.cache.messages import Message
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.logging import get_logger
+from reelhouse.server_settings.models import StoredSetting
 from reelhouse.server_settings.repository import StoredSettingsRepository
 
 log = get_logger(__name__)
@@ -41,6 +44,20 @@ SettingsListener = Callable[[Settings], None]
 async def stored_settings(database: Database) -> dict[str, Any]:
     async with database.read() as session:
         return await StoredSettingsRepository(session).values()
+
+
+async def stored_at_start(database: Database) -> dict[str, Any]:
+    """The settings changed in the web page, if the database can say: a database not created
+    yet has none, and one that does not answer is reported by the command that needs it."""
+    try:
+        if not await database.has_table(StoredSetting.__tablename__):
+            return {}
+        return await stored_settings(database)
+    except (SQLAlchemyError, OSError, DomainError) as exc:
+        log.warning(
+            "settings from the web page not read: the database did not answer", error=str(exc)
+        )
+        return {}
 
 
 def settings_with_stored(base: Settings, stored: Mapping[str, Any]) -> Settings:
