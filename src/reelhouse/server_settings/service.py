@@ -84,6 +84,7 @@ class SettingsService:
         self._listeners: list[SettingsListener] = []
         self._reloads: set[asyncio.Task[None]] = set()
         cache.add_invalidation_hook(self._heard)
+        cache.add_reconnect_hook(self._reload_soon)
 
     def listen(self, listener: SettingsListener) -> None:
         """Call `listener` with the new settings whenever live settings change here."""
@@ -133,9 +134,12 @@ class SettingsService:
             listener(self.running)
 
     def _heard(self, message: Message) -> None:
-        """Another process changed the settings (or its messages were lost): read them again."""
-        if SETTINGS_TAG not in message.tags and not message.clear:
-            return
+        """Another process changed the settings (or its messages, or ours, were lost): read
+        them again."""
+        if SETTINGS_TAG in message.tags or message.clear:
+            self._reload_soon()
+
+    def _reload_soon(self) -> None:
         task = asyncio.get_running_loop().create_task(self._reload_logged())
         self._reloads.add(task)
         task.add_done_callback(self._reloads.discard)
