@@ -43,12 +43,14 @@ from reelhouse.content.catalogue.models import (
     ItemGenre,
     ItemStudio,
     ItemTranslation,
+    ItemVideo,
     MediaFileItem,
     Provider,
     Rating,
     Studio,
     StudioKind,
 )
+from reelhouse.content.catalogue.videos import VideoInput
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.repository import (
     constraint_errors,
@@ -92,6 +94,8 @@ VIEWER_SORT_COLUMNS = {
 PROBE_SORTS = {SortField.RESOLUTION: MediaProbe.width, SortField.CHANNELS: MediaProbe.channels}
 
 SortKey = InstrumentedAttribute[Any] | ScalarSelect[Any]
+#: The columns of an item that invalidation needs, in `ItemRef`'s order.
+REF_COLUMNS = (Item.id, Item.library_id, Item.parent_id, Item.series_id, Item.collection_id)
 
 
 def _nullable(column: SortKey) -> bool:
@@ -144,8 +148,6 @@ def present_main_file(item_id: Any, *also: ColumnElement[bool]) -> Exists:
 def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for a listing filter; each unset field adds none."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.library_ids is not None:
-        conditions.append(Item.library_id.in_(sorted(filters.library_ids)))
     if filters.kinds is not None:
         conditions.append(Item.kind.in_(sorted(filters.kinds)))
     if filters.years is not None:
@@ -173,6 +175,8 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
         conditions.append(Item.sort_title >= filters.title_from)
     if filters.title_before is not None:
         conditions.append(Item.sort_title < filters.title_before)
+    if filters.collection_ids is not None:
+        conditions.append(Item.collection_id.in_(sorted(filters.collection_ids)))
     if filters.person_ids is not None:
         people = sorted(filters.person_ids)
         conditions.append(exists().where(Credit.item_id == Item.id, Credit.person_id.in_(people)))
@@ -306,6 +310,9 @@ class ItemRepository(Generic[ItemT]):
         """One page of live items in keyset order; rows without a sort value come last."""
         column = self._sort_column(page.sort, filters.viewer_id)
         base = select(self.model).where(self.model.deleted_at.is_(None), *_conditions(filters))
+        scope = self.in_libraries(filters.library_ids)
+        if scope is not None:
+            base = base.where(scope)
         rows: list[Item] = []
         after = page.after
         skip = page.offset
@@ -346,6 +353,13 @@ class ItemRepository(Generic[ItemT]):
                 page.sort, page.descending, await self._sort_value(column, last), last.id
             ).encode()
         return Page(items, next_cursor, total)  # type: ignore[arg-type]
+
+    def in_libraries(self, library_ids: frozenset[int] | None) -> ColumnElement[bool] | None:
+        """Whether a row is of these libraries (None: of any, no condition); a kind that
+        belongs to none (a collection) says how its rows reach them."""
+        if library_ids is None:
+            return None
+        return self.model.library_id.in_(sorted(library_ids))
 
     def _sort_column(self, sort: SortField, viewer_id: int | None) -> SortKey:
         if sort in PROBE_SORTS:
@@ -462,6 +476,46 @@ class ItemRepository(Generic[ItemT]):
         with constraint_errors(f"translation of {self._label} {item_id}"):
             await self.session.execute(statement)
 
+    async def set_videos(self, item_id: int, videos: Sequence[VideoInput]) -> None:
+        """Make the item's videos these: others deleted, these upserted (a second run of the
+        same list changes nothing)."""
+        keys = [(v.site, v.key) for v in videos]
+        stale = delete(ItemVideo).where(ItemVideo.item_id == item_id)
+        if keys:
+            stale = stale.where(tuple_(ItemVideo.site, ItemVideo.key).not_in(keys))
+        await self.session.execute(stale)
+        if not videos:
+            return
+        insert = upsert(self.session, ItemVideo.__table__)  # type: ignore[arg-type]
+        changed = ("kind", "name", "language", "sort_order")
+        statement = insert.on_conflict_do_update(
+            index_elements=["item_id", "site", "key"],
+            set_={c: insert.excluded[c] for c in changed},
+        )
+        rows = [
+            {
+                "item_id": item_id,
+                "site": v.site,
+                "key": v.key,
+                "kind": v.kind,
+                "name": v.name,
+                "language": v.language,
+                "sort_order": v.sort_order,
+            }
+            for v in videos
+        ]
+        with constraint_errors(f"video of {self._label} {item_id}"):
+            await self.session.execute(statement, rows)
+
+    async def videos(self, item_id: int) -> Sequence[ItemVideo]:
+        return (
+            await self.session.scalars(
+                select(ItemVideo)
+                .where(ItemVideo.item_id == item_id)
+                .order_by(ItemVideo.sort_order, ItemVideo.site, ItemVideo.key)
+            )
+        ).all()
+
     async def translations(self, item_id: int) -> Sequence[ItemTranslation]:
         return (
             await self.session.scalars(
@@ -561,13 +615,23 @@ class AnyItemRepository(ItemRepository[Item]):
 
     model = Item
 
+    async def member_libraries(self, item_id: int) -> list[int]:
+        """The libraries of the live items grouped under this one (a collection's movies)."""
+        rows = await self.session.scalars(
+            select(Item.library_id)
+            .where(
+                Item.collection_id == item_id,
+                Item.deleted_at.is_(None),
+                Item.library_id.is_not(None),
+            )
+            .distinct()
+            .order_by(Item.library_id)
+        )
+        return [row for row in rows if row is not None]
+
     async def refs_of_library(self, library_id: int) -> list[ItemRef]:
         """What invalidation needs of every item of a library, read before the library goes."""
-        rows = await self.session.execute(
-            select(Item.id, Item.library_id, Item.parent_id, Item.series_id).where(
-                Item.library_id == library_id
-            )
-        )
+        rows = await self.session.execute(select(*REF_COLUMNS).where(Item.library_id == library_id))
         return [ItemRef(*row) for row in rows]
 
     async def stale(
