@@ -15,6 +15,7 @@ from reelhouse.config import Settings
 from reelhouse.testing.fake_providers.app import FakeProviders
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api, bearer
+from tests.test_web import log_in
 
 #: Movies of the fake TMDb: 6 and 9 make its collection 2, 12 and 15 its collection 3, 3 alone
 #: its collection 1; 1 is in none.
@@ -136,3 +137,41 @@ async def test_trailer_links_are_stored_and_shown(scanned: Scanned) -> None:
             "url": "https://www.youtube.com/watch?v=yt6",
         }
     ]
+
+
+async def test_web_pages_of_collections_and_trailers(scanned: Scanned) -> None:
+    api = scanned.api
+    await log_in(api, "ann")
+    me = (await api.client.get("/api/users/me")).json()
+    await api.services.users.set_user_libraries(me["id"], [scanned.shown])
+    two, three = scanned.collections[2], scanned.collections[3]
+
+    page = await api.client.get(f"/collections/{two}")
+    assert page.status_code == 200, page.text
+    assert "Every film of the" in page.text
+    assert f'href="/movies/{scanned.movies[6]}"' in page.text
+    assert page.text.count(">Missing</span>") == 1  # movie 9, in a library ann may not see
+    hidden = await api.client.get(f"/collections/{scanned.collections[1]}")
+    assert hidden.status_code == 404
+
+    listed = await api.client.get(f"/libraries/{scanned.shown}/collections")
+    assert listed.status_code == 200
+    assert f'href="/collections/{two}"' in listed.text
+    assert f'href="/collections/{three}"' in listed.text
+    assert f'href="/collections/{scanned.collections[1]}"' not in listed.text
+
+    grid = await api.client.get(f"/libraries/{scanned.shown}", params={"collection": three})
+    assert grid.status_code == 200
+    assert f'<option value="{three}" selected>' in grid.text
+    shown = {f'href="/movies/{scanned.movies[i]}"' in grid.text for i in (12, 15)}
+    assert shown == {True}
+    assert f'href="/movies/{scanned.movies[6]}"' not in grid.text
+
+    movie = await api.client.get(f"/movies/{scanned.movies[6]}")
+    assert 'href="https://www.youtube.com/watch?v=yt6"' in movie.text
+    assert 'rel="noopener noreferrer external"' in movie.text
+    assert f'href="/collections/{two}"' in movie.text
+    assert "youtube.com/embed" not in movie.text
+    assert "<iframe" not in movie.text
+    csp = movie.headers["content-security-policy"]
+    assert "youtube" not in csp
