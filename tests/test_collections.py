@@ -175,3 +175,25 @@ async def test_web_pages_of_collections_and_trailers(scanned: Scanned) -> None:
     assert "<iframe" not in movie.text
     csp = movie.headers["content-security-policy"]
     assert "youtube" not in csp
+
+
+async def test_an_nfo_set_without_provider_makes_a_collection_by_name(
+    provider_settings: Callable[..., Settings], database_url: str, tmp_path: Path
+) -> None:
+    root = tmp_path / "home"
+    for title in ("Our Wedding", "Our Honeymoon"):
+        folder = root / f"{title} (2001)"
+        touch(folder / f"{title} (2001).mkv")
+        nfo = f"<movie><title>{title}</title><set><name>Family Films</name></set></movie>"
+        touch(folder / "movie.nfo", nfo.encode())
+    settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, admin):
+        library = await add_library(api, admin, "Home", "movies", root)
+        response = await api.client.post(f"/api/libraries/{library}/scan", headers=admin)
+        assert response.status_code == 202, response.text
+        await settled(api)
+        listed = (await api.client.get("/api/collections", headers=admin)).json()["items"]
+        assert [c["title"] for c in listed] == ["Family Films"]
+        body = (await api.client.get(f"/api/collections/{listed[0]['id']}", headers=admin)).json()
+        assert sorted(p["title"] for p in body["parts"]) == ["Our Honeymoon", "Our Wedding"]
+        assert all(p["in_library"] and p["tmdb_id"] is None for p in body["parts"])
