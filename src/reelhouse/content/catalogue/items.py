@@ -4,7 +4,7 @@ images and files (house rule 3). Content modules subclass `ItemRepository` for t
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -54,6 +54,7 @@ from reelhouse.content.catalogue.videos import VideoInput
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.repository import (
     constraint_errors,
+    replace_owned,
     upsert,
 )
 from reelhouse.infra.db.types import utcnow
@@ -477,35 +478,15 @@ class ItemRepository(Generic[ItemT]):
             await self.session.execute(statement)
 
     async def set_videos(self, item_id: int, videos: Sequence[VideoInput]) -> None:
-        """Make the item's videos these: others deleted, these upserted (a second run of the
-        same list changes nothing)."""
-        keys = [(v.site, v.key) for v in videos]
-        stale = delete(ItemVideo).where(ItemVideo.item_id == item_id)
-        if keys:
-            stale = stale.where(tuple_(ItemVideo.site, ItemVideo.key).not_in(keys))
-        await self.session.execute(stale)
-        if not videos:
-            return
-        insert = upsert(self.session, ItemVideo.__table__)  # type: ignore[arg-type]
-        changed = ("kind", "name", "language", "sort_order")
-        statement = insert.on_conflict_do_update(
-            index_elements=["item_id", "site", "key"],
-            set_={c: insert.excluded[c] for c in changed},
+        """Make the item's videos these, in this order."""
+        await replace_owned(
+            self.session,
+            ItemVideo.__table__,  # type: ignore[arg-type]
+            ("item_id", item_id),
+            ("site", "key"),
+            [asdict(video) for video in videos],
+            f"videos of {self._label} {item_id}",
         )
-        rows = [
-            {
-                "item_id": item_id,
-                "site": v.site,
-                "key": v.key,
-                "kind": v.kind,
-                "name": v.name,
-                "language": v.language,
-                "sort_order": v.sort_order,
-            }
-            for v in videos
-        ]
-        with constraint_errors(f"video of {self._label} {item_id}"):
-            await self.session.execute(statement, rows)
 
     async def videos(self, item_id: int) -> Sequence[ItemVideo]:
         return (
@@ -513,6 +494,8 @@ class ItemRepository(Generic[ItemT]):
                 select(ItemVideo)
                 .where(ItemVideo.item_id == item_id)
                 .order_by(ItemVideo.sort_order, ItemVideo.site, ItemVideo.key)
+                # Rows written by an upsert in this session: read, not the ones loaded before.
+                .execution_options(populate_existing=True)
             )
         ).all()
 

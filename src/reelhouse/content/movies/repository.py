@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import aliased
 
 from reelhouse.content.catalogue.items import ItemRepository
 from reelhouse.content.metadata.models import Candidate
 from reelhouse.content.movies.models import Collection, CollectionPart, Movie
-from reelhouse.infra.db.repository import constraint_errors, upsert
+from reelhouse.infra.db.repository import replace_owned
 
 
 class MovieRepository(ItemRepository[Movie]):
@@ -50,32 +50,19 @@ class CollectionRepository(ItemRepository[Collection]):
         return found
 
     async def set_parts(self, collection_id: int, parts: Sequence[Candidate]) -> None:
-        """Make the collection's listed movies these, in this order; a second run of the same
-        list changes nothing."""
+        """Make the collection's listed movies these, in this order."""
         wanted = {p.ids.tmdb: p for p in parts if p.ids.tmdb is not None}
-        stale = delete(CollectionPart).where(CollectionPart.collection_id == collection_id)
-        if wanted:
-            stale = stale.where(CollectionPart.tmdb_id.not_in(sorted(wanted)))
-        await self.session.execute(stale)
-        if not wanted:
-            return
-        insert = upsert(self.session, CollectionPart.__table__)  # type: ignore[arg-type]
-        statement = insert.on_conflict_do_update(
-            index_elements=["collection_id", "tmdb_id"],
-            set_={c: insert.excluded[c] for c in ("title", "year", "sort_order")},
+        await replace_owned(
+            self.session,
+            CollectionPart.__table__,  # type: ignore[arg-type]
+            ("collection_id", collection_id),
+            ("tmdb_id",),
+            [
+                {"tmdb_id": tmdb_id, "title": part.title, "year": part.year, "sort_order": order}
+                for order, (tmdb_id, part) in enumerate(wanted.items())
+            ],
+            f"parts of collection {collection_id}",
         )
-        rows = [
-            {
-                "collection_id": collection_id,
-                "tmdb_id": tmdb_id,
-                "title": part.title,
-                "year": part.year,
-                "sort_order": order,
-            }
-            for order, (tmdb_id, part) in enumerate(wanted.items())
-        ]
-        with constraint_errors(f"parts of collection {collection_id}"):
-            await self.session.execute(statement, rows)
 
     async def parts(self, collection_id: int) -> Sequence[CollectionPart]:
         """The movies the provider lists in the collection, by year then its order."""
@@ -86,5 +73,7 @@ class CollectionRepository(ItemRepository[Collection]):
                 .order_by(
                     CollectionPart.year.is_(None), CollectionPart.year, CollectionPart.sort_order
                 )
+                # Rows written by an upsert in this session: read, not the ones loaded before.
+                .execution_options(populate_existing=True)
             )
         ).all()
