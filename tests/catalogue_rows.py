@@ -111,6 +111,27 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
         "item_genres": [{"item_id": 1, "genre_id": 7}, {"item_id": 1, "genre_id": 1}],
         "item_studios": [{"item_id": 1, "studio_id": 1}],
         "item_translations": [{"id": 1, "item_id": 1, "language": "en", "title": "Amelie"}],
+        "item_videos": [
+            {
+                "item_id": 1,
+                "site": "youtube",
+                "key": "Am_l-1e",
+                "kind": "trailer",
+                "name": "Bande-annonce",
+                "language": "fr",
+                "sort_order": 0,
+            }
+        ],
+        "collection_parts": [
+            {"collection_id": 6, "tmdb_id": 194, "title": "Amélie", "year": 2001, "sort_order": 0},
+            {
+                "collection_id": 6,
+                "tmdb_id": 2**62,
+                "title": "Amélie 2",
+                "year": None,
+                "sort_order": 1,
+            },
+        ],
         "credits": [
             {
                 "id": 1,

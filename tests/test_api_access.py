@@ -64,6 +64,8 @@ ANY_USER = {
     ("GET", "/api/libraries/{library_id}"),
     ("GET", "/api/movies"),
     ("GET", "/api/movies/{movie_id}"),
+    ("GET", "/api/collections"),
+    ("GET", "/api/collections/{collection_id}"),
     ("GET", "/api/series"),
     ("GET", "/api/series/{series_id}"),
     ("GET", "/api/series/{series_id}/seasons"),
@@ -466,6 +468,8 @@ ADMIN_PAGES = {
 VIEWER_PAGES = {
     ("GET", "/"),
     ("GET", "/libraries/{library_id}"),
+    ("GET", "/libraries/{library_id}/collections"),
+    ("GET", "/collections/{collection_id}"),
     ("GET", "/movies/{movie_id}"),
     ("GET", "/series/{series_id}"),
     ("GET", "/seasons/{season_id}"),

@@ -30,7 +30,8 @@ from tests.jobs_support import eventually, fast_settings
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api
 
-MOVIES = 12  # four images each: a poster, a backdrop and two actors' photos
+MOVIES = 12  # four images each: a poster, a backdrop and two actors' photos; and a poster of
+# each collection they are in
 
 #: Quick retries, so that tests do not wait out real backoff; the breaker as by default.
 QUICK = {
@@ -110,7 +111,8 @@ async def test_a_flaky_image_host_still_gives_every_image(
     """5xx and 429s with Retry-After on a share of the image requests (the metadata requests
     answer well): every image ends stored, in one attempt, each fetched once."""
     root = tmp_path / "movies"
-    write_movies(root, fake)
+    movies = [fake.catalogue.movie(tmdb_id) for tmdb_id in write_movies(root, fake)]
+    collections = {movie.collection_id for movie in movies if movie and movie.collection_id}
     fake.control.configure(fault_path="^/t/p/", error_rate=0.15, rate_limit_rate=0.05, seed=7)
     settings = settings_with(provider_settings, database_url, tmp_path / "data")
     async with running_server(settings) as (api, token):
@@ -119,7 +121,7 @@ async def test_a_flaky_image_host_still_gives_every_image(
         assert job.state == JobState.SUCCEEDED, job.error
         assert job.attempts == 1
         assert await failures_of(api, job) == {}
-        assert len(images) == 4 * MOVIES
+        assert len(images) == 4 * MOVIES + len(collections)
         assert all(images.values()), [path for path, local in images.items() if not local]
         stats = fake.control.stats
         assert stats.faults["error"] > 0

@@ -188,6 +188,16 @@ async def test_set_up_scan_browse_search_and_fix_a_match(
         movie_url = page.url
         await shot(page, "detail")
 
+        # The library's Collections tab, and a collection: its movies in order, and those the
+        # library misses.
+        await page.go_back()
+        await page.get_by_role("link", name="Collections", exact=True).click()
+        await page.locator(".grid .tile a").first.click()
+        parts = page.get_by_role("heading", name="All movies of the collection")
+        await expect(parts).to_be_visible()
+        await expect(page.locator(".collection-parts li").first).to_be_visible()
+        await shot(page, "collection")
+
         # Search as you type, from the header: the movie is among the movies found.
         await page.goto("/")
         await page.get_by_label("Search the library").press_sequentially(title[:8], delay=40)

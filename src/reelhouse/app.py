@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 
 from reelhouse import __version__
 from reelhouse.api import auth as auth_routes
+from reelhouse.api import collections as collection_routes
 from reelhouse.api import control as control_routes
 from reelhouse.api import health as health_routes
 from reelhouse.api import images as image_routes
@@ -76,6 +77,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         settings_routes.router,
         library_routes.router,
         movie_routes.router,
+        collection_routes.router,
         tv_routes.router,
         people_routes.router,
         search_routes.router,

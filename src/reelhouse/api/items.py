@@ -26,6 +26,7 @@ from reelhouse.content.reads.views import (
     PageView,
     RatingView,
     StudioView,
+    VideoView,
 )
 from reelhouse.http.deps import encoded_bodies
 from reelhouse.http.encoded import JSONBody
@@ -75,6 +76,7 @@ class ItemDetailOut(ItemSummary):
     images: list[ImageView]
     files: list[FileView]
     extras: list[FileView]
+    trailers: list[VideoView]
 
 
 class ListingQuery(BaseModel):
@@ -92,6 +94,7 @@ class ListingQuery(BaseModel):
     matched: bool | None = None
     added_since: Instant | None = None
     person_id: RowId | None = None
+    collection_id: RowId | None = Field(None, description="Movies of this collection.")
     resolution: ResolutionClass | None = Field(
         None, description="Items with a file of this resolution class."
     )
@@ -132,6 +135,9 @@ async def listing(request: Request) -> tuple[ItemFilter, PageRequest]:
         matched=query.matched,
         added_since=query.added_since,
         person_ids=frozenset({query.person_id}) if query.person_id is not None else None,
+        collection_ids=(
+            frozenset({query.collection_id}) if query.collection_id is not None else None
+        ),
         resolution=query.resolution.value if query.resolution else None,
         hdr=query.hdr,
         min_channels=query.min_channels,
@@ -246,6 +252,7 @@ def detail_out(
         images=list(details.images),
         files=[f for f in files if f.extra_type is None],
         extras=[f for f in files if f.extra_type is not None],
+        trailers=list(details.videos),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import ItemRef
+from reelhouse.content.catalogue.items import REF_COLUMNS
 from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.content.enrichment import FileLink, UnlinkedFile
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, constraint_errors, upsert
@@ -120,7 +121,7 @@ class MediaLinkRepository:
                 ExternalSubtitle.subtitle_file_id.in_(chunk)
             )
             rows = await self.session.execute(
-                select(Item.id, Item.library_id, Item.parent_id, Item.series_id)
+                select(*REF_COLUMNS)
                 .join(MediaFileItem, MediaFileItem.item_id == Item.id)
                 .where(
                     or_(
@@ -136,7 +137,7 @@ class MediaLinkRepository:
     async def refs_of_missing_files(self, library_id: int, cutoff: datetime) -> list[ItemRef]:
         """The items linked to the library's files missing since before `cutoff`."""
         rows = await self.session.execute(
-            select(Item.id, Item.library_id, Item.parent_id, Item.series_id)
+            select(*REF_COLUMNS)
             .join(MediaFileItem, MediaFileItem.item_id == Item.id)
             .join(MediaFile, MediaFile.id == MediaFileItem.media_file_id)
             .where(

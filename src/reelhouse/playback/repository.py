@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reelhouse.content.catalogue.invalidation import ItemRef
+from reelhouse.content.catalogue.items import REF_COLUMNS
 from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.content.enrichment import UnlinkedFile
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, upsert
@@ -167,9 +168,7 @@ class ProbeRepository:
         )
         refs = [
             ItemRef(*row)
-            for row in await self.session.execute(
-                select(Item.id, Item.library_id, Item.parent_id, Item.series_id).where(*lacking)
-            )
+            for row in await self.session.execute(select(*REF_COLUMNS).where(*lacking))
         ]
         if refs:
             await self.session.execute(

@@ -16,7 +16,7 @@ from reelhouse.content.catalogue.listing import Cursor, ItemFilter, PageRequest,
 from reelhouse.content.catalogue.models import ImageKind
 from reelhouse.content.reads.items import ItemCatalogue
 from reelhouse.content.reads.search import MAX_QUERY_LENGTH
-from reelhouse.content.reads.views import ItemDetailsView, ItemSummary, ItemView
+from reelhouse.content.reads.views import ItemDetailsView, ItemSummary, ItemView, PageView
 from reelhouse.errors import NotFoundError
 from reelhouse.http.deps import ServicesDep, SettingsDep
 from reelhouse.http.params import NO_NUL, RowIdPath
@@ -48,6 +48,8 @@ class GridQuery(BaseModel):
     year_min: int | None = Field(None, ge=1800, le=3000)
     year_max: int | None = Field(None, ge=1800, le=3000)
     rating_min: float | None = Field(None, ge=0, le=10)
+    #: Movies of this collection.
+    collection: int | None = Field(None, ge=1, le=2**63 - 1)
     unmatched: bool = False
     sort: SortField = SortField.TITLE
     order: Literal["asc", "desc"] = "asc"
@@ -77,6 +79,7 @@ class GridQuery(BaseModel):
             year_min=self.year_min,
             year_max=self.year_max,
             rating_min=self.rating_min,
+            collection_ids=frozenset({self.collection}) if self.collection else None,
             matched=False if self.unmatched else None,
         )
         page = PageRequest(
@@ -189,10 +192,82 @@ async def library_grid(
     if is_fragment(request):
         return render(request, "_tiles.html", context, principal=viewer)
     genres = await services.people.genres(frozenset({library.id}))
+    collections = await _collections_of(services, viewer, library, configured.web.page_size)
     return render(
         request,
         "library.html",
-        context | {"genres": genres, "sorts": GRID_SORTS},
+        context | {"genres": genres, "sorts": GRID_SORTS, "collections": collections.items},
+        principal=viewer,
+    )
+
+
+async def _collections_of(
+    services: Services,
+    viewer: Principal,
+    library: LibraryInfo,
+    limit: int,
+    cursor: str | None = None,
+) -> PageView:
+    """A page of the collections with a movie in this library (none for a TV library)."""
+    if library.kind != LibraryKind.MOVIES:
+        return PageView((), None, None)
+    return await services.collections.list(
+        ItemFilter(library_ids=frozenset({library.id})),
+        PageRequest(limit=limit, after=Cursor.decode(cursor) if cursor else None),
+        viewer.visible_libraries,
+    )
+
+
+@router.get("/libraries/{library_id}/collections", response_class=HTMLResponse)
+async def library_collections(
+    request: Request,
+    library_id: RowIdPath,
+    viewer: ViewerDep,
+    services: ServicesDep,
+    configured: SettingsDep,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> HTMLResponse:
+    """The collections of a movie library, as a grid of posters."""
+    library = await services.libraries.get(library_id, viewer.visible_libraries)
+    listed = await _collections_of(services, viewer, library, configured.web.page_size, cursor)
+    context = {
+        "library": library,
+        "items": listed.items,
+        "next_cursor": listed.next_cursor,
+        "more_path": f"/libraries/{library.id}/collections",
+        "posters": await tiles(services, listed.items, viewer),
+    }
+    template = "_tiles.html" if is_fragment(request) else "collections.html"
+    return render(request, template, context, principal=viewer)
+
+
+@router.get("/collections/{collection_id}", response_class=HTMLResponse)
+async def collection_page(
+    request: Request, collection_id: RowIdPath, viewer: ViewerDep, services: ServicesDep
+) -> HTMLResponse:
+    """A collection: its poster and overview, its movies the viewer may see in release
+    order, and those no library of theirs holds."""
+    visible = viewer.visible_libraries
+    overview = await services.collections.overview(collection_id, visible)
+    movies = overview.movies
+    artwork = {
+        kind.value: (await services.images.placeholders([collection_id], kind, visible)).get(
+            collection_id
+        )
+        for kind in (ImageKind.POSTER, ImageKind.BACKDROP)
+    }
+    return render(
+        request,
+        "collection.html",
+        {
+            "item": overview.details.item,
+            "details": overview.details,
+            "artwork": artwork,
+            "entries": overview.entries,
+            "movies": movies,
+            "posters": await tiles(services, movies, viewer),
+            "marks": await marks_for(services, viewer, movies),
+        },
         principal=viewer,
     )
 

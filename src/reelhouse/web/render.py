@@ -214,7 +214,13 @@ class ScriptRoute(PageRoute):
 
 
 #: Where each kind of item has its page (the routes of `reelhouse.web.pages`).
-ITEM_SEGMENTS = {"movie": "movies", "series": "series", "season": "seasons", "episode": "episodes"}
+ITEM_SEGMENTS = {
+    "movie": "movies",
+    "collection": "collections",
+    "series": "series",
+    "season": "seasons",
+    "episode": "episodes",
+}
 
 
 def item_path(kind: str, item_id: int) -> str:

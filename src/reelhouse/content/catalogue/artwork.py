@@ -57,12 +57,16 @@ class StoredCopy:
 def _pending(library_id: int, after_id: int, skip: Collection[int]) -> list[ColumnElement[bool]]:
     items = select(Item.id).where(Item.library_id == library_id, Item.deleted_at.is_(None))
     people = select(Credit.person_id).where(Credit.item_id.in_(items))
+    # Items of no library (collections) are fetched with the libraries of their members.
+    groups = select(Item.collection_id).where(
+        Item.library_id == library_id, Item.deleted_at.is_(None), Item.collection_id.is_not(None)
+    )
     where = [
         Image.id > after_id,
         Image.selected.is_(True),
         Image.local_path.is_(None),
         Image.kind.in_([k.value for k in DOWNLOADED_KINDS]),
-        or_(Image.item_id.in_(items), Image.person_id.in_(people)),
+        or_(Image.item_id.in_(items), Image.item_id.in_(groups), Image.person_id.in_(people)),
     ]
     if skip:
         where.append(Image.id.not_in(sorted(skip)))

@@ -50,10 +50,12 @@ class ItemRef:
     library_id: int | None
     parent_id: int | None = None
     series_id: int | None = None
+    #: A movie's collection, whose details list the movie.
+    collection_id: int | None = None
 
     @classmethod
     def of(cls, item: Item) -> ItemRef:
-        return cls(item.id, item.library_id, item.parent_id, item.series_id)
+        return cls(item.id, item.library_id, item.parent_id, item.series_id, item.collection_id)
 
 
 class CatalogueInvalidation:
@@ -66,7 +68,8 @@ class CatalogueInvalidation:
         tags: set[str] = set()
         for item in items:
             tags.add(item_tag(item.id))
-            tags.update(item_tag(i) for i in (item.parent_id, item.series_id) if i is not None)
+            owners = (item.parent_id, item.series_id, item.collection_id)
+            tags.update(item_tag(i) for i in owners if i is not None)
             tags.add(ALL_LIBRARIES_LISTING)
             if item.library_id is not None:
                 tags.update(listing_tags(frozenset({item.library_id})))

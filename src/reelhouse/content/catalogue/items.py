@@ -4,7 +4,7 @@ images and files (house rule 3). Content modules subclass `ItemRepository` for t
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -43,15 +43,18 @@ from reelhouse.content.catalogue.models import (
     ItemGenre,
     ItemStudio,
     ItemTranslation,
+    ItemVideo,
     MediaFileItem,
     Provider,
     Rating,
     Studio,
     StudioKind,
 )
+from reelhouse.content.catalogue.videos import VideoInput
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.repository import (
     constraint_errors,
+    replace_owned,
     upsert,
 )
 from reelhouse.infra.db.types import utcnow
@@ -92,6 +95,8 @@ VIEWER_SORT_COLUMNS = {
 PROBE_SORTS = {SortField.RESOLUTION: MediaProbe.width, SortField.CHANNELS: MediaProbe.channels}
 
 SortKey = InstrumentedAttribute[Any] | ScalarSelect[Any]
+#: The columns of an item that invalidation needs, in `ItemRef`'s order.
+REF_COLUMNS = (Item.id, Item.library_id, Item.parent_id, Item.series_id, Item.collection_id)
 
 
 def _nullable(column: SortKey) -> bool:
@@ -144,8 +149,6 @@ def present_main_file(item_id: Any, *also: ColumnElement[bool]) -> Exists:
 def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
     """SQL conditions for a listing filter; each unset field adds none."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.library_ids is not None:
-        conditions.append(Item.library_id.in_(sorted(filters.library_ids)))
     if filters.kinds is not None:
         conditions.append(Item.kind.in_(sorted(filters.kinds)))
     if filters.years is not None:
@@ -173,6 +176,8 @@ def _conditions(filters: ItemFilter) -> list[ColumnElement[bool]]:
         conditions.append(Item.sort_title >= filters.title_from)
     if filters.title_before is not None:
         conditions.append(Item.sort_title < filters.title_before)
+    if filters.collection_ids is not None:
+        conditions.append(Item.collection_id.in_(sorted(filters.collection_ids)))
     if filters.person_ids is not None:
         people = sorted(filters.person_ids)
         conditions.append(exists().where(Credit.item_id == Item.id, Credit.person_id.in_(people)))
@@ -306,6 +311,9 @@ class ItemRepository(Generic[ItemT]):
         """One page of live items in keyset order; rows without a sort value come last."""
         column = self._sort_column(page.sort, filters.viewer_id)
         base = select(self.model).where(self.model.deleted_at.is_(None), *_conditions(filters))
+        scope = self.in_libraries(filters.library_ids)
+        if scope is not None:
+            base = base.where(scope)
         rows: list[Item] = []
         after = page.after
         skip = page.offset
@@ -346,6 +354,13 @@ class ItemRepository(Generic[ItemT]):
                 page.sort, page.descending, await self._sort_value(column, last), last.id
             ).encode()
         return Page(items, next_cursor, total)  # type: ignore[arg-type]
+
+    def in_libraries(self, library_ids: frozenset[int] | None) -> ColumnElement[bool] | None:
+        """Whether a row is of these libraries (None: of any, no condition); a kind that
+        belongs to none (a collection) says how its rows reach them."""
+        if library_ids is None:
+            return None
+        return self.model.library_id.in_(sorted(library_ids))
 
     def _sort_column(self, sort: SortField, viewer_id: int | None) -> SortKey:
         if sort in PROBE_SORTS:
@@ -462,6 +477,28 @@ class ItemRepository(Generic[ItemT]):
         with constraint_errors(f"translation of {self._label} {item_id}"):
             await self.session.execute(statement)
 
+    async def set_videos(self, item_id: int, videos: Sequence[VideoInput]) -> None:
+        """Make the item's videos these, in this order."""
+        await replace_owned(
+            self.session,
+            ItemVideo.__table__,  # type: ignore[arg-type]
+            ("item_id", item_id),
+            ("site", "key"),
+            [asdict(video) for video in videos],
+            f"videos of {self._label} {item_id}",
+        )
+
+    async def videos(self, item_id: int) -> Sequence[ItemVideo]:
+        return (
+            await self.session.scalars(
+                select(ItemVideo)
+                .where(ItemVideo.item_id == item_id)
+                .order_by(ItemVideo.sort_order, ItemVideo.site, ItemVideo.key)
+                # Rows written by an upsert in this session: read, not the ones loaded before.
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+
     async def translations(self, item_id: int) -> Sequence[ItemTranslation]:
         return (
             await self.session.scalars(
@@ -561,13 +598,23 @@ class AnyItemRepository(ItemRepository[Item]):
 
     model = Item
 
+    async def member_libraries(self, item_id: int) -> list[int]:
+        """The libraries of the live items grouped under this one (a collection's movies)."""
+        rows = await self.session.scalars(
+            select(Item.library_id)
+            .where(
+                Item.collection_id == item_id,
+                Item.deleted_at.is_(None),
+                Item.library_id.is_not(None),
+            )
+            .distinct()
+            .order_by(Item.library_id)
+        )
+        return [row for row in rows if row is not None]
+
     async def refs_of_library(self, library_id: int) -> list[ItemRef]:
         """What invalidation needs of every item of a library, read before the library goes."""
-        rows = await self.session.execute(
-            select(Item.id, Item.library_id, Item.parent_id, Item.series_id).where(
-                Item.library_id == library_id
-            )
-        )
+        rows = await self.session.execute(select(*REF_COLUMNS).where(Item.library_id == library_id))
         return [ItemRef(*row) for row in rows]
 
     async def stale(

@@ -67,6 +67,8 @@ class ItemFilter:
     has_file: bool | None = None
     matched: bool | None = None
     added_since: datetime | None = None
+    #: Movies of any of these collections.
+    collection_ids: frozenset[int] | None = None
     #: Items crediting any of these people.
     person_ids: frozenset[int] | None = None
     #: What the probes of the item's present files found: one file of that resolution class,

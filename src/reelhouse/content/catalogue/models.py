@@ -369,6 +369,23 @@ class ItemTranslation(IdMixin, Base):
     tagline: Mapped[str | None] = mapped_column(Text)
 
 
+class ItemVideo(Base):
+    """A provider's video of an item (a trailer on YouTube, say): a link out, never embedded.
+    Only sites whose links reelhouse can build are kept (see `content.catalogue.videos`)."""
+
+    __tablename__ = "item_videos"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(16))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MediaFileItem(Base):
     """Links files to items: a file may hold several episodes, an item may have several files
     (stacked parts, versions), and an extra links to the item it belongs to."""

@@ -17,6 +17,7 @@ from reelhouse.content.catalogue.artwork import ArtworkRepository, ImageInput
 from reelhouse.content.catalogue.items import ItemRepository, RatingValue
 from reelhouse.content.catalogue.models import CreditRole, ImageKind, Item, Provider, StudioKind
 from reelhouse.content.catalogue.people import CreditInput, PeopleRepository, PersonInput
+from reelhouse.content.catalogue.videos import trailers
 from reelhouse.content.metadata.models import (
     Artwork,
     Credit,
@@ -44,7 +45,7 @@ COPIED_FIELDS = (
 #: hanging off an item.
 LOCKABLE_FIELDS = frozenset(
     {*COPIED_FIELDS, "year", "status", "end_date", "community_rating"}
-    | {"genres", "studios", "credits", "artwork"}
+    | {"genres", "studios", "credits", "artwork", "videos"}
 )
 _IMAGE_KINDS = {kind.value: kind for kind in ImageKind}
 # The rating shown in listings: the first source present, in this order.
@@ -130,6 +131,8 @@ class RecordWriter:
             item.id,
             {s: RatingValue(r.value, r.votes) for s, r in record.ratings.items()},
         )
+        if "videos" not in locked and record.videos:
+            await repository.set_videos(item.id, trailers(record.videos))
         if "artwork" not in locked:
             self._images.setdefault(item.id, []).extend(_images(record.artwork))
         if "credits" not in locked and record.credits:

@@ -20,6 +20,7 @@ from reelhouse.content.matching.score import MatchQuery, MatchResult, Verdict, c
 from reelhouse.content.metadata.aggregate import merge
 from reelhouse.content.metadata.models import (
     Candidate,
+    CollectionRecord,
     ExternalIds,
     ItemRecord,
     MovieRecord,
@@ -115,6 +116,23 @@ class Enricher:
         return Enriched(
             merge(records, self._settings.merged_fields), confidence, how, failed=failed
         )
+
+    async def collection(self, tmdb_id: int, *, refresh: bool = False) -> CollectionRecord | None:
+        """A movie collection (a TMDb "set") from the first movie provider that has it. A
+        collection is not what the movie is: when no provider answers it, that is logged and
+        the movie is stored without the collection's details rather than retried."""
+        fetch = self._fetch(refresh)
+        for name in self._settings.movie_providers:
+            provider = self._movie_providers.get(name)
+            if provider is None:
+                continue
+            try:
+                return await provider.collection(tmdb_id, fetch)
+            except NotFoundError:
+                continue
+            except DomainError as exc:
+                log.warning("collection not fetched", provider=name, tmdb=tmdb_id, error=exc.detail)
+        return None
 
     async def series(
         self,

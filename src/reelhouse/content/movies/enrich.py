@@ -3,6 +3,8 @@ fetched in one provider request, stored with its collection."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.content.catalogue.invalidation import ItemRef
@@ -19,7 +21,12 @@ from reelhouse.content.enrichment import (
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.content.metadata.local import find_nfo, nfo_candidates, read_local
-from reelhouse.content.metadata.models import CollectionRef, MovieRecord
+from reelhouse.content.metadata.models import (
+    CollectionRecord,
+    CollectionRef,
+    ItemRecord,
+    MovieRecord,
+)
 from reelhouse.content.movies.models import Collection, Movie
 from reelhouse.content.movies.repository import CollectionRepository, MovieRepository
 from reelhouse.infra.logging import get_logger
@@ -29,6 +36,13 @@ from reelhouse.providers.nfo import NfoReader
 log = get_logger(__name__)
 #: The length of `items.edition`.
 EDITION_MAX = 100
+
+
+@dataclass(frozen=True)
+class MovieFetched(Fetched):
+    """A movie's answer, with the provider's record of its collection when it is in one."""
+
+    collection: CollectionRecord | None = None
 
 
 class MovieEnrichment:
@@ -49,7 +63,14 @@ class MovieEnrichment:
         result = await by_ids_or_title(
             lambda ids: self.enricher.movie(query, ids=ids, nfo=local, refresh=refresh), unit.ids
         )
-        return Fetched(result, local, watch=watch)
+        fetched = MovieFetched(result, local, watch=watch)
+        record = fetched.record
+        if isinstance(record, MovieRecord) and record.collection is not None:
+            tmdb_id = record.collection.ids.tmdb
+            if tmdb_id is not None:
+                found = await self.enricher.collection(tmdb_id, refresh=refresh)
+                return replace(fetched, collection=found)
+        return fetched
 
     async def store(
         self, session: AsyncSession, movie: Movie, unit: Unit, fetched: Fetched
@@ -66,25 +87,48 @@ class MovieEnrichment:
         if record is not None:
             async with RecordWriter(session) as writer:
                 await writer.write(movies, movie, record)
-            stored.people = writer.credited
-            if isinstance(record, MovieRecord) and record.collection is not None:
-                collection = await _collection(session, record.collection)
-                if collection is not None and movie.collection_id != collection.id:
-                    movie.collection_id = collection.id
-                    await movies.save()
+                if isinstance(record, MovieRecord) and record.collection is not None:
+                    details = fetched.collection if isinstance(fetched, MovieFetched) else None
+                    collection = await _collection(session, record.collection)
+                    if details is not None:
+                        await _write_collection(session, writer, collection, details)
+                    if movie.collection_id != collection.id:
+                        if movie.collection_id is not None:  # it left the one it was in
+                            stored.items.append(ItemRef(movie.collection_id, None))
+                        movie.collection_id = collection.id
+                        await movies.save()
                     stored.items.append(ItemRef.of(collection))
+            stored.people = writer.credited
         stored.links = [FileLink(movie.id, file.id, file.identity.part) for file in unit.files]
         stored.watch = [ItemWatch(movie.id, found.watch) for found in fetched.watch]
         stored.items.append(ItemRef.of(movie))
         return stored
 
 
-async def _collection(session: AsyncSession, ref: CollectionRef) -> Collection | None:
-    """The collection (a TMDb "set") by its id, created on first sight."""
-    if ref.ids.tmdb is None:
-        return None
+async def _collection(session: AsyncSession, ref: CollectionRef) -> Collection:
+    """The collection (a TMDb "set") by its id, or for an NFO's `<set>` without one by its
+    name; created on first sight."""
     collections = CollectionRepository(session)
-    found = await find_by_ids(collections, ref.ids)
+    if ref.ids.tmdb is None:
+        found = await collections.named(ref.name)
+    else:
+        found = await find_by_ids(collections, ref.ids)
     if isinstance(found, Collection):
         return found
     return await collections.add(Collection(title=ref.name, tmdb_id=ref.ids.tmdb))
+
+
+async def _write_collection(
+    session: AsyncSession, writer: RecordWriter, collection: Collection, details: CollectionRecord
+) -> None:
+    """The provider's name, overview, artwork and list of movies onto the collection."""
+    collections = CollectionRepository(session)
+    as_item = ItemRecord(
+        ids=details.ids,
+        title=details.name,
+        overview=details.overview,
+        artwork=details.artwork,
+        sources=("tmdb",),
+    )
+    await writer.write(collections, collection, as_item)
+    await collections.set_parts(collection.id, details.parts)

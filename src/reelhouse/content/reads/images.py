@@ -39,6 +39,15 @@ class ItemArtwork(msgspec.Struct, frozen=True):
 
     library_id: int | None
     selected: tuple[SelectedImage, ...]
+    #: For an item of no library (a collection), the libraries of the items it groups.
+    member_libraries: tuple[int, ...] = ()
+
+    def visible_to(self, visible: frozenset[int] | None) -> bool:
+        """Whether a caller who sees `visible` may see these images: those of an item they
+        see, or of a group holding one."""
+        return can_see(self.library_id, visible) or any(
+            library in visible for library in self.member_libraries if visible is not None
+        )
 
     def stored(self, kind: ImageKind) -> SelectedImage | None:
         return next((i for i in self.selected if i.kind == kind and i.local_path), None)
@@ -79,7 +88,7 @@ class ImagesService:
         if width is not None:
             self.store.check_width(width)  # bad input is refused before anything is looked up
         artwork = await self._item_artwork(item_id)
-        if artwork is None or not can_see(artwork.library_id, visible):
+        if artwork is None or not artwork.visible_to(visible):
             raise NotFoundError(f"item {item_id} does not exist")
         return await self._serve(artwork, kind, width, f"item {item_id}")
 
@@ -109,7 +118,7 @@ class ImagesService:
         found: dict[int, str] = {}
         for item_id in dict.fromkeys(item_ids):
             artwork = await self._item_artwork(item_id)
-            if artwork is not None and can_see(artwork.library_id, visible):
+            if artwork is not None and artwork.visible_to(visible):
                 stored = artwork.stored(kind)
                 if stored is not None:
                     found[item_id] = stored.blurhash or ""
@@ -123,7 +132,7 @@ class ImagesService:
         found: dict[int, tuple[SelectedImage, ...]] = {}
         for item_id in dict.fromkeys(item_ids):
             artwork = await self._item_artwork(item_id)
-            if artwork is not None and can_see(artwork.library_id, visible):
+            if artwork is not None and artwork.visible_to(visible):
                 found[item_id] = tuple(i for i in artwork.selected if i.local_path)
         return found
 
@@ -168,7 +177,8 @@ class ImagesService:
                     item = await repo.get(item_id)
                 except NotFoundError:
                     return None
-                return _artwork(item.library_id, await repo.images(item_id))
+                members = await repo.member_libraries(item_id) if item.library_id is None else []
+                return _artwork(item.library_id, await repo.images(item_id), members)
 
         return await self._cached(f"item:{item_id}:artwork", item_tag(item_id), load)
 
@@ -190,8 +200,11 @@ class ImagesService:
         return await self._artwork.get_or_load(key, load, tags=[tag])
 
 
-def _artwork(library_id: int | None, images: Sequence[Image]) -> ItemArtwork:
+def _artwork(
+    library_id: int | None, images: Sequence[Image], members: Sequence[int] = ()
+) -> ItemArtwork:
     return ItemArtwork(
         library_id,
         tuple(SelectedImage(i.kind, i.local_path, i.blurhash) for i in images if i.selected),
+        tuple(members),
     )

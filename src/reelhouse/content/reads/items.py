@@ -140,6 +140,7 @@ class ItemCatalogue(Generic[ItemT]):
                     files=files,
                     probes=await ProbeRepository(session).of_files(file_ids),
                     subtitles=await SubtitleLinkRepository(session).of_videos(file_ids),
+                    videos=await repo.videos(item_id),
                 )
 
         details = await self._details.get_or_load(

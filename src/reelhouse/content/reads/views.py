@@ -21,12 +21,14 @@ from reelhouse.content.catalogue.models import (
     CreditRole,
     Image,
     Item,
+    ItemVideo,
     MediaFileItem,
     Person,
     Provider,
     Rating,
     Studio,
 )
+from reelhouse.content.catalogue.videos import video_url
 from reelhouse.content.enrichment import UnlinkedFile
 from reelhouse.libraries.models import MediaFile
 from reelhouse.playback.facts import MediaFacts
@@ -133,6 +135,25 @@ class ImageView:
     blurhash: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class VideoView:
+    """A provider's trailer of an item, with the link out to it."""
+
+    site: str
+    key: str
+    kind: str
+    name: str
+    language: str | None
+    url: str
+
+    @classmethod
+    def of(cls, video: ItemVideo) -> VideoView | None:
+        url = video_url(video.site, video.key)
+        if url is None:  # a row from before a site was dropped: not linked to
+            return None
+        return cls(video.site, video.key, video.kind, video.name, video.language, url)
+
+
 #: What a caller who may not see server paths is told of a failed probe (its error text names
 #: the file where it lies).
 UNREADABLE = "the file could not be read"
@@ -172,6 +193,8 @@ class ItemDetailsView(msgspec.Struct, frozen=True, kw_only=True):
     credits: tuple[CreditView, ...]
     images: tuple[ImageView, ...]
     files: tuple[FileView, ...]
+    #: The provider's trailers, to link out to.
+    videos: tuple[VideoView, ...] = ()
 
     @property
     def cast(self) -> list[CreditView]:
@@ -200,6 +223,7 @@ def details_view(
     files: Sequence[tuple[MediaFile, MediaFileItem]],
     probes: Mapping[int, StoredProbe],
     subtitles: Mapping[int, Sequence[UnlinkedFile]],
+    videos: Sequence[ItemVideo] = (),
 ) -> ItemDetailsView:
     return ItemDetailsView(
         item=ItemView.of(item),
@@ -221,6 +245,7 @@ def details_view(
         files=tuple(
             _file_view(f, link, probes.get(f.id), subtitles.get(f.id, ())) for f, link in files
         ),
+        videos=tuple(view for view in map(VideoView.of, videos) if view is not None),
     )
 
 

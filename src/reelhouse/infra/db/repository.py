@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,34 @@ def _translate(exc: IntegrityError, what: str) -> Exception:
     if matches(_CHECK):
         return InvalidInputError(f"{what} has a value out of range ({first_line})")
     return exc
+
+
+async def replace_owned(
+    session: AsyncSession,
+    table: Table,
+    owner: tuple[str, int],
+    keys: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    what: str,
+) -> None:
+    """Make the rows of one owner (an item's videos, say) these: the others deleted, these
+    upserted by `keys` (the table's key, after the owner's column), so a second run of the same
+    rows changes nothing."""
+    column, owner_id = owner
+    stale = delete(table).where(table.c[column] == owner_id)
+    if rows:
+        wanted = [tuple(row[k] for k in keys) for row in rows]
+        stale = stale.where(tuple_(*(table.c[k] for k in keys)).not_in(wanted))
+    await session.execute(stale)
+    if not rows:
+        return
+    insert = upsert(session, table)
+    changed = [name for name in rows[0] if name != column and name not in keys]
+    statement = insert.on_conflict_do_update(
+        index_elements=[column, *keys], set_={c: insert.excluded[c] for c in changed}
+    )
+    with constraint_errors(what):
+        await session.execute(statement, [{column: owner_id, **row} for row in rows])
 
 
 async def get_or_raise(session: AsyncSession, model: type[T], row_id: int, what: str) -> T:

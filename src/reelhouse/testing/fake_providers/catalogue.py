@@ -163,7 +163,9 @@ def _generated_movie(movie_id: int) -> Movie:
         translations={"en": Translation(title, overview, "Nothing stays hidden.")},
         imdb_id=f"tt{1_000_000 + movie_id:07d}",
         runtime=80 + movie_id % 70,
-        collection_id=1 + movie_id // 3 if movie_id % 3 == 0 else None,
+        # Every third movie is in a collection, two to a collection (movies 6 and 9 are both
+        # in collection 2), so a library may hold one of them and miss the other.
+        collection_id=1 + movie_id // 6 if movie_id % 3 == 0 else None,
     )
 
 

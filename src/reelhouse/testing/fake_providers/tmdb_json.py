@@ -114,7 +114,7 @@ def routes(fake: FakeProviders, not_found: type[Exception]) -> list[tuple[str, s
         collection_id = _int(request.path_params["id"], not_found)
         parts = [
             m
-            for m in (catalogue.movie(i) for i in (3 * (collection_id - 1), 3 * collection_id))
+            for m in (catalogue.movie(i) for i in range(6 * (collection_id - 1), 6 * collection_id))
             if m is not None and m.collection_id == collection_id
         ]
         if not parts:
@@ -122,7 +122,7 @@ def routes(fake: FakeProviders, not_found: type[Exception]) -> list[tuple[str, s
         return {
             "id": collection_id,
             "name": f"{parts[0].title} Collection",
-            "overview": "",
+            "overview": f"Every film of the {parts[0].title} saga.",
             "poster_path": f"/collection{collection_id}.jpg",
             "backdrop_path": None,
             "parts": [_movie_result(m, "en") for m in parts],
