@@ -13,6 +13,7 @@ from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
 from reelhouse.content.metadata.cache import TwoTierResponses
+from reelhouse.content.metadata.credentials import ProviderKeys
 from reelhouse.content.metadata.metrics import ProviderMetrics
 from reelhouse.content.reads.images import ImagesService
 from reelhouse.content.reads.items import AnyItemCatalogue
@@ -45,6 +46,7 @@ from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
 from reelhouse.users.service import UsersService
+from reelhouse.users.setup import SetupService
 from reelhouse.users.throttle import login_throttle
 from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
@@ -80,10 +82,12 @@ class Runtime:
             SubtitleCache.from_settings(settings),
             follow_links_out=settings.scan.follow_symlinks_outside_roots,
         )
+        users = UsersService(
+            database, settings.auth, cache, login_throttle(settings, providers.redis)
+        )
         self.services = Services(
-            users=UsersService(
-                database, settings.auth, cache, login_throttle(settings, providers.redis)
-            ),
+            users=users,
+            setup=SetupService(database, settings.auth, users),
             libraries=LibrariesService(database, self.invalidation, self.queue),
             catalogues={
                 kind: read(database, cache, people)
@@ -104,6 +108,7 @@ class Runtime:
             ),
             watch=WatchService(database, cache, settings.watch),
             jobs=self.queue,
+            provider_keys=ProviderKeys(settings),
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
         )
 

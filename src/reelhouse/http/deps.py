@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from ipaddress import IPv6Address, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,3 +42,34 @@ def client_address(request: Request) -> str | None:
     """The caller's address, as the server saw it (behind a proxy trusted by `uvicorn
     --forwarded-allow-ips`, the client the proxy names)."""
     return request.client.host if request.client is not None else None
+
+
+#: Headers in which a proxy names the client it forwards (each may list several hops).
+_FORWARDING_HEADERS = ("x-forwarded-for", "x-real-ip", "forwarded")
+_FORWARDED_FOR = re.compile(r'for="?\[?([^\]";,]+)', re.IGNORECASE)
+
+
+def from_loopback(request: Request) -> bool:
+    """Whether the caller is on the server's own machine: its address (after the proxies uvicorn
+    trusts, as `client_address`) is a loopback one, and so is every address a forwarding header
+    names. A proxy on this machine that uvicorn was not told to trust then still does not make
+    its clients local, and a forged header from elsewhere changes nothing (the peer's own
+    address is not loopback)."""
+    named = [client_address(request) or ""]
+    for header in _FORWARDING_HEADERS:
+        for value in request.headers.getlist(header):
+            if header == "forwarded":
+                named += _FORWARDED_FOR.findall(value)
+            else:
+                named += value.split(",")
+    return all(_is_loopback(address.strip()) for address in named)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False  # a name, "unknown", an obfuscated node: nothing proves it local
+    if isinstance(parsed, IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    return parsed.is_loopback

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from reelhouse.config import ProviderSettings, TmdbSettings, TvdbSettings
+from reelhouse.config import ProviderSettings, Settings, TmdbSettings, TvdbSettings
 from reelhouse.errors import UpstreamResponseError
 from reelhouse.infra.http import read_capped, retry_after_seconds, tls_context
 from reelhouse.providers.tmdb import TmdbCredentials
@@ -38,7 +38,7 @@ class CredentialStatus(StrEnum):
 class CredentialCheck:
     """The verdict on one provider's credential: `detail` is a sentence for a person."""
 
-    provider: str
+    provider: KeyedProvider
     status: CredentialStatus
     detail: str
 
@@ -47,7 +47,32 @@ class CredentialCheck:
         return self.status is CredentialStatus.OK
 
 
-TITLES = {"tmdb": "TMDb", "tvdb": "TheTVDB"}
+class KeyedProvider(StrEnum):
+    """The providers that need a key."""
+
+    TMDB = "tmdb"
+    TVDB = "tvdb"
+
+
+TITLES = {KeyedProvider.TMDB: "TMDb", KeyedProvider.TVDB: "TheTVDB"}
+
+
+class ProviderKeys:
+    """Checks keys against the providers as this server is configured to reach them (base
+    URL, timeouts); without a key, the configured one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def check(
+        self,
+        provider: KeyedProvider,
+        api_key: SecretStr | None = None,
+        pin: SecretStr | None = None,
+    ) -> CredentialCheck:
+        if provider is KeyedProvider.TMDB:
+            return await check_tmdb(self.settings.tmdb, api_key)
+        return await check_tvdb(self.settings.tvdb, api_key, pin)
 
 
 async def check_tmdb(settings: TmdbSettings, api_key: SecretStr | None = None) -> CredentialCheck:
@@ -55,10 +80,10 @@ async def check_tmdb(settings: TmdbSettings, api_key: SecretStr | None = None) -
     reading TMDb's configuration, which needs one."""
     key = api_key if api_key is not None else settings.api_key
     if not _given(key):
-        return _missing("tmdb")
+        return _missing(KeyedProvider.TMDB)
     credentials = TmdbCredentials(key)
     request = _Request("GET", "configuration", await credentials.headers(), credentials.params())
-    return await _check("tmdb", settings, request)
+    return await _check(KeyedProvider.TMDB, settings, request)
 
 
 async def check_tvdb(
@@ -69,11 +94,11 @@ async def check_tvdb(
     key = api_key if api_key is not None else settings.api_key
     pin = pin if pin is not None else settings.pin
     if key is None or not _given(key):
-        return _missing("tvdb")
+        return _missing(KeyedProvider.TVDB)
     body = {"apikey": key.get_secret_value()}
     if pin is not None and _given(pin):
         body["pin"] = pin.get_secret_value()
-    return await _check("tvdb", settings, _Request("POST", "login", json=body))
+    return await _check(KeyedProvider.TVDB, settings, _Request("POST", "login", json=body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +114,13 @@ def _given(secret: SecretStr | None) -> bool:
     return secret is not None and bool(secret.get_secret_value().strip())
 
 
-def _missing(provider: str) -> CredentialCheck:
+def _missing(provider: KeyedProvider) -> CredentialCheck:
     return CredentialCheck(provider, CredentialStatus.MISSING, f"no {TITLES[provider]} key given")
 
 
-async def _check(provider: str, settings: ProviderSettings, request: _Request) -> CredentialCheck:
+async def _check(
+    provider: KeyedProvider, settings: ProviderSettings, request: _Request
+) -> CredentialCheck:
     title = TITLES[provider]
     base = str(settings.base_url).rstrip("/") + "/"
     try:
@@ -136,7 +163,7 @@ async def _check(provider: str, settings: ProviderSettings, request: _Request) -
     return _verdict(provider, status, retry_after)
 
 
-def _verdict(provider: str, status: int, retry_after: float | None) -> CredentialCheck:
+def _verdict(provider: KeyedProvider, status: int, retry_after: float | None) -> CredentialCheck:
     title = TITLES[provider]
     if status == 200:
         return CredentialCheck(provider, CredentialStatus.OK, f"{title} accepted the key")
