@@ -11,42 +11,25 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from reelhouse.config import TmdbSettings, TvdbSettings
-from reelhouse.http.problems import PROBLEM_JSON
-from reelhouse.testing.fake_providers.app import FakeProviders
-from reelhouse.testing.fake_providers.catalogue import Catalogue
 from reelhouse.testing.fake_providers.server import FakeServer
-from tests.support import PASSWORD, Api, bearer, running_api, settings_for
-
-ADMIN = {"username": "owner", "password": PASSWORD}
-REMOTE = "203.0.113.7"
-TMDB_KEY, TVDB_KEY = "tmdb-key-for-the-wizard", "tvdb-key-for-the-wizard"
-
-
-def client_from(api: Api, peer: str) -> httpx.AsyncClient:
-    """A client whose connection comes from `peer`, through the proxy-header handling
-    `reelhouse serve` runs with (uvicorn's, trusting 127.0.0.1 as by default)."""
-    app = ProxyHeadersMiddleware(api.app, trusted_hosts="127.0.0.1")
-    transport = httpx.ASGITransport(app=app, client=(peer, 50_000))
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
-def assert_problem(response: httpx.Response, status: int, words: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert words in response.json()["detail"]
+from tests.setup_support import (
+    ADMIN,
+    REMOTE,
+    TMDB_KEY,
+    TVDB_KEY,
+    assert_problem,
+    client_from,
+    keyed_fakes,
+    wizard_settings,
+)
+from tests.support import Api, bearer, running_api, settings_for
 
 
 @pytest.fixture
 def keyed_fake() -> Iterator[FakeServer]:
-    fake = FakeProviders(
-        Catalogue(movies=2, series=1), tmdb_api_key=TMDB_KEY, tvdb_api_key=TVDB_KEY
-    )
-    with FakeServer(fake) as server:
+    with FakeServer(keyed_fakes()) as server:
         yield server
 
 
@@ -54,14 +37,7 @@ def keyed_fake() -> Iterator[FakeServer]:
 async def wizard_api(
     database_url: str, tmp_path: Path, keyed_fake: FakeServer
 ) -> AsyncIterator[Api]:
-    """A fresh server (no account) whose providers are the keyed fakes."""
-    settings = settings_for(database_url, tmp_path).model_copy(
-        update={
-            "tmdb": TmdbSettings(base_url=f"{keyed_fake.url}/3"),  # type: ignore[arg-type]
-            "tvdb": TvdbSettings(base_url=f"{keyed_fake.url}/v4"),  # type: ignore[arg-type]
-        }
-    )
-    async with running_api(settings) as started:
+    async with running_api(wizard_settings(database_url, tmp_path, keyed_fake.url)) as started:
         yield started
 
 

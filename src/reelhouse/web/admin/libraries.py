@@ -9,10 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from reelhouse.config import Settings
 from reelhouse.errors import DomainError, InvalidInputError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
 from reelhouse.http.problems import status_for
+from reelhouse.infra.jobs.models import ACTIVE_STATES
+from reelhouse.infra.jobs.progress import ProgressView
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
@@ -40,10 +43,18 @@ async def _libraries_page(
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
 ) -> HTMLResponse:
+    """The libraries, the form to add one, and while any job runs (a scan just started), the
+    recent jobs with their live progress."""
+    settings: Settings = request.app.state.settings
+    jobs = await services.jobs.list_jobs(limit=settings.web.jobs_shown)
+    running = any(job.state in ACTIVE_STATES for job in jobs)
+    shown = [(job, ProgressView.from_json(job.progress)) for job in jobs] if running else []
     return form_page(
         request,
         "admin/libraries.html",
         {
+            "jobs": shown,
+            "active": ACTIVE_STATES,
             "libraries": await services.libraries.list(),
             "kinds": list(LibraryKind),
             "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
