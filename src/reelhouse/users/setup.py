@@ -41,17 +41,27 @@ def setup_banner(code: str, *, host: str, port: int, ttl_s: int) -> str:
     """What the server prints on its console while it has no account: plain lines a person
     sees among the logs, with the code to type in a browser on another machine."""
     where = host if host not in ("0.0.0.0", "::", "") else "<this server's address>"  # noqa: S104
+    remote = [f"  From another machine: http://{where}:{port}/setup"]
+    if _loopback_host(host):
+        remote = [
+            f"  From another machine: http://<this server's address>:{port}/setup, once it",
+            f'    listens there too (it listens on {host} only: set server.host = "0.0.0.0")',
+        ]
     lines = [
         "reelhouse has no account yet: open the web page to set it up.",
         f"  On this machine:      http://127.0.0.1:{port}/setup",
-        f"  From another machine: http://{where}:{port}/setup",
+        *remote,
         f"  with the setup code:  {code}",
-        f"(the code works once, for {ttl_s // 3600} h or until the first admin exists; a "
+        f"(the code works for {max(1, ttl_s // 3600)} h, until the first admin exists; a "
         "restart prints a new one)",
     ]
     width = max(len(line) for line in lines) + 4
     rule = "=" * width
     return "\n".join(["", rule, *(f"  {line}" for line in lines), rule, ""])
+
+
+def _loopback_host(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def normalized_code(code: str) -> str:
