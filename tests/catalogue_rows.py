@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, insert, select, update
+from sqlalchemy import JSON, insert, inspect, select, update
 
 from reelhouse.infra.db.copy import copied_tables
 from reelhouse.infra.db.engine import Database
@@ -332,10 +332,18 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
             {"name": "full_scan", "next_run_at": _at(60), "last_job_id": 1},
             {"name": "Prune", "next_run_at": _at(90), "last_job_id": None},
         ],
+        "server_settings": [
+            {"key": "metadata.language", "value": '"fr"', "updated_by": "ana", "updated_at": T0},
+            {"key": "tmdb.api_key", "value": '"clé-secrète"', "updated_by": "bo", "updated_at": T0},
+        ],
     }
     assert set(rows) == {t.name for t in copied_tables(metadata)}, "seed every table"
     async with database.engine.begin() as connection:
+        # A database at an older migration has only some of the tables.
+        present = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
         for seeded in copied_tables(metadata):
+            if seeded.name not in present:
+                continue
             # Rows may refer to later rows of their own table: insert those columns afterwards.
             later = [fk.parent.name for fk in seeded.foreign_keys if fk.column.table is seeded]
             for row in rows[seeded.name]:

@@ -38,6 +38,9 @@ ADMIN_ONLY = {
     ("GET", "/api/users/{user_id}"),
     ("DELETE", "/api/users/{user_id}"),
     ("PUT", "/api/users/{user_id}/libraries"),
+    ("GET", "/api/settings"),
+    ("PATCH", "/api/settings"),
+    ("PUT", "/api/users/{user_id}/password"),
     ("POST", "/api/libraries"),
     ("PATCH", "/api/libraries/{library_id}"),
     ("DELETE", "/api/libraries/{library_id}"),
@@ -62,6 +65,7 @@ WEBHOOK_SECRET_ONLY = {
 ANY_USER = {
     ("POST", "/api/auth/logout"),
     ("GET", "/api/users/me"),
+    ("PUT", "/api/users/me/password"),
     ("GET", "/api/tokens"),
     ("POST", "/api/tokens"),
     ("DELETE", "/api/tokens/{token_id}"),
@@ -128,6 +132,9 @@ JELLYFIN_ANY_USER = {
     ("POST", "/Sessions/Logout"),
     ("GET", "/Users/Me"),
     ("GET", "/Users/{userId}"),
+    # The caller's own password (with the current one), or an admin's change of another's.
+    ("POST", "/Users/Password"),
+    ("POST", "/Users/{userId}/Password"),
     ("POST", "/Sessions/Capabilities"),
     ("POST", "/Sessions/Capabilities/Full"),
     ("GET", "/DisplayPreferences/{displayPreferencesId}"),
@@ -474,6 +481,7 @@ ADMIN_PAGES = {
     ("GET", "/admin/users"),
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{user_id}/libraries"),
+    ("POST", "/admin/users/{user_id}/password"),
     ("POST", "/admin/users/{user_id}/delete"),
     ("GET", "/admin/jobs"),
     ("GET", "/admin/jobs/{job_id}"),
@@ -500,6 +508,7 @@ VIEWER_PAGES = {
     ("GET", "/account"),
     ("POST", "/account/tokens"),
     ("POST", "/account/tokens/{token_id}/revoke"),
+    ("POST", "/account/password"),
     # The player: its page, and what its script calls (problem+json rather than pages).
     ("GET", "/items/{item_id}/play"),
     ("POST", "/items/{item_id}/play"),

@@ -1,8 +1,9 @@
 """Revocation reaches every process, also while Redis is down.
 
 Two app instances share a database and a redis-server of the test's own, which the test stops:
-what one of them revokes (a token, a library grant) is refused by the other at once, though no
-invalidation can reach it, and once Redis is back the other caches authentications again.
+what one of them revokes (a token, a library grant, the other logins of a password change) is
+refused by the other at once, though no invalidation can reach it, and once Redis is back the
+other caches authentications again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from reelhouse.config import CacheSettings, RedisSettings, Settings
 from reelhouse.infra.cache import Cache
 from reelhouse.users.service import AUTH_NAMESPACE
 from tests.cache_support import PrivateRedis
-from tests.support import Api, bearer, running_api, settings_for, token_reads
+from tests.support import PASSWORD, Api, bearer, running_api, settings_for, token_reads
 
 
 def shared_settings(database_url: str, tmp_path: Path, redis_url: str) -> Settings:
@@ -154,3 +155,25 @@ async def test_a_grant_removed_during_a_redis_outage_hides_the_library_at_once_e
     private_redis.start()
     await eventually(lambda: cache(b).hears_invalidations)
     assert await visible() == ids[:1]
+
+
+async def test_a_password_change_during_a_redis_outage_revokes_the_other_logins_elsewhere(
+    two_apps: tuple[Api, Api], private_redis: PrivateRedis
+) -> None:
+    a, b = two_apps
+    here = await a.token_for("carol")
+    elsewhere = (await a.services.users.login("carol", PASSWORD)).secret
+    await warm(b, here)
+    await warm(b, elsewhere)
+
+    await outage(private_redis, a, b)
+    body = {"current_password": PASSWORD, "new_password": "another passphrase"}
+    changed = await a.client.put("/api/users/me/password", json=body, headers=bearer(here))
+    assert changed.status_code == 204
+    assert await status(b, elsewhere) == 401  # B never heard of it: it asked the database
+    assert await status(b, here) == 200  # the login that made the change stays
+
+    private_redis.start()
+    for api in (a, b):
+        await eventually(lambda api=api: cache(api).hears_invalidations)
+    assert (await status(b, elsewhere), await status(b, here)) == (401, 200)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from reelhouse.config import ServerSettings
+from reelhouse.content.metadata.credentials import KeyedProvider
 from reelhouse.testing.fake_providers.server import FakeServer
 from tests.setup_support import REMOTE, TMDB_KEY, TVDB_KEY, client_from, keyed_fakes
 from tests.setup_support import wizard_settings as settings_with_fakes
@@ -109,8 +110,13 @@ async def test_metadata_language_is_validated(wizard: Api) -> None:
     bad = await post_form(client, "/setup/metadata", {"language": "english", "country": "US"})
     assert bad.status_code == 422
     assert 'value="english"' in bad.text
+    assert wizard.services.settings.running.metadata.language == "en"  # nothing kept
     good = await post_form(client, "/setup/metadata", {"language": "de", "country": "DE"})
     assert good.headers["location"] == "/setup/providers"
+    metadata = wizard.services.settings.running.metadata
+    assert (metadata.language, metadata.country) == ("de", "DE")  # taken up at once
+    page = await client.get("/setup/metadata")
+    assert 'value="de"' in page.text
 
 
 async def test_provider_keys_are_checked_live(wizard: Api) -> None:
@@ -126,10 +132,18 @@ async def test_provider_keys_are_checked_live(wizard: Api) -> None:
     )
     assert refused.status_code == 422
     assert "skip this step" in refused.text
+    running = wizard.services.settings
+    assert running.running.tvdb.api_key is None  # nothing half-saved
     saved = await post_form(
         client, "/setup/providers", {"tmdb_key": TMDB_KEY, "tvdb_key": "", "action": "save"}
     )
     assert saved.headers["location"] == "/setup/libraries"
+    tmdb_key = running.running.tmdb.api_key
+    assert tmdb_key is not None
+    assert tmdb_key.get_secret_value() == TMDB_KEY
+    assert running.running.tvdb.api_key is None
+    # Taken up live: the configured key is the one checked now.
+    assert (await wizard.services.provider_keys.check(KeyedProvider.TMDB)).ok
     skipped = await post_form(client, "/setup/providers", {"action": "save"})  # no key: go on
     assert skipped.headers["location"] == "/setup/libraries"
 

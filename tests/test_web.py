@@ -330,6 +330,7 @@ async def test_plain_users_see_their_libraries_and_no_admin_page(api: Api) -> No
         "/admin/unmatched",
         "/admin/users",
         "/admin/sessions",
+        "/admin/settings",
     ):
         response = await api.client.get(path)
         assert response.status_code == 403, path

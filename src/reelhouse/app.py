@@ -26,6 +26,7 @@ from reelhouse.api import movies as movie_routes
 from reelhouse.api import people as people_routes
 from reelhouse.api import playback as playback_routes
 from reelhouse.api import search as search_routes
+from reelhouse.api import settings as settings_routes
 from reelhouse.api import setup as setup_routes
 from reelhouse.api import streaming as streaming_routes
 from reelhouse.api import tv as tv_routes
@@ -76,6 +77,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         webhook_routes.router,
         auth_routes.router,
         user_routes.router,
+        settings_routes.router,
         library_routes.router,
         movie_routes.router,
         tv_routes.router,
@@ -136,7 +138,10 @@ def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
             if command is not None:
                 peers = await stack.enter_async_context(joined(runtime.database, settings, command))
                 health.register("processes", peers.check)
-            app.state.settings = settings
+            app.state.settings = runtime.settings
+            runtime.services.settings.listen(
+                lambda changed: setattr(app.state, "settings", changed)
+            )
             app.state.cache = runtime.cache
             app.state.health = health
             app.state.services = runtime.services
@@ -147,7 +152,7 @@ def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
             await runtime.cache.start()
             if settings.server.run_workers:
                 await stack.enter_async_context(running_worker(runtime.worker()))
-                if settings.scan.watch:
+                if runtime.settings.scan.watch:
                     await stack.enter_async_context(running_watcher(runtime.watcher()))
             log.info(
                 "reelhouse started",

@@ -13,6 +13,7 @@ from reelhouse.infra.db.base import Base
 from reelhouse.infra.jobs import models as job_models
 from reelhouse.libraries import models as library_models
 from reelhouse.playback import models as playback_models
+from reelhouse.server_settings import models as server_settings_models
 from reelhouse.users import models as user_models
 from reelhouse.watch import models as watch_models
 
@@ -27,6 +28,7 @@ __all__ = [
     "peer_models",
     "playback_models",
     "registry",
+    "server_settings_models",
     "user_models",
     "watch_models",
 ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import Request, status
 
 from reelhouse.api.deps import CallerDep, open_router, token_router
-from reelhouse.api.schemas import IssuedTokenOut, LoginRequest, NewTokenRequest, TokenOut, UserOut
+from reelhouse.api.schemas import (
+    IssuedTokenOut,
+    LoginRequest,
+    NewTokenRequest,
+    PasswordChangeRequest,
+    TokenOut,
+    UserOut,
+)
 from reelhouse.http.deps import ServicesDep, client_address
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import IssuedToken
@@ -42,6 +49,25 @@ async def logout(caller: CallerDep, services: ServicesDep) -> None:
 @router.get("/users/me")
 async def me(caller: CallerDep) -> UserOut:
     return UserOut.model_validate(caller.user, from_attributes=True)
+
+
+@router.put(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        403: {"description": "The current password is wrong (counted as a failed login)."},
+        422: {"description": "The new password is too short or too long."},
+        429: {"description": "Too many failed logins for this account or address (Retry-After)."},
+    },
+)
+async def change_password(
+    body: PasswordChangeRequest, caller: CallerDep, services: ServicesDep, request: Request
+) -> None:
+    """Change the caller's own password; every other token of theirs is revoked, the one of
+    this request stays."""
+    await services.users.change_password(
+        caller, body.current_password, body.new_password, client=client_address(request)
+    )
 
 
 @router.get("/tokens")

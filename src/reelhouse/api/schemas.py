@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.config import PASSWORD_EDGE_MAX
+from reelhouse.config.editable import Applied, SettingState, Source
 from reelhouse.http.params import NO_NUL, PathText, RowId
 from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.kinds import LibraryKind
@@ -57,6 +59,15 @@ class NewUserRequest(Body):
     is_admin: bool = False
 
 
+class PasswordChangeRequest(Body):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+
+
+class PasswordResetRequest(Body):
+    new_password: str = Field(min_length=1, max_length=PASSWORD_EDGE_MAX)
+
+
 class UserLibrariesRequest(Body):
     library_ids: list[RowId] = Field(max_length=10_000)
 
@@ -93,3 +104,45 @@ class LibraryChangeRequest(Body):
 
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
     paths: list[PathText] | None = Field(None, min_length=1, max_length=100)
+
+
+SettingValue = Annotated[str, Field(max_length=4096, pattern=NO_NUL)] | bool | int | float | None
+
+
+class SettingOut(BaseModel):
+    key: str
+    description: str
+    #: A secret's value is never shown: `true` when it is set.
+    value: SettingValue
+    source: Source
+    applied: Applied
+    locked: bool
+    secret: bool
+    kind: str
+    choices: list[str]
+    restart_pending: bool
+
+    @classmethod
+    def of(cls, state: SettingState) -> SettingOut:
+        return cls(
+            key=state.key,
+            description=state.description,
+            value=state.value,
+            source=state.source,
+            applied=state.applied,
+            locked=state.locked,
+            secret=state.secret,
+            kind=state.kind,
+            choices=list(state.choices),
+            restart_pending=state.restart_pending,
+        )
+
+
+class SettingsChangeRequest(Body):
+    """Settings to set (a value, or null to leave an optional one unset) and settings to return
+    to the file's value or the default, all in one change."""
+
+    set: dict[Annotated[str, Field(max_length=128)], SettingValue] = Field(
+        default_factory=dict, max_length=100
+    )
+    reset: list[Annotated[str, Field(max_length=128)]] = Field(default_factory=list, max_length=100)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import status
 
 from reelhouse.api.deps import AdminDep, token_router
-from reelhouse.api.schemas import NewUserRequest, UserLibrariesRequest, UserOut
+from reelhouse.api.schemas import (
+    NewUserRequest,
+    PasswordResetRequest,
+    UserLibrariesRequest,
+    UserOut,
+)
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
 
@@ -42,3 +47,15 @@ async def set_user_libraries(
     """The libraries a plain user may see (admins see all)."""
     user = await services.users.set_user_libraries(user_id, body.library_ids)
     return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.put(
+    "/{user_id}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={422: {"description": "Too short or too long, or the admin's own account."}},
+)
+async def reset_password(
+    user_id: RowIdPath, body: PasswordResetRequest, admin: AdminDep, services: ServicesDep
+) -> None:
+    """Set another user's password (no current one needed); all their tokens are revoked."""
+    await services.users.reset_password(admin, user_id, body.new_password)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from reelhouse.config import ProviderSettings, Settings
@@ -29,10 +30,30 @@ class Providers:
     tmdb: TmdbProvider
     tvdb: TvdbProvider
     clients: tuple[ProviderClient, ...]
+    #: The credentials the clients were given: TMDb's key, TheTVDB's key and PIN.
+    keys: tuple[SecretStr | None, ...]
     #: The Redis the limits shared across processes live in (also the login throttle's).
     redis: Redis | None = None
 
     def enricher(self, settings: Settings) -> Enricher:
+        return Enricher(settings.metadata, *self._keyed(settings))
+
+    def take_up(self, settings: Settings, enricher: Enricher) -> None:
+        """Use changed credentials and metadata settings from now on (the settings page)."""
+        tmdb_client, tvdb_client = self.clients
+        if settings.tmdb.api_key != self.keys[0]:
+            tmdb_client.credentials = TmdbCredentials(settings.tmdb.api_key)
+        if (settings.tvdb.api_key, settings.tvdb.pin) != self.keys[1:]:
+            tvdb_client.credentials = TvdbCredentials(
+                tvdb_client, settings.tvdb.api_key, settings.tvdb.pin
+            )
+        self.keys = _keys(settings)
+        self.tmdb.settings = settings.metadata
+        enricher.use(settings.metadata, *self._keyed(settings))
+
+    def _keyed(
+        self, settings: Settings
+    ) -> tuple[dict[str, MovieProvider], dict[str, SeriesProvider]]:
         """Providers without an API key are left out rather than failing every item."""
         movie: dict[str, MovieProvider] = {}
         series: dict[str, SeriesProvider] = {}
@@ -40,11 +61,15 @@ class Providers:
             movie["tmdb"] = series["tmdb"] = self.tmdb
         if settings.tvdb.api_key is not None:
             series["tvdb"] = self.tvdb
-        return Enricher(settings.metadata, movie, series)
+        return movie, series
 
     async def aclose(self) -> None:
         for client in self.clients:
             await client.aclose()
+
+
+def _keys(settings: Settings) -> tuple[SecretStr | None, ...]:
+    return (settings.tmdb.api_key, settings.tvdb.api_key, settings.tvdb.pin)
 
 
 def rate_limiter(
@@ -84,6 +109,7 @@ def build_providers(
         tmdb=TmdbProvider(tmdb_client, settings.metadata),
         tvdb=TvdbProvider(tvdb_client, settings.tvdb),
         clients=(tmdb_client, tvdb_client),
+        keys=_keys(settings),
         redis=redis,
     )
 

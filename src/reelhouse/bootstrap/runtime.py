@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import SQLAlchemyError
 
 from reelhouse.bootstrap.providers import Providers, open_providers
 from reelhouse.bootstrap.services import Services
@@ -20,6 +22,7 @@ from reelhouse.content.reads.items import AnyItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
+from reelhouse.errors import DomainError
 from reelhouse.infra.backup.schedule import register_backups
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
@@ -29,6 +32,7 @@ from reelhouse.infra.jobs.prune import register_prune
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 from reelhouse.infra.jobs.worker import Worker
+from reelhouse.infra.logging import get_logger
 from reelhouse.infra.media.ffprobe import Prober
 from reelhouse.ingest.artwork import ArtworkDownloads
 from reelhouse.ingest.control import CatalogueControl
@@ -45,11 +49,15 @@ from reelhouse.playback.streaming.metrics import StreamingMetrics
 from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
+from reelhouse.server_settings.models import StoredSetting
+from reelhouse.server_settings.service import SettingsService, settings_with_stored, stored_settings
 from reelhouse.users.service import UsersService
 from reelhouse.users.setup import SetupService
 from reelhouse.users.throttle import login_throttle
 from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
+
+log = get_logger(__name__)
 
 
 class Runtime:
@@ -58,6 +66,7 @@ class Runtime:
     def __init__(
         self,
         settings: Settings,
+        base_settings: Settings,
         database: Database,
         cache: Cache,
         images: ImageStore,
@@ -110,7 +119,16 @@ class Runtime:
             jobs=self.queue,
             provider_keys=ProviderKeys(settings),
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
+            settings=SettingsService(database, cache, base_settings, settings),
         )
+        self.services.settings.listen(self._take_up)
+
+    def _take_up(self, settings: Settings) -> None:
+        """Settings changed in the web page that a running process can take up."""
+        self.settings = settings
+        self.providers.take_up(settings, self.enricher)
+        self.services.users.settings = settings.auth
+        self.services.provider_keys.settings = settings
 
     def health(self) -> HealthService:
         """The readiness checks of this process: the database, and Redis when there is one
@@ -169,6 +187,20 @@ class Runtime:
             self._worker.wake()
 
 
+async def stored(database: Database) -> dict[str, Any]:
+    """The settings changed in the web page, if the database can say: a database not created
+    yet has none, and one that does not answer is reported by the command that needs it."""
+    try:
+        if not await database.has_table(StoredSetting.__tablename__):
+            return {}
+        return await stored_settings(database)
+    except (SQLAlchemyError, OSError, DomainError) as exc:
+        log.warning(
+            "settings from the web page not read: the database did not answer", error=str(exc)
+        )
+        return {}
+
+
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, metrics_registry: CollectorRegistry | None = None
@@ -180,6 +212,7 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         database = Database.from_settings(settings)
         stack.push_async_callback(database.close)
+        base_settings, settings = settings, settings_with_stored(settings, await stored(database))
         cache = Cache.from_settings(settings, registry=registry)
         stack.push_async_callback(cache.close)
         images = ImageStore.from_settings(settings, registry=registry)
@@ -187,7 +220,7 @@ async def open_runtime(
         providers = await stack.enter_async_context(
             open_providers(settings, TwoTierResponses(cache), ProviderMetrics(registry))
         )
-        runtime = Runtime(settings, database, cache, images, providers, registry)
+        runtime = Runtime(settings, base_settings, database, cache, images, providers, registry)
         # Before the database closes: progress reports held for their batch are written.
         stack.push_async_callback(runtime.services.watch.close)
         # Every ffmpeg of this process is stopped and reaped, and its segments removed.

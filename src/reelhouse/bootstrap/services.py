@@ -19,6 +19,7 @@ from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.streaming.service import StreamingService
+from reelhouse.server_settings.service import SettingsService
 from reelhouse.users.service import UsersService
 from reelhouse.users.setup import SetupService
 from reelhouse.watch.service import WatchService
@@ -46,6 +47,7 @@ class Services:
     #: Live checks of provider keys (the setup wizard's, and later the settings page's).
     provider_keys: ProviderKeys
     control: CatalogueControl
+    settings: SettingsService
 
     def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:
         return self.catalogues[kind]

@@ -85,7 +85,7 @@ def worker(
             loop.add_signal_handler(signum, runner.stop)
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(joined(runtime.database, settings, "worker"))
-            if settings.scan.watch:
+            if runtime.settings.scan.watch:
                 await stack.enter_async_context(running_watcher(runtime.watcher()))
             await runner.run()
 

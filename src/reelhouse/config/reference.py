@@ -9,6 +9,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, SecretStr
 
+from reelhouse.config.editable import EDITABLE
 from reelhouse.config.settings import ENV_PREFIX, Settings
 
 _URL_PASSWORD = re.compile(r"(?P<head>://[^:/@]*:)[^@/]*(?P<tail>@)")
@@ -66,6 +67,12 @@ def settings_reference() -> str:
         "or as an environment variable, which wins over the file. A setting `x` of section",
         "`[section]` is `REELHOUSE_SECTION_X`; a table or list value is given there as JSON.",
         "",
+        "Some settings an admin can also change on the settings page (`/admin/settings`, or",
+        "`PATCH /api/settings`); they are kept in the database. Precedence, lowest first:",
+        "the defaults, the file, the settings page, the environment (a setting given there",
+        "shows as locked on the page). Those marked *live* below are taken up at once by every",
+        "process; the others at each process's next start.",
+        "",
         "| setting | environment variable | default | description |",
         "|---|---|---|---|",
     ]
@@ -92,4 +99,6 @@ def settings_reference() -> str:
 def _reference_row(name: str, env: str, default: Any, description: str | None) -> str:
     shown = "" if default is None else f"`{json.dumps(default)}`"
     text = (description or "").replace("|", "\\|")
+    if (applied := EDITABLE.get(name)) is not None:
+        text += f" *Settings page: {applied}.*"
     return f"| `{name}` | `{env}` | {shown} | {text} |"

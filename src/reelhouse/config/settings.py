@@ -111,7 +111,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     try:
         return Settings(**file_values)
     except ValidationError as exc:
-        raise ConfigError(_describe_validation_error(exc)) from exc
+        raise ConfigError(describe_validation_error(exc)) from exc
 
 
 def _path_from_env() -> Path | None:
@@ -131,7 +131,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
-def _describe_validation_error(exc: ValidationError) -> str:
+def describe_validation_error(exc: ValidationError) -> str:
     problems = []
     for error in exc.errors():
         location = [str(part) for part in error["loc"]]

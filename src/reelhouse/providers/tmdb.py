@@ -56,7 +56,8 @@ class TmdbProvider:
 
     def __init__(self, client: ProviderClient, settings: MetadataSettings) -> None:
         self._client = client
-        self._settings = settings
+        #: Replaced when the settings page changes the language or country.
+        self.settings = settings
 
     async def configuration(self) -> wire.Configuration:
         return await self._client.get(
@@ -70,7 +71,7 @@ class TmdbProvider:
         params: dict[str, str | int] = {"query": query.title, "include_adult": "false"}
         if query.year:
             params["year"] = query.year
-        params["language"] = query.language or self._settings.language
+        params["language"] = query.language or self.settings.language
         page = await self._client.get(
             "search/movie", wire.Page[wire.MovieResult], params=params, namespace=SEARCH_NAMESPACE
         )
@@ -81,7 +82,7 @@ class TmdbProvider:
         params: dict[str, str | int] = {"query": query.title, "include_adult": "false"}
         if query.year:
             params["first_air_date_year"] = query.year
-        params["language"] = query.language or self._settings.language
+        params["language"] = query.language or self.settings.language
         page = await self._client.get(
             "search/tv", wire.Page[wire.TvResult], params=params, namespace=SEARCH_NAMESPACE
         )
@@ -117,7 +118,7 @@ class TmdbProvider:
             refresh=fetch.refresh,
         )
         images = await self._image_base()
-        text = _Texts(movie.translations, movie.original_language, self._settings, fetch.language)
+        text = _Texts(movie.translations, movie.original_language, self.settings, fetch.language)
         external = movie.external_ids or wire.ExternalIdsWire()
         return rec.MovieRecord(
             ids=rec.ExternalIds(tmdb=movie.id, imdb=movie.imdb_id or external.imdb_id),
@@ -154,13 +155,13 @@ class TmdbProvider:
             refresh=fetch.refresh,
         )
         images = await self._image_base()
-        text = _Texts(tv.translations, tv.original_language, self._settings, fetch.language)
+        text = _Texts(tv.translations, tv.original_language, self.settings, fetch.language)
         external = tv.external_ids or wire.ExternalIdsWire()
         rating = next(
             (
                 r.rating
                 for r in (tv.content_ratings or wire.ContentRatings()).results
-                if r.iso_3166_1 == self._settings.country and r.rating
+                if r.iso_3166_1 == self.settings.country and r.rating
             ),
             None,
         )
@@ -249,7 +250,7 @@ class TmdbProvider:
 
     def _detail_params(self, fetch: Fetch, append: str) -> dict[str, str | int]:
         primary = fetch.language.split("-")[0]
-        languages = dict.fromkeys([primary, self._settings.fallback_language, "null"])
+        languages = dict.fromkeys([primary, self.settings.fallback_language, "null"])
         return {
             "language": fetch.language,
             "append_to_response": append,
@@ -261,7 +262,7 @@ class TmdbProvider:
 
     def _movie_certification(self, movie: wire.Movie) -> str | None:
         for country in (movie.release_dates or wire.ReleaseDates()).results:
-            if country.iso_3166_1 == self._settings.country:
+            if country.iso_3166_1 == self.settings.country:
                 ranked = sorted(
                     country.release_dates, key=lambda r: RELEASE_TYPE_RANK.get(r.type or 0, 99)
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import ColumnElement, delete, func, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.errors import NotFoundError
@@ -58,6 +58,12 @@ class UserRepository:
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> User:
+        user = await self.get(user_id)
+        user.password_hash = password_hash
+        await self.session.flush()
+        return user
 
     async def delete(self, user_id: int) -> None:
         await self.session.delete(await self.get(user_id))
@@ -133,14 +139,19 @@ class TokenRepository:
 
     async def revoke_device(self, user_id: int, device: str, now: datetime) -> list[str]:
         """Revoke this user's usable tokens issued to `device`; their hashes."""
+        return await self._revoke(now, ApiToken.user_id == user_id, ApiToken.device == device)
+
+    async def revoke_all_but(self, user_id: int, keep: int | None, now: datetime) -> list[str]:
+        """Revoke every usable token of this user except `keep` (none when None); their
+        hashes."""
+        others = true() if keep is None else ApiToken.id != keep
+        return await self._revoke(now, ApiToken.user_id == user_id, others)
+
+    async def _revoke(self, now: datetime, *where: ColumnElement[bool]) -> list[str]:
         return list(
             await self.session.scalars(
                 update(ApiToken)
-                .where(
-                    ApiToken.user_id == user_id,
-                    ApiToken.device == device,
-                    ApiToken.revoked_at.is_(None),
-                )
+                .where(ApiToken.revoked_at.is_(None), *where)
                 .values(revoked_at=now)
                 .returning(ApiToken.token_hash)
             )

@@ -221,10 +221,55 @@ class UsersService:
         await self._forget(replaced)
         return await self._issue(user.id, TokenKind.API, label, None, device=device)
 
+    async def change_password(
+        self, principal: Principal, current: str, new: str, *, client: str | None = None
+    ) -> None:
+        """The caller's own password, proven by the current one: a wrong one is refused and
+        counted by the login throttle like a failed login, so this is no way around it. Every
+        other token of the caller is revoked; the one of this request stays usable."""
+        self._check_password(new, field="new_password")
+        try:
+            await self._checked(principal.user.username, current, client)
+        except AuthenticationError as exc:
+            raise PermissionDeniedError("the current password is wrong") from exc
+        await self._set_password(principal.user.id, new, keep=principal.token_id)
+
+    async def reset_password(self, admin: Principal, user_id: int, new: str) -> None:
+        """An admin sets another user's password; all of that user's tokens are revoked. An
+        admin's own goes through `change_password`, with the current one."""
+        if user_id == admin.user.id:
+            raise InvalidInputError(
+                "change your own password with your current one", field="user_id"
+            )
+        self._check_password(new, field="new_password")
+        await self._set_password(user_id, new, keep=None)
+
+    async def reset_password_by_name(self, username: str, new: str) -> UserInfo:
+        """The console's reset (a locked-out admin): as `reset_password`, by name."""
+        self._check_password(new)
+        async with self.database.read() as session:
+            user = await UserRepository(session).find_by_username(username)
+            if user is None:
+                raise NotFoundError(f"there is no user {username!r}")
+            info = UserInfo.of(user)
+        await self._set_password(info.id, new, keep=None)
+        return info
+
+    async def _set_password(self, user_id: int, new: str, *, keep: int | None) -> None:
+        """Store `new` and revoke every token of the user but `keep`; the account's failed
+        logins are forgotten, as at a successful login."""
+        password_hash = await self.passwords.hash(new)
+        async with self.database.transaction() as session:
+            user = await UserRepository(session).set_password_hash(user_id, password_hash)
+            revoked = await TokenRepository(session).revoke_all_but(user_id, keep, utcnow())
+            account = _account_key(user.username)
+        await self._forget(revoked)
+        await self.throttle.succeeded(account)
+
     async def _checked(self, username: str, password: str, client: str | None) -> User:
         """The user, if the password is theirs: checked only when neither the account nor the
         address must wait (an unknown name costs the same hash as a wrong password)."""
-        account = f"account:{username.casefold()}"
+        account = _account_key(username)
         keys = [account] if client is None else [account, f"address:{client}"]
         wait = await self.throttle.wait_s(keys)
         if wait > 0:
@@ -379,13 +424,17 @@ class UsersService:
                 "a username has 1 to 64 letters, digits or . @ + - _", field="username"
             )
 
-    def _check_password(self, password: str) -> None:
+    def _check_password(self, password: str, *, field: str = "password") -> None:
         shortest, longest = self.settings.min_password_length, self.settings.max_password_length
         if not shortest <= len(password) <= longest:
             raise InvalidInputError(
-                f"a password has {shortest} to {longest} characters",
-                field="password",
+                f"a password has {shortest} to {longest} characters", field=field
             )
+
+
+def _account_key(username: str) -> str:
+    """The login throttle's key of an account."""
+    return f"account:{username.casefold()}"
 
 
 def _token_info(token: ApiToken) -> TokenInfo:

@@ -1,20 +1,23 @@
-"""The viewer's own account page: their login and API tokens, for any user (not an admin page).
+"""The viewer's own account page: their login and API tokens and their password, for any user
+(not an admin page).
 
 A token's secret is shown once, in the answer that made it; a refused name is shown again with
-what is wrong.
+what is wrong, under the form it came from. Passwords are never shown back.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.errors import DomainError
-from reelhouse.http.deps import ServicesDep
+from reelhouse.errors import DomainError, InvalidInputError
+from reelhouse.http.deps import ServicesDep, client_address
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import ViewerDep
-from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.forms import Password, Text, form_page, see
 from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,6 +31,7 @@ async def _tokens_page(
     issued: str | None = None,
     name: str = "",
     error: DomainError | None = None,
+    failed: Literal["token", "password"] = "token",
 ) -> HTMLResponse:
     return form_page(
         request,
@@ -36,6 +40,7 @@ async def _tokens_page(
             "tokens": await services.users.list_tokens(viewer),
             "issued": issued,
             "name": name,
+            "failed": failed,
         },
         principal=viewer,
         error=error,
@@ -44,7 +49,7 @@ async def _tokens_page(
 
 @router.get("/account", response_class=HTMLResponse)
 async def account_page(request: Request, viewer: ViewerDep, services: ServicesDep) -> HTMLResponse:
-    """The viewer's own login and API tokens."""
+    """The viewer's own login and API tokens, and their password."""
     return await _tokens_page(request, viewer, services)
 
 
@@ -66,3 +71,25 @@ async def revoke_token(
 ) -> RedirectResponse:
     await services.users.revoke_token(viewer, token_id)
     return see("/account", "token-revoked")
+
+
+@router.post("/account/password", response_model=None)
+async def change_password(
+    request: Request,
+    viewer: ViewerDep,
+    services: ServicesDep,
+    current_password: Password = "",
+    new_password: Password = "",
+    new_password_again: Password = "",
+) -> HTMLResponse | RedirectResponse:
+    """A new password, proven by the current one; this browser stays logged in, every other
+    login and token of the viewer is revoked."""
+    try:
+        if new_password != new_password_again:
+            raise InvalidInputError("the two new passwords differ", field="new_password_again")
+        await services.users.change_password(
+            viewer, current_password, new_password, client=client_address(request)
+        )
+    except DomainError as exc:
+        return await _tokens_page(request, viewer, services, error=exc, failed="password")
+    return see("/account", "password-changed")

@@ -1,5 +1,5 @@
 """What the page's forms share: the notice a page shows after a change sent it there, the page
-of a form shown again with what is wrong, and the bound on a form's text field."""
+of a form shown again with what is wrong, and the bounds on a form's text and password fields."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError
 from reelhouse.http.problems import status_for
 from reelhouse.users.service import Principal
@@ -28,11 +29,16 @@ NOTICES = {
     "user-saved": "User saved.",
     "user-deleted": "User deleted.",
     "token-revoked": "Token revoked.",
+    "password-changed": "Password changed. Your other logins and tokens are revoked.",
+    "password-reset": "Password set. That user's logins and tokens are revoked.",
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
     "session-stopped": "Playback stopped.",
+    "settings-saved": "Settings saved.",
 }
 Text = Annotated[str, Form(max_length=10_000)]
+#: A password field: bounded as the API bounds passwords (no account has a longer one).
+Password = Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)]
 
 
 def see(path: str, notice: str) -> RedirectResponse:

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import AuthenticationError, DomainError
 from reelhouse.http.deps import ServicesDep, SettingsDep, client_address
 from reelhouse.http.problems import status_for
 from reelhouse.http.sessions import end_session, session_secret, start_session
 from reelhouse.web.csrf import renew_csrf
+from reelhouse.web.forms import Password
 from reelhouse.web.recent import forget_recent
 from reelhouse.web.render import PageRoute, local_path, render
 
@@ -43,7 +43,7 @@ async def login(
     services: ServicesDep,
     configured: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
+    password: Password = "",
     next: Annotated[str, Form(max_length=2048)] = "/",
 ) -> Response:
     """A login cookie and back to where the user was going; a wrong password keeps the name."""

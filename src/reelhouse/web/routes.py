@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from reelhouse.web import account, login, pages, player, setup, watching
-from reelhouse.web.admin import jobs, libraries, matching, sessions, users
+from reelhouse.web.admin import jobs, libraries, matching, sessions, settings, users
 from reelhouse.web.render import STATIC_DIR
 
 
@@ -25,6 +25,7 @@ def web_routers() -> tuple[APIRouter, ...]:
         jobs.router,
         matching.router,
         sessions.router,
+        settings.router,
     )
 
 

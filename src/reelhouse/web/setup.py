@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from reelhouse.config import PASSWORD_EDGE_MAX, Settings
 from reelhouse.content.metadata.credentials import (
@@ -171,10 +171,11 @@ def _step(
 
 @router.get("/setup/metadata", response_class=HTMLResponse)
 async def metadata_step(
-    request: Request, admin: AdminViewerDep, configured: SettingsDep
+    request: Request, admin: AdminViewerDep, services: ServicesDep
 ) -> HTMLResponse:
     """The language and country metadata is fetched in."""
-    form = {"language": configured.metadata.language, "country": configured.metadata.country}
+    metadata = services.settings.running.metadata
+    form = {"language": metadata.language, "country": metadata.country}
     return _step(request, "setup/metadata.html", admin, {"form": form})
 
 
@@ -261,19 +262,10 @@ def _key_changes(
 
 
 async def _save(services: ServicesDep, admin: Principal, changes: dict[str, object]) -> None:
-    """Keep the wizard's settings (validated, all or none). PENDING: the settings store is not
-    there yet; the values are validated, not kept."""
-    sections: dict[str, dict[str, object]] = {}
-    for name, value in changes.items():
-        section, _, key = name.partition(".")
-        sections.setdefault(section, {})[key] = value
-    try:
-        Settings.model_validate(sections)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InvalidInputError(
-            error["msg"], field=".".join(str(part) for part in error["loc"])
-        ) from None
+    """Keep the wizard's settings as the settings page does (validated, all or none, taken up
+    live by every process)."""
+    if changes:
+        await services.settings.update(changes, actor=admin.user.username)
 
 
 async def _libraries_page(

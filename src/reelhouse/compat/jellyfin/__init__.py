@@ -5,7 +5,8 @@ unchanged. A thin adapter: no SQL, no query, rule or cache of its own.
 Modules: `ids` (Jellyfin ids of reelhouse rows), `auth` (the `MediaBrowser` header and the
 caller), `params` (query parameters in any case), `dtos` (the JSON shapes), `mapping` (views
 to DTOs, in batches), `routing` (case-insensitive paths; `/Items` shared with Sonarr's lookup),
-`profiles` (a client's `DeviceProfile` as reelhouse's), and the routes by area.
+`profiles` (a client's `DeviceProfile` as reelhouse's), and the routes by area (`passwords`:
+changing one's own, or an admin another's).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter
 from reelhouse.compat.jellyfin import (
     browse,
     images,
+    passwords,
     playback,
     server,
     sessions,
@@ -27,6 +29,7 @@ def routers() -> tuple[APIRouter, ...]:
     """Every router of the Jellyfin API, in the order the app holds them."""
     return (
         server.router,
+        passwords.router,
         browse.router,
         shows.router,
         images.router,

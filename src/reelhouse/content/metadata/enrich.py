@@ -72,6 +72,16 @@ class Enricher:
         movie_providers: Mapping[str, MovieProvider],
         series_providers: Mapping[str, SeriesProvider],
     ) -> None:
+        self.use(settings, movie_providers, series_providers)
+
+    def use(
+        self,
+        settings: MetadataSettings,
+        movie_providers: Mapping[str, MovieProvider],
+        series_providers: Mapping[str, SeriesProvider],
+    ) -> None:
+        """Enrich with these settings and providers from now on (the settings page changes
+        them in a running process)."""
         self._settings = settings
         self._movie_providers = movie_providers
         self._series_providers = series_providers

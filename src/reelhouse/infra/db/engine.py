@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -199,6 +199,10 @@ class Database:
                 f"database {mask_url(self.engine.url.render_as_string(hide_password=False))} "
                 f"is unreachable: {_first_line(exc)}"
             ) from exc
+
+    async def has_table(self, name: str) -> bool:
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(lambda sync: inspect(sync).has_table(name))
 
     async def close(self) -> None:
         await self.engine.dispose()

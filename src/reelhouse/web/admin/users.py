@@ -1,4 +1,5 @@
-"""Admin pages of the users: adding and deleting them, and which libraries each one sees."""
+"""Admin pages of the users: adding and deleting them, which libraries each one sees, and
+setting another's password."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.errors import DomainError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
-from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.forms import Password, Text, form_page, see
 from reelhouse.web.render import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -26,7 +26,9 @@ async def _users_page(
     *,
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
+    reset_for: int | None = None,
 ) -> HTMLResponse:
+    """`reset_for`: the user whose password form `error` belongs to (None: the add form's)."""
     return form_page(
         request,
         "admin/users.html",
@@ -34,6 +36,7 @@ async def _users_page(
             "users": await services.users.list_users(),
             "libraries": await services.libraries.list(),
             "form": form or {"username": "", "is_admin": False},
+            "reset_for": reset_for,
         },
         principal=admin,
         error=error,
@@ -53,7 +56,7 @@ async def add_user(
     admin: AdminViewerDep,
     services: ServicesDep,
     username: Text = "",
-    password: Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)] = "",
+    password: Password = "",
     is_admin: Annotated[bool, Form()] = False,
 ) -> HTMLResponse | RedirectResponse:
     try:
@@ -73,6 +76,22 @@ async def set_user_libraries(
 ) -> RedirectResponse:
     await services.users.set_user_libraries(user_id, library_id)
     return see("/admin/users", "user-saved")
+
+
+@router.post("/admin/users/{user_id}/password", response_model=None)
+async def reset_password(
+    request: Request,
+    user_id: RowIdPath,
+    admin: AdminViewerDep,
+    services: ServicesDep,
+    new_password: Password = "",
+) -> HTMLResponse | RedirectResponse:
+    """Another user's new password; all their logins and tokens are revoked."""
+    try:
+        await services.users.reset_password(admin, user_id, new_password)
+    except DomainError as exc:
+        return await _users_page(request, admin, services, error=exc, reset_for=user_id)
+    return see("/admin/users", "password-reset")
 
 
 @router.post("/admin/users/{user_id}/delete")
