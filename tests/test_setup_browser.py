@@ -24,9 +24,8 @@ from reelhouse.testing.server import ThreadedServer
 from tests.browser_support import DESKTOP, page_errors, shot
 from tests.pipeline_support import pipeline_settings
 from tests.support import PASSWORD
+from tests.test_web_browser import jobs_settled
 
-#: Scans, matching and artwork of the small library, on a busy two-core machine.
-PIPELINE_TIMEOUT_MS = 180_000
 #: The keys the fakes take: the ones `provider_settings` configures.
 TMDB_KEY, TVDB_KEY = "test-tmdb-key", "test-tvdb-key"
 
@@ -61,22 +60,6 @@ async def open_folder(page: Page, folder: Path) -> None:
         await expect(browser.locator("[data-folder-path]")).to_have_text(
             str(Path(*folder.parts[:depth]))
         )
-
-
-async def scans_settled(page: Page) -> None:
-    """Wait, on the libraries page, until the jobs it follows have all finished and the scan
-    succeeded having counted every file."""
-    await page.wait_for_function(
-        """() => {
-          const rows = [...document.querySelectorAll("tr.job")];
-          const text = (row, part) => row.querySelector(part).textContent;
-          const scanned = rows.some((row) => text(row, ".job-kind") === "libraries.scan"
-            && text(row, ".job-state") === "succeeded");
-          const busy = rows.some((row) => /queued|running/.test(text(row, ".job-state")));
-          return scanned && !busy;
-        }""",
-        timeout=PIPELINE_TIMEOUT_MS,
-    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -152,7 +135,7 @@ async def test_the_wizard_from_a_fresh_start_to_a_scanned_library(
         await expect(page.get_by_role("status")).to_contain_text("The first scans are running")
         await expect(page.locator("tr.job").first).to_be_visible()
         await shot(page, "setup-scanning")
-        await scans_settled(page)
+        await jobs_settled(page, artwork_jobs=1)
         scan = page.locator("tr.job").filter(has_text="libraries.scan").first
         value, maximum = await scan.locator("progress").evaluate("(p) => [p.value, p.max]")
         assert value == maximum == files

@@ -34,7 +34,7 @@ from reelhouse.http.problems import status_for
 from reelhouse.http.sessions import secure, start_session
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
-from reelhouse.web.admin.libraries import split_paths
+from reelhouse.web.admin.libraries import NEW_LIBRARY, create_library
 from reelhouse.web.csrf import renew_csrf
 from reelhouse.web.deps import AdminViewerDep
 from reelhouse.web.forms import Text, form_page, see
@@ -279,7 +279,7 @@ async def _libraries_page(
     context = {
         "libraries": await services.libraries.list(),
         "kinds": list(LibraryKind),
-        "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
+        "form": form or NEW_LIBRARY,
     }
     return _step(request, "setup/libraries.html", admin, context, error=error)
 
@@ -303,9 +303,7 @@ async def add_library(
 ) -> Response:
     """A library whose every folder the server can read now (else the reason, form kept)."""
     try:
-        if kind not in set(LibraryKind):
-            raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
-        await services.libraries.create(name, LibraryKind(kind), split_paths(paths), readable=True)
+        await create_library(services, name, kind, paths, readable=True)
     except DomainError as exc:
         form = {"name": name, "kind": kind, "paths": paths}
         return await _libraries_page(request, admin, services, form=form, error=exc)

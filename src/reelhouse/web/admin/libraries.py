@@ -30,6 +30,18 @@ def split_paths(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+async def create_library(
+    services: ServicesDep, name: str, kind: str, paths: str, *, readable: bool = False
+) -> None:
+    """A library from the form's fields (see `LibrariesService.create` for `readable`)."""
+    if kind not in set(LibraryKind):
+        raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
+    await services.libraries.create(name, LibraryKind(kind), split_paths(paths), readable=readable)
+
+
+NEW_LIBRARY = {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""}
+
+
 @router.get("/admin")
 async def admin_home(_admin: AdminViewerDep) -> RedirectResponse:
     return RedirectResponse("/admin/libraries", HTTPStatus.SEE_OTHER)
@@ -57,7 +69,7 @@ async def _libraries_page(
             "active": ACTIVE_STATES,
             "libraries": await services.libraries.list(),
             "kinds": list(LibraryKind),
-            "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
+            "form": form or NEW_LIBRARY,
         },
         principal=admin,
         error=error,
@@ -81,9 +93,7 @@ async def add_library(
     paths: Text = "",
 ) -> HTMLResponse | RedirectResponse:
     try:
-        if kind not in set(LibraryKind):
-            raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
-        await services.libraries.create(name, LibraryKind(kind), split_paths(paths))
+        await create_library(services, name, kind, paths)
     except DomainError as exc:
         form = {"name": name, "kind": kind, "paths": paths}
         return await _libraries_page(request, admin, services, form=form, error=exc)
