@@ -3,6 +3,8 @@ one key each, and clients whose connections come from another machine."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,19 +14,28 @@ from reelhouse.config import Settings, TmdbSettings, TvdbSettings
 from reelhouse.http.problems import PROBLEM_JSON
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import Catalogue
-from tests.support import PASSWORD, Api, settings_for
+from tests.support import PASSWORD, Api, running_api, settings_for
 
 ADMIN = {"username": "owner", "password": PASSWORD}
 REMOTE = "203.0.113.7"
 TMDB_KEY, TVDB_KEY = "tmdb-key-for-the-wizard", "tvdb-key-for-the-wizard"
 
 
-def client_from(api: Api, peer: str) -> httpx.AsyncClient:
+def client_from(api: Api, peer: str, base_url: str = "http://127.0.0.1:8420") -> httpx.AsyncClient:
     """A client whose connection comes from `peer`, through the proxy-header handling
-    `reelhouse serve` runs with (uvicorn's, trusting 127.0.0.1 as by default)."""
+    `reelhouse serve` runs with (uvicorn's, trusting 127.0.0.1 as by default), asking for the
+    host of `base_url`."""
     app = ProxyHeadersMiddleware(api.app, trusted_hosts="127.0.0.1")
     transport = httpx.ASGITransport(app=app, client=(peer, 50_000))
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    return httpx.AsyncClient(transport=transport, base_url=base_url)
+
+
+@asynccontextmanager
+async def local_api(settings: Settings) -> AsyncIterator[Api]:
+    """The app, started, with a client on the server's own machine that asks for it as
+    127.0.0.1 (the tests' usual `http://test` names no loopback host)."""
+    async with running_api(settings) as started, client_from(started, "127.0.0.1") as client:
+        yield Api(started.app, client, started.services)
 
 
 def assert_problem(response: httpx.Response, status: int, words: str) -> None:

@@ -22,9 +22,10 @@ from tests.setup_support import (
     assert_problem,
     client_from,
     keyed_fakes,
+    local_api,
     wizard_settings,
 )
-from tests.support import Api, bearer, running_api, settings_for
+from tests.support import Api, bearer, settings_for
 
 
 @pytest.fixture
@@ -34,10 +35,17 @@ def keyed_fake() -> Iterator[FakeServer]:
 
 
 @pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    """A fresh server, called from its own machine."""
+    async with local_api(settings_for(database_url, tmp_path)) as started:
+        yield started
+
+
+@pytest.fixture
 async def wizard_api(
     database_url: str, tmp_path: Path, keyed_fake: FakeServer
 ) -> AsyncIterator[Api]:
-    async with running_api(wizard_settings(database_url, tmp_path, keyed_fake.url)) as started:
+    async with local_api(wizard_settings(database_url, tmp_path, keyed_fake.url)) as started:
         yield started
 
 
@@ -75,7 +83,7 @@ async def test_another_machine_needs_the_setup_code(api: Api) -> None:
 
 async def test_an_expired_code_is_refused(database_url: str, tmp_path: Path) -> None:
     settings = settings_for(database_url, tmp_path, setup_code_ttl_s=1)
-    async with running_api(settings) as api:
+    async with local_api(settings) as api:
         code = await api.services.setup.issue_code()
         await asyncio.sleep(1.1)
         async with client_from(api, REMOTE) as remote:
@@ -94,6 +102,13 @@ async def test_forwarded_addresses_count_only_from_a_trusted_proxy(api: Api) -> 
             "/api/setup/admin", json=ADMIN, headers={"Forwarded": "for=127.0.0.1"}
         )
         assert_problem(forwarded, 403, "setup code")
+    async with client_from(api, "127.0.0.1", "http://evil.example:8420") as rebound:
+        # A local browser sent here by another site's page (DNS rebinding) names that site.
+        assert_problem(await rebound.post("/api/setup/admin", json=ADMIN), 403, "setup code")
+        forwarded_host = await api.client.post(
+            "/api/setup/admin", json=ADMIN, headers={"X-Forwarded-Host": "evil.example"}
+        )
+        assert_problem(forwarded_host, 403, "setup code")
     async with client_from(api, "127.0.0.1") as proxy:
         # The trusted proxy (HAProxy of a cluster, say) forwards a client from elsewhere...
         remote = await proxy.post(
@@ -112,7 +127,7 @@ async def test_forwarded_addresses_count_only_from_a_trusted_proxy(api: Api) -> 
 
 async def test_two_processes_at_once_make_one_admin(database_url: str, tmp_path: Path) -> None:
     settings = settings_for(database_url, tmp_path)
-    async with running_api(settings) as first, running_api(settings) as second:
+    async with local_api(settings) as first, local_api(settings) as second:
         answers = await asyncio.gather(
             *(
                 api.client.post("/api/setup/admin", json={**ADMIN, "username": name})

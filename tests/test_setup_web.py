@@ -14,9 +14,9 @@ import pytest
 from reelhouse.config import ServerSettings
 from reelhouse.content.metadata.credentials import KeyedProvider
 from reelhouse.testing.fake_providers.server import FakeServer
-from tests.setup_support import REMOTE, TMDB_KEY, TVDB_KEY, client_from, keyed_fakes
+from tests.setup_support import REMOTE, TMDB_KEY, TVDB_KEY, client_from, keyed_fakes, local_api
 from tests.setup_support import wizard_settings as settings_with_fakes
-from tests.support import PASSWORD, Api, running_api
+from tests.support import PASSWORD, Api
 
 ADMIN_FORM = {"username": "owner", "password": PASSWORD, "password_repeat": PASSWORD}
 
@@ -32,7 +32,7 @@ async def wizard(database_url: str, tmp_path: Path, keyed_fake: FakeServer) -> A
     """A fresh server without workers, so the scans the wizard starts stay queued."""
     settings = settings_with_fakes(database_url, tmp_path / "data", keyed_fake.url)
     settings = settings.model_copy(update={"server": ServerSettings(run_workers=False)})
-    async with running_api(settings) as started:
+    async with local_api(settings) as started:
         yield started
 
 
@@ -67,8 +67,7 @@ async def test_the_wizard_replaces_the_login_until_an_admin_exists(wizard: Api) 
     assert (await client.get("/setup/metadata")).status_code == 200
 
     # A second browser: the login page, for the wizard's every step.
-    transport = httpx.ASGITransport(app=wizard.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as second:
+    async with client_from(wizard, "127.0.0.1") as second:
         assert (await second.get("/setup")).headers["location"] == "/login"
         assert (await second.get("/login")).status_code == 200
         late = await post_form(second, "/setup", {**ADMIN_FORM, "username": "late"})

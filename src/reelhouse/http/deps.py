@@ -54,7 +54,9 @@ def from_loopback(request: Request) -> bool:
     trusts, as `client_address`) is a loopback one, and so is every address a forwarding header
     names. A proxy on this machine that uvicorn was not told to trust then still does not make
     its clients local, and a forged header from elsewhere changes nothing (the peer's own
-    address is not loopback)."""
+    address is not loopback). The browser must also have asked for a loopback host
+    (`localhost`, `127.0.0.1`, `[::1]`): a page of another site that a local browser reaches
+    this server with (DNS rebinding) names its own host."""
     named = [client_address(request) or ""]
     for header in _FORWARDING_HEADERS:
         for value in request.headers.getlist(header):
@@ -62,7 +64,19 @@ def from_loopback(request: Request) -> bool:
                 named += _FORWARDED_FOR.findall(value)
             else:
                 named += value.split(",")
-    return all(_is_loopback(address.strip()) for address in named)
+    hosts = [request.headers.get("host", ""), *request.headers.getlist("x-forwarded-host")]
+    return all(_is_loopback(address.strip()) for address in named) and all(
+        _is_loopback_host(host.strip()) for host in hosts
+    )
+
+
+def _is_loopback_host(host: str) -> bool:
+    """A `Host` header (a name or an address, with or without a port) naming this machine."""
+    if host.startswith("["):  # [::1]:8420
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
+    return name.casefold() == "localhost" or _is_loopback(name)
 
 
 def _is_loopback(address: str) -> bool:
