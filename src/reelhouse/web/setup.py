@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import SecretStr
 
-from reelhouse.config import PASSWORD_EDGE_MAX, Settings
+from reelhouse.config import Settings
 from reelhouse.content.metadata.credentials import (
     CredentialCheck,
     CredentialStatus,
@@ -37,7 +37,7 @@ from reelhouse.users.service import Principal
 from reelhouse.web.admin.libraries import NEW_LIBRARY, create_library
 from reelhouse.web.csrf import renew_csrf
 from reelhouse.web.deps import AdminViewerDep
-from reelhouse.web.forms import Text, form_page, see
+from reelhouse.web.forms import Password, Text, form_page, see
 from reelhouse.web.render import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -50,7 +50,6 @@ STEPS = (
     ("/setup/libraries", "Libraries"),
 )
 Field64 = Annotated[str, Form(max_length=64)]
-Password = Annotated[str, Form(max_length=PASSWORD_EDGE_MAX)]
 Key = Annotated[str, Form(max_length=1024)]
 
 

@@ -232,10 +232,12 @@ function folderBrowser(root) {
       item.append(button);
       return item;
     };
-    const open = async (path) => {
+    const open = async (path, first = false) => {
       const response = await fetch(`${box.dataset.folderBrowser}?${new URLSearchParams({ path })}`,
         { credentials: "same-origin", headers: { Accept: "application/json" } });
       const body = await response.json();
+      // The form's own folder, if it cannot be listed, is the form's error to tell: start at the top.
+      if (!response.ok && first) { open("/"); return; }
       error.hidden = response.ok;
       if (!response.ok) { error.textContent = body.detail; return; }
       current = body.path;
@@ -252,7 +254,8 @@ function folderBrowser(root) {
       if (!lines.includes(current)) target.value = [...lines, current].join("\n");
     });
     box.hidden = false;
-    open(target.value.split("\n")[0].trim() || "/");
+    const typed = target.value.split("\n")[0].trim();
+    open(typed.startsWith("/") ? typed : "/", true);
   }
 }
 
