@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as redis
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,9 +21,12 @@ from reelhouse.config import CacheSettings, RedisSettings, Settings, load_settin
 from reelhouse.config.editable import EDITABLE, layered, stored_form, value_of
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.errors import InvalidInputError, UpstreamUnavailableError
+from reelhouse.infra.db.engine import Database
 from reelhouse.kinds import ItemKind
+from reelhouse.server_settings.repository import StoredSettingsRepository
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE
+from tests.cache_support import PrivateRedis
 from tests.support import WEBHOOK_SECRET, Api, bearer, ops_settings, running_api
 from tests.test_web import csrf, log_in
 
@@ -191,6 +195,34 @@ async def test_another_process_takes_up_a_change_through_the_channel(
         )
         assert await webhook_status(second, NEW_SECRET) == 200
         assert await webhook_status(second, WEBHOOK_SECRET) == 401
+
+
+async def test_a_change_whose_message_was_lost_is_taken_up_once_the_channel_is_back(
+    database_url: str,
+    tmp_path: Path,
+    private_redis: PrivateRedis,
+    open_database: Callable[[str], Database],
+) -> None:
+    settings = ops_settings(database_url, tmp_path).model_copy(
+        update={
+            "redis": RedisSettings(url=private_redis.url, timeout_s=0.25, retry_after_s=0.2),
+            "cache": CacheSettings(pubsub_ping_s=0.5),
+        }
+    )
+    async with running_api(settings) as api:
+        await eventually(lambda: api.app.state.cache.hears_invalidations)
+        # Another process's change whose message never came: stored, and nothing published.
+        async with open_database(database_url).transaction() as session:
+            await StoredSettingsRepository(session).save({"webhooks.secret": NEW_SECRET}, by="x")
+        # This process's subscription is lost, and made again.
+        raw = redis.Redis.from_url(private_redis.url)
+        try:
+            await raw.client_kill_filter(_type="pubsub")
+        finally:
+            await raw.aclose()
+        await eventually(
+            lambda: api.app.state.settings.webhooks.secret.get_secret_value() == NEW_SECRET
+        )
 
 
 async def test_a_provider_key_set_in_the_page_is_used_from_then_on(

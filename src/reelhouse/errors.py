@@ -61,6 +61,16 @@ class UpstreamUnavailableError(DomainError):
         self.retry_after_s = retry_after_s
 
 
+class UpstreamUnreachableError(UpstreamUnavailableError):
+    """No connection to a provider could be made (no network, no such host, refused): nothing
+    was asked, so nothing is known of its answer."""
+
+
+class CredentialsRejectedError(UpstreamUnavailableError):
+    """A provider refused the configured credentials (HTTP 401): an API key or PIN is wrong,
+    and asking again will not help until the settings change."""
+
+
 class BusyError(UpstreamUnavailableError):
     """A limit of this server is reached (every streaming slot taken): a 503 with Retry-After,
     like an unavailable upstream, though the cause is here."""

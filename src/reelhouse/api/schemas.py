@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelhouse.config import PASSWORD_EDGE_MAX
-from reelhouse.config.editable import Applied, SettingState, Source
+from reelhouse.config.editable import Applied, Source
 from reelhouse.http.params import NO_NUL, PathText, RowId
 from reelhouse.ingest.libraries import LibraryInfo
 from reelhouse.kinds import LibraryKind
@@ -121,21 +121,6 @@ class SettingOut(BaseModel):
     kind: str
     choices: list[str]
     restart_pending: bool
-
-    @classmethod
-    def of(cls, state: SettingState) -> SettingOut:
-        return cls(
-            key=state.key,
-            description=state.description,
-            value=state.value,
-            source=state.source,
-            applied=state.applied,
-            locked=state.locked,
-            secret=state.secret,
-            kind=state.kind,
-            choices=list(state.choices),
-            restart_pending=state.restart_pending,
-        )
 
 
 class SettingsChangeRequest(Body):

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from reelhouse.api.deps import AdminDep, token_router
 from reelhouse.api.schemas import SettingOut, SettingsChangeRequest
+from reelhouse.config.editable import SettingState
 from reelhouse.http.deps import ServicesDep
 
 router = token_router("/settings", tags=["settings"])
+
+
+def shown(states: list[SettingState]) -> list[SettingOut]:
+    return [SettingOut.model_validate(state, from_attributes=True) for state in states]
 
 
 @router.get("")
 async def list_settings(_admin: AdminDep, services: ServicesDep) -> list[SettingOut]:
     """Every setting the page edits, with its value, where it comes from (`default`, `file`,
     `web`, `environment`: the environment's are locked) and whether it waits for a restart."""
-    return [SettingOut.of(state) for state in await services.settings.states()]
+    return shown(await services.settings.states())
 
 
 @router.patch("")
@@ -23,4 +28,4 @@ async def change_settings(
     """Set and reset settings, all or none: a value that does not validate is a 422 naming
     the setting, and nothing is changed."""
     states = await services.settings.update(body.set, reset=body.reset, actor=admin.user.username)
-    return [SettingOut.of(state) for state in states]
+    return shown(states)

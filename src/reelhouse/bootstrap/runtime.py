@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
-from sqlalchemy.exc import SQLAlchemyError
 
-from reelhouse.bootstrap.providers import Providers, open_providers
+from reelhouse.bootstrap.providers import Providers, open_providers, single_attempt_providers
 from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
@@ -22,7 +21,8 @@ from reelhouse.content.reads.items import AnyItemCatalogue
 from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
-from reelhouse.errors import DomainError
+from reelhouse.diagnostics import Doctor
+from reelhouse.diagnostics.providers import ProviderProbe
 from reelhouse.infra.backup.schedule import register_backups
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
@@ -32,7 +32,6 @@ from reelhouse.infra.jobs.prune import register_prune
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 from reelhouse.infra.jobs.worker import Worker
-from reelhouse.infra.logging import get_logger
 from reelhouse.infra.media.ffprobe import Prober
 from reelhouse.ingest.artwork import ArtworkDownloads
 from reelhouse.ingest.control import CatalogueControl
@@ -49,15 +48,16 @@ from reelhouse.playback.streaming.metrics import StreamingMetrics
 from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.playback.subtitle_cache import SubtitleCache
 from reelhouse.providers.nfo import NfoReader
-from reelhouse.server_settings.models import StoredSetting
-from reelhouse.server_settings.service import SettingsService, settings_with_stored, stored_settings
+from reelhouse.server_settings.service import (
+    SettingsService,
+    settings_with_stored,
+    stored_at_start,
+)
 from reelhouse.users.service import UsersService
 from reelhouse.users.setup import SetupService
 from reelhouse.users.throttle import login_throttle
 from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
-
-log = get_logger(__name__)
 
 
 class Runtime:
@@ -140,6 +140,25 @@ class Runtime:
             health.register("redis", self.cache.check_redis)
         return health
 
+    @asynccontextmanager
+    async def doctor(self, config_file: Path | None) -> AsyncIterator[Doctor]:
+        """`reelhouse doctor`'s checks of this installation (`config_file`: the settings file
+        read, if any), its providers asked once each."""
+        settings = self.settings
+        async with single_attempt_providers(settings, TwoTierResponses(self.cache)) as once:
+            probes = [
+                ProviderProbe("tmdb", "TMDb", settings.tmdb, once.tmdb.verify_credentials),
+                ProviderProbe("tvdb", "TheTVDB", settings.tvdb, once.tvdb.verify_credentials),
+            ]
+            yield Doctor(
+                settings,
+                config_file,
+                self.database,
+                self.services.libraries.list,
+                probes,
+                self.services.settings.states,
+            )
+
     def job_registry(self) -> JobRegistry:
         """Every job kind this reelhouse runs and the periodic ones, with what they use."""
         settings, database = self.settings, self.database
@@ -187,20 +206,6 @@ class Runtime:
             self._worker.wake()
 
 
-async def stored(database: Database) -> dict[str, Any]:
-    """The settings changed in the web page, if the database can say: a database not created
-    yet has none, and one that does not answer is reported by the command that needs it."""
-    try:
-        if not await database.has_table(StoredSetting.__tablename__):
-            return {}
-        return await stored_settings(database)
-    except (SQLAlchemyError, OSError, DomainError) as exc:
-        log.warning(
-            "settings from the web page not read: the database did not answer", error=str(exc)
-        )
-        return {}
-
-
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, metrics_registry: CollectorRegistry | None = None
@@ -212,7 +217,9 @@ async def open_runtime(
     async with AsyncExitStack() as stack:
         database = Database.from_settings(settings)
         stack.push_async_callback(database.close)
-        base_settings, settings = settings, settings_with_stored(settings, await stored(database))
+        # The settings page's values, over those the process was given.
+        base_settings = settings
+        settings = settings_with_stored(base_settings, await stored_at_start(database))
         cache = Cache.from_settings(settings, registry=registry)
         stack.push_async_callback(cache.close)
         images = ImageStore.from_settings(settings, registry=registry)

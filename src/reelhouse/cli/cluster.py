@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from reelhouse.cli.root import app, settings_of
+from reelhouse.cli.root import app, command_line, settings_of
 from reelhouse.cluster.supervisor import Cluster
-from reelhouse.config import CONFIG_ENV_VAR
 from reelhouse.infra.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,9 +34,7 @@ def cluster(
     `reelhouse serve` would (server.host, server.port); needs PostgreSQL and Redis. Stops them
     all on Ctrl-C or SIGTERM."""
     settings = settings_of(ctx)
-    environ = dict(os.environ)
-    if ctx.obj is not None:
-        environ[CONFIG_ENV_VAR] = str(ctx.obj.absolute())
+    environ = {**os.environ, **command_line(ctx).environment()}
     supervisor = Cluster(
         settings,
         state_dir=settings.data_dir / "cluster",

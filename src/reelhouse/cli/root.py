@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reelhouse.bootstrap import Runtime, open_runtime
-from reelhouse.config import CONFIG_ENV_VAR, Settings, load_settings
+from reelhouse.config import (
+    CONFIG_ENV_VAR,
+    ENV_PREFIX,
+    LogFormat,
+    LogLevel,
+    LogSettings,
+    Settings,
+    load_settings,
+)
 from reelhouse.infra.db import migrate
 from reelhouse.infra.logging import configure_logging
 
@@ -20,6 +29,38 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """What the options before the command say, for every command."""
+
+    config: Path | None = None
+    log_level: LogLevel | None = None
+    log_format: LogFormat | None = None
+
+    @property
+    def log_overrides(self) -> dict[str, str]:
+        """The `log` settings given on the command line, by name."""
+        given = {"level": self.log_level, "format": self.log_format}
+        return {name: value for name, value in given.items() if value is not None}
+
+    def environment(self) -> dict[str, str]:
+        """The same options as environment variables, for the processes a command starts."""
+        env = {
+            f"{ENV_PREFIX}LOG_{name.upper()}": value for name, value in self.log_overrides.items()
+        }
+        if self.config is not None:
+            env[CONFIG_ENV_VAR] = str(self.config.absolute())
+        return env
+
+    def load(self) -> Settings:
+        """The settings from the file and the environment, with the options applied."""
+        settings = load_settings(self.config)
+        if not self.log_overrides:
+            return settings
+        log = LogSettings.model_validate({**settings.log.model_dump(), **self.log_overrides})
+        return settings.model_copy(update={"log": log})
 
 
 @app.callback()
@@ -34,13 +75,30 @@ def _root(
             dir_okay=False,
         ),
     ] = None,
+    log_level: Annotated[
+        LogLevel | None, typer.Option("--log-level", help="Override log.level.")
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Override log.format (json, console, or auto: console on a terminal).",
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = config
+    ctx.obj = CommandLine(config, log_level, log_format)
+
+
+def command_line(ctx: typer.Context) -> CommandLine:
+    """The options given before the command."""
+    given = ctx.find_object(CommandLine)
+    return given if given is not None else CommandLine()
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings the command was given (`--config`, the environment), logging set up."""
-    settings = load_settings(ctx.obj)
+    """The settings the command was given (`--config`, the environment, `--log-*`), logging
+    set up."""
+    settings = command_line(ctx).load()
     configure_logging(settings.log)
     return settings
 

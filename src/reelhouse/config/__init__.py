@@ -16,8 +16,14 @@ from reelhouse.config.metadata import EnrichmentSettings, MetadataSettings, Prov
 from reelhouse.config.providers import ProviderSettings, TmdbSettings, TvdbSettings
 from reelhouse.config.reference import mask_url, public_view, settings_file, settings_reference
 from reelhouse.config.search import SearchSettings
-from reelhouse.config.server import HttpSettings, LogSettings, ServerSettings
-from reelhouse.config.settings import CONFIG_ENV_VAR, ENV_PREFIX, Settings, load_settings
+from reelhouse.config.server import HttpSettings, LogFormat, LogLevel, LogSettings, ServerSettings
+from reelhouse.config.settings import (
+    CONFIG_ENV_VAR,
+    ENV_PREFIX,
+    Settings,
+    config_path,
+    load_settings,
+)
 from reelhouse.config.storage import (
     CacheNamespaceSettings,
     CacheSettings,
@@ -45,6 +51,8 @@ __all__ = [
     "JellyfinSettings",
     "JobKindSettings",
     "JobsSettings",
+    "LogFormat",
+    "LogLevel",
     "LogSettings",
     "MediaSettings",
     "MetadataSettings",
@@ -64,6 +72,7 @@ __all__ = [
     "WatchSettings",
     "WebSettings",
     "WebhookSettings",
+    "config_path",
     "load_settings",
     "mask_url",
     "public_view",

@@ -82,12 +82,24 @@ class HttpSettings(Section):
         return origins
 
 
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["auto", "json", "console"]
+
+
 class LogSettings(Section):
-    level: Literal["debug", "info", "warning", "error"] = Field(
-        "info", description="Lowest level that is logged."
+    level: LogLevel = Field(
+        "info",
+        description="Lowest level that is logged; `--log-level` overrides it for one command.",
     )
-    format: Literal["auto", "json", "console"] = Field(
+    format: LogFormat = Field(
         "auto",
-        description="`json` for machines, `console` for people; `auto` picks console on a "
-        "terminal and JSON otherwise.",
+        description="`json` for machines, `console` for people (colored unless `NO_COLOR` is "
+        "set or standard error is not a terminal); `auto` picks console on a terminal and JSON "
+        "otherwise. `--log-format` overrides it for one command.",
+    )
+    access: Literal["auto", "all", "errors", "off"] = Field(
+        "auto",
+        description="HTTP access log lines: `all`, `errors` (answers with status 400 or more), "
+        "or `off`; `auto` is `errors` on the console and `all` in JSON. Health probes answered "
+        "200 are never logged.",
     )

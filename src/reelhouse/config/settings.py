@@ -106,7 +106,7 @@ class Settings(BaseSettings):
 
 def load_settings(config_file: Path | None = None) -> Settings:
     """Build the settings, or raise `ConfigError` with one line that says what to fix."""
-    path = config_file or _path_from_env()
+    path = config_path(config_file)
     file_values = _read_toml(path) if path else {}
     try:
         return Settings(**file_values)
@@ -114,7 +114,10 @@ def load_settings(config_file: Path | None = None) -> Settings:
         raise ConfigError(describe_validation_error(exc)) from exc
 
 
-def _path_from_env() -> Path | None:
+def config_path(config_file: Path | None = None) -> Path | None:
+    """The settings file read: the one given (`--config`), else `$REELHOUSE_CONFIG`'s, if any."""
+    if config_file is not None:
+        return config_file
     value = os.environ.get(CONFIG_ENV_VAR)
     return Path(value) if value else None
 

@@ -1,30 +1,41 @@
-"""Structured logging: JSON lines for machines, readable lines on a terminal."""
+"""Structured logging: JSON lines for machines, readable lines on a terminal (level, local time,
+event, key=value; colored unless `NO_COLOR` is set), and an access log as talkative as
+`log.access` says."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Literal, TextIO
 
 import structlog
 
 from reelhouse.config import LogSettings
 
+#: Access lines of answers with this status or more are the ones `log.access = "errors"` keeps:
+#: a client's mistake (4xx) or ours (5xx), the lines worth reading on a console.
+ACCESS_ERROR_STATUS = 400
+AccessMode = Literal["all", "errors", "off"]
 
-def configure_logging(settings: LogSettings) -> None:
+
+def configure_logging(settings: LogSettings, stream: TextIO | None = None) -> None:
+    """Log to `stream` (standard error by default) as `settings` say."""
+    stream = stream or sys.stderr
     level = logging.getLevelName(settings.level.upper())
-    as_json = settings.format == "json" or (settings.format == "auto" and not sys.stderr.isatty())
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
-    )
+    as_json = uses_json(settings, stream)
     shared: list[structlog.typing.Processor] = [
         redact_credentials,
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        # A person reads the local time of day; a machine gets the full instant in UTC.
+        structlog.processors.TimeStamper(fmt="iso", utc=True)
+        if as_json
+        else structlog.processors.TimeStamper(fmt="%H:%M:%S", utc=False),
     ]
+    renderer = structlog.processors.JSONRenderer() if as_json else _console_renderer(stream)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -32,13 +43,13 @@ def configure_logging(settings: LogSettings) -> None:
         cache_logger_on_first_use=True,
     )
     # Route the standard library's records (uvicorn, SQLAlchemy, alembic) through the same renderer.
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
+                *([structlog.processors.format_exc_info] if as_json else []),
                 renderer,
             ],
         )
@@ -53,25 +64,67 @@ def configure_logging(settings: LogSettings) -> None:
         library.propagate = True
         library.disabled = False
         library.setLevel(logging.NOTSET)
-    logging.getLogger("uvicorn.access").addFilter(_QUIET_PROBES)
+    access = logging.getLogger("uvicorn.access")
+    for old in [f for f in access.filters if isinstance(f, AccessLines)]:
+        access.removeFilter(old)
+    access.addFilter(AccessLines(access_mode(settings, stream)))
     # Alembic narrates every migration context at INFO; only its problems are worth a line.
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 
 
-class _AnsweredProbes(logging.Filter):
-    """Drops the access lines of health probes answered 200: a load balancer asks every second
-    or so, and each answer that says "still fine" is no news."""
+def uses_json(settings: LogSettings, stream: TextIO) -> bool:
+    """JSON when asked, or with `auto` when `stream` is not a terminal (a file, journald, a
+    container's log collector)."""
+    return settings.format == "json" or (settings.format == "auto" and not stream.isatty())
+
+
+def access_mode(settings: LogSettings, stream: TextIO) -> AccessMode:
+    """What `auto` means here: on a console only the errors (a person watching a terminal does
+    not read a line per image request), in JSON every line (a machine keeps and filters them)."""
+    if settings.access != "auto":
+        return settings.access
+    return "all" if uses_json(settings, stream) else "errors"
+
+
+def wants_color(stream: TextIO) -> bool:
+    """Colors only for a terminal, and never when `NO_COLOR` is set to anything (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _console_renderer(stream: TextIO) -> structlog.dev.ConsoleRenderer:
+    colors = wants_color(stream)
+    return structlog.dev.ConsoleRenderer(
+        colors=colors,
+        # Rich's tracebacks by default print every frame's locals, credentials included.
+        exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+        if colors
+        else structlog.dev.plain_traceback,
+        pad_event_to=32,
+    )
+
+
+class AccessLines(logging.Filter):
+    """Which of uvicorn's access lines are written (`log.access`). The lines of health probes
+    answered 200 never are: a load balancer asks every second or so, and each answer that says
+    "still fine" is no news."""
+
+    def __init__(self, mode: AccessMode) -> None:
+        super().__init__()
+        self.mode = mode
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if self.mode == "off":
+            return False
         # uvicorn's access record: (client, method, path, HTTP version, status).
         args = record.args
-        if isinstance(args, tuple) and len(args) == 5:
-            path, status = args[2], args[4]
-            return not (str(path).startswith("/health/") and status == 200)
-        return True
-
-
-_QUIET_PROBES = _AnsweredProbes()
+        if not (isinstance(args, tuple) and len(args) == 5):
+            return True
+        path, status = args[2], args[4]
+        if not isinstance(status, int):
+            return True
+        if str(path).startswith("/health/") and status == 200:
+            return False
+        return self.mode == "all" or status >= ACCESS_ERROR_STATUS
 
 
 #: Query parameters that carry a credential: Jellyfin and Emby clients put their token in the URL

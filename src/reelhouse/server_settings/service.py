@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from reelhouse.config import Settings
 from reelhouse.config.editable import (
     EDITABLE,
@@ -24,11 +26,12 @@ from reelhouse.config.editable import (
     value_of,
     with_values,
 )
-from reelhouse.errors import InvalidInputError
+from reelhouse.errors import DomainError, InvalidInputError
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.cache.messages import Message
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.logging import get_logger
+from reelhouse.server_settings.models import StoredSetting
 from reelhouse.server_settings.repository import StoredSettingsRepository
 
 log = get_logger(__name__)
@@ -41,6 +44,20 @@ SettingsListener = Callable[[Settings], None]
 async def stored_settings(database: Database) -> dict[str, Any]:
     async with database.read() as session:
         return await StoredSettingsRepository(session).values()
+
+
+async def stored_at_start(database: Database) -> dict[str, Any]:
+    """The settings changed in the web page, if the database can say: a database not created
+    yet has none, and one that does not answer is reported by the command that needs it."""
+    try:
+        if not await database.has_table(StoredSetting.__tablename__):
+            return {}
+        return await stored_settings(database)
+    except (SQLAlchemyError, OSError, DomainError) as exc:
+        log.warning(
+            "settings from the web page not read: the database did not answer", error=str(exc)
+        )
+        return {}
 
 
 def settings_with_stored(base: Settings, stored: Mapping[str, Any]) -> Settings:
@@ -67,6 +84,7 @@ class SettingsService:
         self._listeners: list[SettingsListener] = []
         self._reloads: set[asyncio.Task[None]] = set()
         cache.add_invalidation_hook(self._heard)
+        cache.add_reconnect_hook(self._reload_soon)
 
     def listen(self, listener: SettingsListener) -> None:
         """Call `listener` with the new settings whenever live settings change here."""
@@ -116,9 +134,12 @@ class SettingsService:
             listener(self.running)
 
     def _heard(self, message: Message) -> None:
-        """Another process changed the settings (or its messages were lost): read them again."""
-        if SETTINGS_TAG not in message.tags and not message.clear:
-            return
+        """Another process changed the settings (or its messages, or ours, were lost): read
+        them again."""
+        if SETTINGS_TAG in message.tags or message.clear:
+            self._reload_soon()
+
+    def _reload_soon(self) -> None:
         task = asyncio.get_running_loop().create_task(self._reload_logged())
         self._reloads.add(task)
         task.add_done_callback(self._reloads.discard)

@@ -29,9 +29,11 @@ from reelhouse.content.metadata.coalesce import Coalescer
 from reelhouse.content.metadata.metrics import ProviderMetrics
 from reelhouse.content.metadata.ratelimit import RateLimiter
 from reelhouse.errors import (
+    CredentialsRejectedError,
     NotFoundError,
     UpstreamResponseError,
     UpstreamUnavailableError,
+    UpstreamUnreachableError,
 )
 from reelhouse.infra.breaker import BreakerState, CircuitBreaker
 from reelhouse.infra.http import read_capped, tls_context
@@ -247,6 +249,11 @@ class ProviderClient:
                 except (httpx.TimeoutException, TimeoutError):
                     verdict.healthy, outcome = False, "timeout"
                     raise Retry(UpstreamUnavailableError(f"{label}: timed out")) from None
+                except httpx.ConnectError as exc:
+                    verdict.healthy, outcome = False, "connection_error"
+                    raise Retry(
+                        UpstreamUnreachableError(f"{label}: {type(exc).__name__}")
+                    ) from None
                 except httpx.TransportError as exc:
                     verdict.healthy, outcome = False, "connection_error"
                     raise Retry(
@@ -267,7 +274,7 @@ class ProviderClient:
         if status == 404:
             raise NotFoundError(f"{self.name} has nothing at {path}")
         if status == 401:
-            raise UpstreamUnavailableError(f"{self.name} rejected the credentials")
+            raise CredentialsRejectedError(f"{self.name} rejected the credentials")
         if status >= 300:
             raise UpstreamResponseError(f"{self.name} {path}: unexpected HTTP {status}")
 

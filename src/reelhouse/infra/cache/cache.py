@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from prometheus_client import CollectorRegistry
@@ -67,6 +67,7 @@ class Cache:
             self._tiers, self._pending, origin=self.origin, metrics=self.metrics
         )
         self._health = ChannelHealth(self._tiers, self._l2)
+        self._reconnect_hooks: list[Callable[[], None]] = []
         self.metrics.invalidations_heard = lambda: self._health.healthy
         self._listener: Listener | None = None
         if self._l2 is not None:
@@ -100,6 +101,9 @@ class Cache:
     def _subscribed(self, reconnected: bool) -> None:
         self._invalidations.on_subscribed(reconnected)
         self._health.subscribed()
+        if reconnected:
+            for hook in self._reconnect_hooks:
+                hook()
 
     def _l2_recovered(self) -> None:
         self._invalidations.flush_soon()
@@ -151,6 +155,11 @@ class Cache:
     def add_invalidation_hook(self, hook: InvalidationHook) -> None:
         """Call `hook` after each invalidation from another process is applied here."""
         self._invalidations.hooks.append(hook)
+
+    def add_reconnect_hook(self, hook: Callable[[], None]) -> None:
+        """Call `hook` when the invalidation channel is subscribed again after a loss: what
+        other processes published meanwhile never arrives here."""
+        self._reconnect_hooks.append(hook)
 
     def namespace(self, name: str, type_: type[T] | Any = Any) -> CacheNamespace[T]:
         """A typed handle on one namespace: values are decoded from Redis as `type_`."""

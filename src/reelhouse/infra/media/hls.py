@@ -159,16 +159,28 @@ def _filters(job: HlsJob, encode: VideoEncode) -> list[str]:
     return filters
 
 
+#: The ffmpeg encoder of the AAC that transcoded audio becomes (ffmpeg's own).
+AUDIO_ENCODER = "aac"
+#: The ffmpeg encoder of H.264 each kind of acceleration transcodes video with.
+VIDEO_ENCODERS = {
+    HardwareAcceleration.NONE: "libx264",
+    HardwareAcceleration.VAAPI: "h264_vaapi",
+    HardwareAcceleration.QSV: "h264_qsv",
+    HardwareAcceleration.NVENC: "h264_nvenc",
+}
+
+
 def _encoder(job: HlsJob, encode: VideoEncode) -> list[str]:
+    codec = ["-c:v", VIDEO_ENCODERS[job.hardware]]
     match job.hardware:
         case HardwareAcceleration.VAAPI:
-            return ["-c:v", "h264_vaapi"]
+            return codec
         case HardwareAcceleration.QSV:
-            return ["-c:v", "h264_qsv", "-preset", encode.preset]
+            return [*codec, "-preset", encode.preset]
         case HardwareAcceleration.NVENC:
-            return ["-c:v", "h264_nvenc", "-pix_fmt", "yuv420p"]
+            return [*codec, "-pix_fmt", "yuv420p"]
         case HardwareAcceleration.NONE:
-            return ["-c:v", "libx264", "-preset", encode.preset, "-profile:v", "high"]
+            return [*codec, "-preset", encode.preset, "-profile:v", "high"]
 
 
 def _hardware_input(job: HlsJob) -> list[str]:
@@ -190,4 +202,5 @@ def _audio(job: HlsJob) -> list[str]:
     if job.audio is None:
         return [*mapped, "-c:a", "copy"]
     encode = job.audio
-    return [*mapped, "-c:a", "aac", "-ac", str(encode.channels), "-b:a", str(encode.bitrate)]
+    channels, bitrate = str(encode.channels), str(encode.bitrate)
+    return [*mapped, "-c:a", AUDIO_ENCODER, "-ac", channels, "-b:a", bitrate]
