@@ -18,6 +18,15 @@ PUBLIC = {
     ("GET", "/health/live"),
     ("GET", "/health/ready"),
     ("POST", "/api/auth/login"),
+    # The setup wizard: its state, and the first admin (the server's own machine or the setup
+    # code, while there is no account: tests/test_setup_api.py).
+    ("GET", "/api/setup"),
+    ("POST", "/api/setup/admin"),
+}
+#: The setup wizard's helpers: an admin's, or the wizard's while there is no account yet.
+WIZARD_OR_ADMIN = {
+    ("POST", "/api/setup/provider-keys/check"),
+    ("GET", "/api/setup/folders"),
 }
 ADMIN_ONLY = {
     ("GET", "/api/items/{item_id}/match-candidates"),
@@ -207,6 +216,7 @@ async def test_every_route_is_classified(api: Api) -> None:
         PUBLIC
         | ADMIN_ONLY
         | ANY_USER
+        | WIZARD_OR_ADMIN
         | WEBHOOK_SECRET_ONLY
         | JELLYFIN_PUBLIC
         | JELLYFIN_ANY_USER
@@ -291,6 +301,15 @@ async def test_no_token_no_entry(api: Api, method: str, path: str) -> None:
         assert response.status_code == 401, (method, path, headers)
         assert response.headers["content-type"] == PROBLEM_JSON
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(WIZARD_OR_ADMIN))
+async def test_wizard_routes_are_an_admins_once_set_up(api: Api, method: str, path: str) -> None:
+    plain = await api.token_for("plain")
+    for headers, status in (({}, 401), (bearer("rh_not-a-real-token"), 401), (bearer(plain), 403)):
+        response = await api.client.request(method, path, headers=headers, json={})
+        assert response.status_code == status, (method, path, headers)
+        assert response.headers["content-type"] == PROBLEM_JSON
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(ADMIN_ONLY))
@@ -439,8 +458,21 @@ PUBLIC_PAGES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),  # without a login, it has nothing to end
+    # The setup wizard's first step: while there is no account only, from the server's own
+    # machine or with the setup code (tests/test_setup_web.py); the login page afterwards.
+    ("GET", "/setup"),
+    ("POST", "/setup"),
+    ("POST", "/setup/code"),
 }
 ADMIN_PAGES = {
+    # The setup wizard's steps after the first admin, who is logged in by then.
+    ("GET", "/setup/metadata"),
+    ("POST", "/setup/metadata"),
+    ("GET", "/setup/providers"),
+    ("POST", "/setup/providers"),
+    ("GET", "/setup/libraries"),
+    ("POST", "/setup/libraries"),
+    ("POST", "/setup/finish"),
     ("GET", "/admin"),
     ("GET", "/admin/libraries"),
     ("POST", "/admin/libraries"),
@@ -515,7 +547,7 @@ async def test_every_page_route_is_classified(api: Api) -> None:
 
 
 async def _csrf_cookie(api: Api) -> str:
-    await api.client.get("/login")
+    await api.client.get("/login", follow_redirects=True)  # the setup wizard, with no account
     return api.client.cookies["reelhouse_csrf"]
 
 

@@ -72,6 +72,40 @@ async def test_serve_migrates_and_is_ready(
         assert (await client.get("/openapi.json")).json()["info"]["title"] == "reelhouse"
 
 
+async def test_serve_prints_the_setup_code_while_there_is_no_account(tmp_path: Path) -> None:
+    """The code is on the console in plain lines; behind the proxy uvicorn trusts (loopback),
+    a client the proxy names from elsewhere needs it, and it works once."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "reelhouse", "serve", "--port", str(port),
+        env=cli_env(tmp_path, None),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    try:
+        printed: list[str] = []
+        async with asyncio.timeout(READY_WAIT_S):
+            while not any("setup code:" in line for line in printed):
+                printed.append((await process.stderr.readline()).decode())
+        assert "reelhouse has no account yet: open the web page to set it up." in "".join(printed)
+        assert f"http://127.0.0.1:{port}/setup" in "".join(printed)
+        code = printed[-1].split("setup code:")[1].strip()
+        remote = {"X-Forwarded-For": "203.0.113.7"}
+        admin = {"username": "owner", "password": PASSWORD}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            await wait_until_live(client, process)
+            refused = await client.post("/api/setup/admin", json=admin, headers=remote)
+            assert refused.status_code == 403
+            created = await client.post(
+                "/api/setup/admin", json=admin, headers=remote | {"X-Setup-Code": code}
+            )
+            assert created.status_code == 201, created.text
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
 async def test_serve_on_the_embedded_default(tmp_path: Path) -> None:
     async with running_server(cli_env(tmp_path, None)) as client:
         assert (await client.get("/health/ready")).status_code == 200

@@ -40,12 +40,12 @@ async def log_in(api: Api, username: str, *, is_admin: bool = False) -> None:
 
 
 async def test_a_stranger_is_sent_to_log_in_and_comes_back(api: Api) -> None:
+    await api.services.users.create_user("ann", PASSWORD)
     first = await api.client.get("/libraries/7?sort=year")
     assert first.status_code == 303
     assert first.headers["location"] == "/login?next=%2Flibraries%2F7%3Fsort%3Dyear"
     form = await api.client.get(first.headers["location"])
     assert 'name="next" value="/libraries/7?sort=year"' in form.text
-    await api.services.users.create_user("ann", PASSWORD)
     wrong = await api.client.post(
         "/login",
         data={"csrf": csrf(api.client), "username": "ann", "password": "nope", "next": "/x"},

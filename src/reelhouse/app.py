@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import lru_cache
@@ -27,6 +28,7 @@ from reelhouse.api import people as people_routes
 from reelhouse.api import playback as playback_routes
 from reelhouse.api import search as search_routes
 from reelhouse.api import settings as settings_routes
+from reelhouse.api import setup as setup_routes
 from reelhouse.api import streaming as streaming_routes
 from reelhouse.api import tv as tv_routes
 from reelhouse.api import users as user_routes
@@ -51,6 +53,7 @@ from reelhouse.infra.db.peers import joined
 from reelhouse.infra.jobs.worker import running_worker
 from reelhouse.infra.logging import get_logger
 from reelhouse.libraries.watch import running_watcher
+from reelhouse.users.setup import SetupService, setup_banner
 from reelhouse.web.routes import mount_static, web_routers
 
 log = get_logger(__name__)
@@ -71,6 +74,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         *jellyfin.routers(),
         media_server_routes.router,
         auth_routes.public_router,
+        setup_routes.router,
         webhook_routes.router,
         auth_routes.router,
         user_routes.router,
@@ -91,6 +95,20 @@ def app_routes() -> tuple[BaseRoute, ...]:
         *web_routers(),
     )
     return tuple(route for router in routers for route in router.routes)
+
+
+async def _announce_setup(setup: SetupService, settings: Settings) -> None:
+    """Make a setup code and print it plainly on the console (stderr, apart from the JSON
+    log lines), for whoever sets the server up from another machine."""
+    code = await setup.issue_code()
+    if code is not None:
+        banner = setup_banner(
+            code,
+            host=settings.server.host,
+            port=settings.server.port,
+            ttl_s=settings.auth.setup_code_ttl_s,
+        )
+        print(banner, file=sys.stderr, flush=True)
 
 
 def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
@@ -116,7 +134,8 @@ def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
                 migrate_on_start=settings.database.migrate_on_start,
                 refresh_statistics=settings.database.refresh_statistics,
             )
-            await runtime.services.users.ensure_initial_admin()
+            if not await runtime.services.users.ensure_initial_admin() and command is not None:
+                await _announce_setup(runtime.services.setup, settings)
             health = runtime.health()
             if command is not None:
                 peers = await stack.enter_async_context(joined(runtime.database, settings, command))

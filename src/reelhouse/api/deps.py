@@ -14,6 +14,8 @@ from reelhouse.http.sessions import SAFE_METHODS, session_secret
 from reelhouse.users.service import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="A login or API token (`rh_...`).")
+#: The `Authorization: Bearer` credentials, when sent.
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def current_principal(

@@ -14,6 +14,7 @@ from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
 from reelhouse.content.metadata.cache import TwoTierResponses
+from reelhouse.content.metadata.credentials import ProviderKeys
 from reelhouse.content.metadata.metrics import ProviderMetrics
 from reelhouse.content.reads.images import ImagesService
 from reelhouse.content.reads.items import AnyItemCatalogue
@@ -53,6 +54,7 @@ from reelhouse.server_settings.service import (
     stored_at_start,
 )
 from reelhouse.users.service import UsersService
+from reelhouse.users.setup import SetupService
 from reelhouse.users.throttle import login_throttle
 from reelhouse.watch.imports import NfoWatchImport
 from reelhouse.watch.service import WatchService
@@ -89,10 +91,12 @@ class Runtime:
             SubtitleCache.from_settings(settings),
             follow_links_out=settings.scan.follow_symlinks_outside_roots,
         )
+        users = UsersService(
+            database, settings.auth, cache, login_throttle(settings, providers.redis)
+        )
         self.services = Services(
-            users=UsersService(
-                database, settings.auth, cache, login_throttle(settings, providers.redis)
-            ),
+            users=users,
+            setup=SetupService(database, settings.auth, users),
             libraries=LibrariesService(database, self.invalidation, self.queue),
             catalogues={
                 kind: read(database, cache, people)
@@ -113,6 +117,7 @@ class Runtime:
             ),
             watch=WatchService(database, cache, settings.watch),
             jobs=self.queue,
+            provider_keys=ProviderKeys(settings),
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
             settings=SettingsService(database, cache, base_settings, settings),
         )
@@ -123,6 +128,7 @@ class Runtime:
         self.settings = settings
         self.providers.take_up(settings, self.enricher)
         self.services.users.settings = settings.auth
+        self.services.provider_keys.settings = settings
 
     def health(self) -> HealthService:
         """The readiness checks of this process: the database, and Redis when there is one

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from reelhouse.content.metadata.credentials import ProviderKeys
 from reelhouse.content.movies.service import CollectionCatalogue, MovieCatalogue
 from reelhouse.content.reads.images import ImagesService
 from reelhouse.content.reads.items import AnyItemCatalogue, ItemCatalogue
@@ -20,6 +21,7 @@ from reelhouse.playback.service import PlaybackService
 from reelhouse.playback.streaming.service import StreamingService
 from reelhouse.server_settings.service import SettingsService
 from reelhouse.users.service import UsersService
+from reelhouse.users.setup import SetupService
 from reelhouse.watch.service import WatchService
 
 
@@ -28,6 +30,8 @@ class Services:
     """What the entry points call: the HTTP routes, the pages and the CLI commands."""
 
     users: UsersService
+    #: The setup wizard's access rules, while there is no account yet.
+    setup: SetupService
     libraries: LibrariesService
     #: The read service of every kind of item, as the content modules register them.
     catalogues: Mapping[ItemKind, ItemCatalogue[Any]]
@@ -40,6 +44,8 @@ class Services:
     streaming: StreamingService
     watch: WatchService
     jobs: JobQueue
+    #: Live checks of provider keys (the setup wizard's, and later the settings page's).
+    provider_keys: ProviderKeys
     control: CatalogueControl
     settings: SettingsService
 

@@ -31,6 +31,8 @@ def serve(
 ) -> None:
     """Run the HTTP server (and, by default, the job workers)."""
     settings = settings_of(ctx)
+    listen = {"host": host or settings.server.host, "port": port or settings.server.port}
+    settings = settings.model_copy(update={"server": settings.server.model_copy(update=listen)})
 
     async def prepare(runtime: Runtime) -> None:
         await migrate.prepare(runtime.database, migrate_on_start=settings.database.migrate_on_start)
@@ -46,8 +48,8 @@ def serve(
         run(settings, prepare, current_schema=False)
         uvicorn.run(
             create_app(settings, command="serve"),
-            host=host or settings.server.host,
-            port=port or settings.server.port,
+            host=settings.server.host,
+            port=settings.server.port,
             log_config=None,
             http=bounded_httptools(settings.http.max_header_bytes),
             # Not uvloop: saturated, it runs new requests before finishing started ones, and a

@@ -38,6 +38,12 @@ class AuthSettings(Section):
     initial_admin_password: SecretStr | None = Field(
         None, description="Password of `initial_admin_username`."
     )
+    setup_code_ttl_s: PositiveInt = Field(
+        86_400,
+        description="Seconds the one-time setup code printed at start stays valid (while there "
+        "is no account, it lets a browser on another machine run the setup wizard; a restart "
+        "prints a new one).",
+    )
     touch_interval_s: int = Field(
         60,
         ge=0,

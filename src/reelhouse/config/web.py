@@ -57,6 +57,19 @@ class WebSettings(Section):
         50, ge=1, le=500, description='Entries per page of the history page (then "Older").'
     )
     jobs_shown: int = Field(50, ge=1, le=200, description="Jobs on the admin's jobs page.")
+    setup_cookie: str = Field(
+        "reelhouse_setup",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="Cookie holding the setup code a browser on another machine entered in the "
+        "setup wizard (until the first admin exists).",
+    )
+    folders_shown: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="Subfolders the folder browser (setup wizard, library forms) lists of one "
+        "folder at most; the rest are counted, not listed.",
+    )
     match_candidates: int = Field(
         10, ge=1, le=50, description="Provider candidates the fix-match dialog offers."
     )

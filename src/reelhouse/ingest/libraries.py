@@ -16,6 +16,7 @@ from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.logging import get_logger
 from reelhouse.kinds import ItemKind, LibraryKind
+from reelhouse.libraries.folders import FolderListing, check_readable, list_folders
 from reelhouse.libraries.jobs import enqueue_scan
 from reelhouse.libraries.models import Library
 from reelhouse.libraries.repository import LibraryRepository
@@ -85,8 +86,15 @@ class LibrariesService:
             LIBRARIES_NAMESPACE, tuple[LibraryInfo, ...]
         )
 
-    async def create(self, name: str, kind: LibraryKind, paths: Sequence[str]) -> LibraryInfo:
+    async def create(
+        self, name: str, kind: LibraryKind, paths: Sequence[str], *, readable: bool = False
+    ) -> LibraryInfo:
+        """A new library; with `readable`, only when the server can list each of its folders
+        now (else `InvalidInputError` with the reason), as the setup wizard asks. Without it,
+        folders not mounted yet are fine: a scan reports them."""
         name, roots = _checked_name(name), _checked_roots(paths)
+        if readable:
+            await check_readable(roots)
         async with self.database.transaction() as session:
             created = LibraryInfo.of(await LibraryRepository(session).add(name, kind, roots))
         await self.invalidation.libraries_changed()
@@ -110,6 +118,10 @@ class LibrariesService:
             changed = LibraryInfo.of(library)
         await self.invalidation.libraries_changed()
         return changed
+
+    async def browse(self, path: str, *, limit: int) -> FolderListing:
+        """The server's subfolders of `path`, for an admin choosing a library's folders."""
+        return await list_folders(path, limit=limit)
 
     async def list(self, visible_to: frozenset[int] | None = None) -> list[LibraryInfo]:
         """All libraries (by name), or those whose ids are in `visible_to`."""

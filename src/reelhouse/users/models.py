@@ -65,3 +65,15 @@ class ApiToken(IdMixin, Base):
     device: Mapped[str | None] = mapped_column(
         String(64), doc="Hash of the client device it was issued to (one token per device)."
     )
+
+
+class SetupCode(IdMixin, Base):
+    """A one-time code that lets a browser on another machine set up a server with no account
+    yet: only its SHA-256 is stored (the process that made it prints it once), so that every
+    API process of a scale-out accepts it; all of them go once the first admin exists."""
+
+    __tablename__ = "setup_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, true, update
+from sqlalchemy import ColumnElement, delete, func, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.db.repository import constraint_errors, get_or_raise
-from reelhouse.users.models import ApiToken, User, UserLibrary
+from reelhouse.users.models import ApiToken, SetupCode, User, UserLibrary
 
 
 def username_key(username: str) -> str:
@@ -33,6 +33,17 @@ class UserRepository:
         with constraint_errors(f"user {username!r}"):
             await self.session.flush()
         return user
+
+    async def add_first_admin(self, username: str, password_hash: str) -> User | None:
+        """The first account, an admin; None when any account exists already. Two callers at
+        once, in any processes, make one: on PostgreSQL the table lock (which conflicts with
+        itself and with any insert) makes the second wait for the first to commit and then see
+        its account; SQLite's write transactions (`BEGIN IMMEDIATE`) run one at a time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+        if await self.count() > 0:
+            return None
+        return await self.add(username, password_hash, is_admin=True)
 
     async def get(self, user_id: int) -> User:
         return await get_or_raise(self.session, User, user_id, "user")
@@ -145,3 +156,25 @@ class TokenRepository:
                 .returning(ApiToken.token_hash)
             )
         )
+
+
+class SetupCodeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, code_hash: str, now: datetime, expires_at: datetime) -> None:
+        """Store a new code's hash, and drop the codes that have expired."""
+        await self.session.execute(delete(SetupCode).where(SetupCode.expires_at <= now))
+        self.session.add(SetupCode(code_hash=code_hash, created_at=now, expires_at=expires_at))
+        with constraint_errors("setup code"):
+            await self.session.flush()
+
+    async def is_valid(self, code_hash: str, now: datetime) -> bool:
+        found = await self.session.scalar(
+            select(SetupCode.id).where(SetupCode.code_hash == code_hash, SetupCode.expires_at > now)
+        )
+        return found is not None
+
+    async def consume_all(self) -> None:
+        """Every code goes: they were for the first account only."""
+        await self.session.execute(delete(SetupCode))

@@ -17,6 +17,7 @@ from reelhouse.config import AuthSettings
 from reelhouse.content.catalogue.invalidation import LIBRARY_GRANTS_TAG
 from reelhouse.errors import (
     AuthenticationError,
+    ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -28,7 +29,7 @@ from reelhouse.infra.db.types import utcnow
 from reelhouse.infra.logging import get_logger
 from reelhouse.users.models import ApiToken, TokenKind, User
 from reelhouse.users.passwords import Passwords
-from reelhouse.users.repository import TokenRepository, UserRepository
+from reelhouse.users.repository import SetupCodeRepository, TokenRepository, UserRepository
 from reelhouse.users.throttle import LocalLoginThrottle, LoginThrottle
 
 TOKEN_PREFIX = "rh_"  # noqa: S105 - a marker, not a secret
@@ -146,17 +147,50 @@ class UsersService:
             user = await UserRepository(session).add(username, password_hash, is_admin=is_admin)
             return UserInfo.of(user)
 
-    async def ensure_initial_admin(self) -> None:
-        """Create the admin named in the settings when there is no account at all yet."""
+    async def has_accounts(self) -> bool:
         async with self.database.read() as session:
-            if await UserRepository(session).count() > 0:
-                return
+            return await UserRepository(session).count() > 0
+
+    async def ensure_initial_admin(self) -> bool:
+        """Create the admin named in the settings when there is no account at all yet; whether
+        an account exists now."""
+        if await self.has_accounts():
+            return True
         name, password = self.settings.initial_admin_username, self.settings.initial_admin_password
         if name and password:
             await self.create_user(name, password.get_secret_value(), is_admin=True)
             log.info("created the initial admin", username=name)
-        else:
-            log.warning("no accounts yet: run `reelhouse user create --admin NAME`")
+            return True
+        log.warning(
+            "no accounts yet: open the web page to set up the server, "
+            "or run `reelhouse user create --admin NAME`"
+        )
+        return False
+
+    async def create_first_admin(
+        self, username: str, password: str, *, setup_code: str | None
+    ) -> IssuedToken:
+        """The first account (an admin) and a login token for it, in one transaction that also
+        uses up every setup code. `setup_code` must be a live one unless None (the caller is on
+        the server itself). `ConflictError` when an account exists already, whoever made it
+        first, in whatever process."""
+        self._check_username(username)
+        self._check_password(password)
+        password_hash = await self.passwords.hash(password)
+        async with self.database.transaction() as session:
+            codes = SetupCodeRepository(session)
+            if setup_code is not None and not await codes.is_valid(
+                token_hash(setup_code), utcnow()
+            ):
+                raise PermissionDeniedError("the setup code is wrong or has expired")
+            user = await UserRepository(session).add_first_admin(username, password_hash)
+            if user is None:
+                raise ConflictError("this server is set up already: log in")
+            await codes.consume_all()
+            user_id = user.id
+        log.info("created the first admin in the setup wizard", username=username.strip())
+        ttl = timedelta(seconds=self.settings.session_ttl_s)
+        return await self._issue(user_id, TokenKind.SESSION, "login", utcnow() + ttl)
 
     async def login(
         self, username: str, password: str, *, client: str | None = None

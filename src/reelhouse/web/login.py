@@ -23,8 +23,13 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 EXPIRED = "Your session has expired. Log in again to go on."
 
 
-@router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, next: str = "/", expired: bool = False) -> HTMLResponse:
+@router.get("/login", response_class=HTMLResponse, response_model=None)
+async def login_form(
+    request: Request, services: ServicesDep, next: str = "/", expired: bool = False
+) -> HTMLResponse | RedirectResponse:
+    """The login form; while the server has no account, the setup wizard instead."""
+    if await services.setup.needed():
+        return RedirectResponse("/setup", HTTPStatus.SEE_OTHER)
     return render(
         request,
         "login.html",

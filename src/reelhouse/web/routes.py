@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reelhouse.web import account, login, pages, player, watching
+from reelhouse.web import account, login, pages, player, setup, watching
 from reelhouse.web.admin import jobs, libraries, matching, sessions, settings, users
 from reelhouse.web.render import STATIC_DIR
 
@@ -14,6 +14,7 @@ def web_routers() -> tuple[APIRouter, ...]:
     """The page under `/` (none of it in the API docs)."""
     return (
         login.router,
+        setup.router,
         pages.router,
         watching.router,
         player.router,

@@ -9,10 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from reelhouse.config import Settings
 from reelhouse.errors import DomainError, InvalidInputError
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.params import RowIdPath
 from reelhouse.http.problems import status_for
+from reelhouse.infra.jobs.models import ACTIVE_STATES
+from reelhouse.infra.jobs.progress import ProgressView
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
@@ -25,6 +28,18 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 def split_paths(text: str) -> list[str]:
     """Folders as a form gives them: one per line."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+async def create_library(
+    services: ServicesDep, name: str, kind: str, paths: str, *, readable: bool = False
+) -> None:
+    """A library from the form's fields (see `LibrariesService.create` for `readable`)."""
+    if kind not in set(LibraryKind):
+        raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
+    await services.libraries.create(name, LibraryKind(kind), split_paths(paths), readable=readable)
+
+
+NEW_LIBRARY = {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""}
 
 
 @router.get("/admin")
@@ -40,13 +55,21 @@ async def _libraries_page(
     form: dict[str, Any] | None = None,
     error: DomainError | None = None,
 ) -> HTMLResponse:
+    """The libraries, the form to add one, and while any job runs (a scan just started), the
+    recent jobs with their live progress."""
+    settings: Settings = request.app.state.settings
+    jobs = await services.jobs.list_jobs(limit=settings.web.jobs_shown)
+    running = any(job.state in ACTIVE_STATES for job in jobs)
+    shown = [(job, ProgressView.from_json(job.progress)) for job in jobs] if running else []
     return form_page(
         request,
         "admin/libraries.html",
         {
+            "jobs": shown,
+            "active": ACTIVE_STATES,
             "libraries": await services.libraries.list(),
             "kinds": list(LibraryKind),
-            "form": form or {"name": "", "kind": LibraryKind.MOVIES.value, "paths": ""},
+            "form": form or NEW_LIBRARY,
         },
         principal=admin,
         error=error,
@@ -70,9 +93,7 @@ async def add_library(
     paths: Text = "",
 ) -> HTMLResponse | RedirectResponse:
     try:
-        if kind not in set(LibraryKind):
-            raise InvalidInputError(f"{kind!r} is not a kind of library", field="kind")
-        await services.libraries.create(name, LibraryKind(kind), split_paths(paths))
+        await create_library(services, name, kind, paths)
     except DomainError as exc:
         form = {"name": name, "kind": kind, "paths": paths}
         return await _libraries_page(request, admin, services, form=form, error=exc)

@@ -212,6 +212,53 @@ function matchDialog(root) {
   }
 }
 
+// --- the folder browser: the server's folders, from the setup API, added to a folder list ----
+function folderBrowser(root) {
+  for (const box of root.querySelectorAll("[data-folder-browser]")) {
+    const target = document.getElementById(box.dataset.folderTarget);
+    const list = box.querySelector("[data-folder-list]");
+    const shown = box.querySelector("[data-folder-path]");
+    const error = box.querySelector("[data-folder-error]");
+    const more = box.querySelector("[data-folder-more]");
+    let current = "/";
+    const entry = (label, path, readable) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = readable ? label : `${label} (the server cannot read it)`;
+      button.disabled = !readable;
+      button.addEventListener("click", () => open(path));
+      item.append(button);
+      return item;
+    };
+    const open = async (path, first = false) => {
+      const response = await fetch(`${box.dataset.folderBrowser}?${new URLSearchParams({ path })}`,
+        { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const body = await response.json();
+      // The form's own folder, if it cannot be listed, is the form's error to tell: start at the top.
+      if (!response.ok && first) { open("/"); return; }
+      error.hidden = response.ok;
+      if (!response.ok) { error.textContent = body.detail; return; }
+      current = body.path;
+      shown.textContent = current;
+      list.replaceChildren(
+        ...(body.parent ? [entry("⬑ up", body.parent, true)] : []),
+        ...body.folders.map((f) => entry(f.name, f.path, f.readable)),
+      );
+      more.hidden = !body.more;
+      more.textContent = `and ${body.more} more folders, not listed`;
+    };
+    box.querySelector("[data-folder-choose]").addEventListener("click", () => {
+      const lines = target.value.split("\n").map((line) => line.trim()).filter(Boolean);
+      if (!lines.includes(current)) target.value = [...lines, current].join("\n");
+    });
+    box.hidden = false;
+    const typed = target.value.split("\n")[0].trim();
+    open(typed.startsWith("/") ? typed : "/", true);
+  }
+}
+
 // --- small things: confirmations, filters that apply themselves -------------------------------
 function confirmations(root) {
   for (const form of root.querySelectorAll("form[data-confirm]")) {
@@ -235,6 +282,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("[data-live-search]")) liveSearch(input);
   followJobs(document);
   matchDialog(document);
+  folderBrowser(document);
   confirmations(document);
   autoSubmit(document);
 });
