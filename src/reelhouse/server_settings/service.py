@@ -54,9 +54,9 @@ async def stored_at_start(database: Database) -> dict[str, Any]:
             return {}
         return await stored_settings(database)
     except (SQLAlchemyError, OSError, DomainError) as exc:
-        log.warning(
-            "settings from the web page not read: the database did not answer", error=str(exc)
-        )
+        # Not a warning: the command's own first use of the database says what is wrong, in
+        # one line (`reelhouse doctor` too).
+        log.debug("settings of the web page not read", error=str(exc))
         return {}
 
 
