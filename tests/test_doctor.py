@@ -99,8 +99,7 @@ async def _examine(settings: Settings, library: Path | None = None) -> dict[str,
     async with open_runtime(settings) as runtime:
         if library is not None:
             await runtime.services.libraries.create("Movies", LibraryKind.MOVIES, [str(library)])
-        async with runtime.doctor(None) as doctor:
-            findings = await doctor.examine()
+        findings = await runtime.doctor(None).examine()
     by_check = {finding.check: finding for finding in findings}
     assert len(by_check) == len(findings)  # no check reported twice
     return by_check

@@ -114,3 +114,10 @@ async def test_other_answers_are_unexpected(keyed: FakeServer) -> None:
     tmdb = await check_tmdb(tmdb_at(keyed.url), SecretStr(TMDB_KEY))
     assert tmdb.status is CredentialStatus.UNEXPECTED
     assert "HTTP 502" in tmdb.detail
+
+
+async def test_an_address_that_is_not_the_api_names_the_setting(keyed: FakeServer) -> None:
+    elsewhere = TmdbSettings(base_url=f"{keyed.url}/not-tmdb")  # type: ignore[arg-type]
+    tmdb = await check_tmdb(elsewhere, SecretStr(TMDB_KEY))
+    assert tmdb.status is CredentialStatus.NOT_THE_API
+    assert "tmdb.base_url" in tmdb.detail

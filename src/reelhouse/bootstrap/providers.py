@@ -136,24 +136,3 @@ async def open_providers(
         await providers.aclose()
         if redis is not None:
             await redis.aclose()
-
-
-@asynccontextmanager
-async def single_attempt_providers(
-    settings: Settings, cache: ResponseCache
-) -> AsyncIterator[Providers]:
-    """Providers that ask once, for a verdict now (`reelhouse doctor`): no retry of a failure,
-    no wait on a 429, and limits of this process alone (a Redis that is down is reported, not
-    waited on)."""
-    once = {"max_retries": 0, "max_rate_limited_retries": 0}
-    asked_once = settings.model_copy(
-        update={
-            "tmdb": settings.tmdb.model_copy(update=once),
-            "tvdb": settings.tvdb.model_copy(update=once),
-        }
-    )
-    providers = build_providers(asked_once, cache, None)
-    try:
-        yield providers
-    finally:
-        await providers.aclose()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from reelhouse.bootstrap.providers import Providers, open_providers, single_attempt_providers
+from reelhouse.bootstrap.providers import Providers, open_providers
 from reelhouse.bootstrap.services import Services
 from reelhouse.config import Settings
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation
@@ -22,7 +22,6 @@ from reelhouse.content.reads.people import PeopleCatalogue
 from reelhouse.content.reads.search import SearchService
 from reelhouse.content.registry import MODULES, SEARCHED_KINDS
 from reelhouse.diagnostics import Doctor
-from reelhouse.diagnostics.providers import ProviderProbe
 from reelhouse.infra.backup.schedule import register_backups
 from reelhouse.infra.cache import Cache
 from reelhouse.infra.db.engine import Database
@@ -140,24 +139,17 @@ class Runtime:
             health.register("redis", self.cache.check_redis)
         return health
 
-    @asynccontextmanager
-    async def doctor(self, config_file: Path | None) -> AsyncIterator[Doctor]:
+    def doctor(self, config_file: Path | None) -> Doctor:
         """`reelhouse doctor`'s checks of this installation (`config_file`: the settings file
-        read, if any), its providers asked once each."""
-        settings = self.settings
-        async with single_attempt_providers(settings, TwoTierResponses(self.cache)) as once:
-            probes = [
-                ProviderProbe("tmdb", "TMDb", settings.tmdb, once.tmdb.verify_credentials),
-                ProviderProbe("tvdb", "TheTVDB", settings.tvdb, once.tvdb.verify_credentials),
-            ]
-            yield Doctor(
-                settings,
-                config_file,
-                self.database,
-                self.services.libraries.list,
-                probes,
-                self.services.settings.states,
-            )
+        read, if any)."""
+        return Doctor(
+            self.settings,
+            config_file,
+            self.database,
+            self.services.libraries.list,
+            self.services.provider_keys,
+            self.services.settings.states,
+        )
 
     def job_registry(self) -> JobRegistry:
         """Every job kind this reelhouse runs and the periodic ones, with what they use."""

@@ -50,8 +50,7 @@ async def _examine(settings: Settings, ctx: typer.Context) -> list[Finding]:
             runtime = await stack.enter_async_context(open_runtime(settings))
         except OSError as exc:
             return await unable_to_start(settings, config_file, exc)
-        checks = await stack.enter_async_context(runtime.doctor(config_file))
-        return await checks.examine()
+        return await runtime.doctor(config_file).examine()
 
 
 def _table(findings: list[Finding]) -> Table:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from reelhouse.config import Settings
 from reelhouse.config.editable import SettingState, Source
+from reelhouse.content.metadata.credentials import KeyedProvider, ProviderKeys
 from reelhouse.diagnostics.database import check_database
 from reelhouse.diagnostics.findings import Finding, Status
 from reelhouse.diagnostics.libraries import check_libraries
 from reelhouse.diagnostics.programs import check_programs
-from reelhouse.diagnostics.providers import ProviderProbe, check_provider
+from reelhouse.diagnostics.providers import check_provider
 from reelhouse.diagnostics.redis import check_redis
 from reelhouse.diagnostics.storage import check_data_dir
 from reelhouse.infra.db.engine import Database
@@ -28,14 +29,14 @@ class Doctor:
         config_file: Path | None,
         database: Database,
         libraries: Callable[[], Awaitable[Sequence[LibraryInfo]]],
-        providers: Sequence[ProviderProbe],
+        keys: ProviderKeys,
         setting_states: Callable[[], Awaitable[list[SettingState]]],
     ) -> None:
         self._settings = settings
         self._config_file = config_file
         self._database = database
         self._libraries = libraries
-        self._providers = providers
+        self._keys = keys
         self._setting_states = setting_states
 
     async def examine(self) -> list[Finding]:
@@ -48,7 +49,7 @@ class Doctor:
         if database.usable:
             findings.append(sources_finding(await self._setting_states()))
         findings += await check_redis(settings.redis, settings.cache.key_prefix)
-        findings += [await check_provider(probe) for probe in self._providers]
+        findings += [await check_provider(self._keys, provider) for provider in KeyedProvider]
         findings += await check_programs(settings.media, settings.streaming)
         if database.usable:
             findings += await check_libraries(await self._libraries(), settings.scan)

@@ -59,11 +59,6 @@ class TmdbProvider:
         #: Replaced when the settings page changes the language or country.
         self.settings = settings
 
-    async def verify_credentials(self) -> None:
-        """Ask TMDb, past every cache, for its configuration, which needs a valid key: raises
-        `CredentialsRejectedError` for a wrong one."""
-        await self._client.send("GET", "configuration")
-
     async def configuration(self) -> wire.Configuration:
         return await self._client.get(
             "configuration",

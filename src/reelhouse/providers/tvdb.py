@@ -42,7 +42,7 @@ class TvdbCredentials:
         if self._token is None:
             async with self._lock:
                 if self._token is None:
-                    self._token = await self.login()
+                    self._token = await self._login()
         return {"Authorization": f"Bearer {self._token}"}
 
     def params(self) -> Mapping[str, str]:
@@ -51,11 +51,10 @@ class TvdbCredentials:
     async def renew(self, rejected: Mapping[str, str]) -> bool:
         async with self._lock:
             if rejected.get("Authorization") == f"Bearer {self._token}":
-                self._token = await self.login()
+                self._token = await self._login()
         return True
 
-    async def login(self) -> str:
-        """A new token for the key (and PIN); `CredentialsRejectedError` if they are refused."""
+    async def _login(self) -> str:
         if self._api_key is None:
             raise UpstreamUnavailableError("tvdb needs an API key (REELHOUSE_TVDB_API_KEY)")
         body: dict[str, str] = {"apikey": self._api_key.get_secret_value()}
@@ -70,13 +69,7 @@ class TvdbProvider:
 
     def __init__(self, client: ProviderClient, settings: TvdbSettings) -> None:
         self._client = client
-        self._settings = settings
         self._max_pages = settings.max_episode_pages
-
-    async def verify_credentials(self) -> None:
-        """Log in afresh (the token kept for requests is left alone): raises
-        `CredentialsRejectedError` for a wrong key or PIN."""
-        await TvdbCredentials(self._client, self._settings.api_key, self._settings.pin).login()
 
     @edge
     async def search_series(self, query: SearchQuery) -> list[rec.Candidate]:

@@ -31,6 +31,7 @@ class CredentialStatus(StrEnum):
     INVALID = "invalid"  # the provider refused it (401 / 403)
     NO_NETWORK = "no_network"  # no connection, or no answer in time
     RATE_LIMITED = "rate_limited"  # 429: the key may be fine, ask again later
+    NOT_THE_API = "not_the_api"  # 404: the base URL is not the provider's API
     UNEXPECTED = "unexpected"  # another status, or an answer that is not the provider's
 
 
@@ -179,6 +180,12 @@ def _verdict(provider: KeyedProvider, status: int, retry_after: float | None) ->
             provider,
             CredentialStatus.RATE_LIMITED,
             f"{title} is rate limiting this server (HTTP 429): try again{wait}",
+        )
+    if status == 404:
+        return CredentialCheck(
+            provider,
+            CredentialStatus.NOT_THE_API,
+            f"no {title} API there (HTTP 404): check {provider.value}.base_url",
         )
     return CredentialCheck(
         provider, CredentialStatus.UNEXPECTED, f"{title} answered HTTP {status}: try again later"
