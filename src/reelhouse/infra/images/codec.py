@@ -38,6 +38,12 @@ class Decoded:
     blurhash: str
 
 
+def limit_pixels(settings: ImagesSettings) -> None:
+    """Pillow's own decompression-bomb guard (process-wide) at `images.max_pixels`: any
+    decoder, even one opening a file ours did not check, refuses twice that."""
+    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+
+
 def decode(body: bytes, label: str, settings: ImagesSettings) -> Decoded:
     """Check that `body` is a whole image of an accepted format, and describe it."""
     try:
