@@ -42,6 +42,7 @@ from reelhouse.ingest.units import owner_folder
 from reelhouse.kinds import ItemKind
 from reelhouse.libraries.reading import read_library_file
 from reelhouse.libraries.repository import LibraryRepository
+from reelhouse.libraries.roots import owning_root
 
 log = get_logger(__name__)
 
@@ -161,9 +162,11 @@ class LocalArtwork:
     async def sync(self, ctx: JobContext, library_id: int) -> None:
         """Bring the library's stored local images in line with its folders (see the module)."""
         async with self.database.read() as session:
-            library = await LibraryRepository(session).get(library_id)
-            roots = [p.path for p in library.paths]
-            prefer = prefers_local(library.settings)
+            libraries = LibraryRepository(session)
+            prefer = prefers_local((await libraries.get(library_id)).settings)
+            # An item's files may lie in another library's folders (a series in "TV" and
+            # "Anime"): each file is read under the roots of its own.
+            roots = [p.path for library in await libraries.list() for p in library.paths]
             files = await MediaLinkRepository(session).library_item_files(library_id)
             before = await ArtworkRepository(session).local_images(library_id)
         found = await asyncio.to_thread(find_local, looks_of(files, roots))
@@ -208,13 +211,14 @@ class LocalArtwork:
         self, ctx: JobContext, item_id: int, source: LocalSource, roots: Sequence[str]
     ) -> StoredCopy | None:
         """The stored copy of a local image, or None when it is no usable image (reported)."""
+        root = owning_root(source.path, roots)
         try:
             body = await asyncio.to_thread(
                 read_library_file,
                 source.path,
                 self.settings.local_max_bytes,
                 what="local image",
-                roots=roots,
+                roots=[root] if root is not None else [],
             )
             image = await self.images.add(body, source.path)
         except BAD_IMAGE_ERRORS as exc:
