@@ -186,3 +186,18 @@ def test_finding_takes_the_best_file_of_each_kind(tmp_path: Path) -> None:
     }
     assert found.images[1, P].size == 5
     assert found.unread == {str(tmp_path / "gone")}
+
+
+def test_the_documented_table_is_the_table() -> None:
+    """docs/artwork.md lists every convention, in order, with its kind and readers."""
+    docs = (Path(__file__).parent.parent / "docs" / "artwork.md").read_text()
+    rows = [line for line in docs.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len(CONVENTIONS)
+    for row, convention in zip(rows, CONVENTIONS, strict=True):
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[0] == convention.owner.value
+        assert convention.name in cells[1]
+        assert cells[3] == (
+            f"`{convention.kind.value}`" if convention.kind else "recognised, not kept"
+        )
+        assert cells[4] == ", ".join(convention.readers)
