@@ -178,6 +178,8 @@ async def test_local_artwork_follows_the_preference_changes_and_deletes(
     first = picture((300, 450), (250, 0, 0))
     touch(folder / f"{name}.mkv")
     touch(folder / "poster.jpg", first)
+    logo = picture((400, 155), (10, 10, 10, 10), "PNG")  # type: ignore[arg-type]
+    touch(folder / "logo.png", logo)  # a kind the provider offers none of
     settings = settings_for(provider_settings, database_url, tmp_path / "data")
     async with running_server(settings) as (api, token):
         library = await add_library(api, token, "Movies", "movies", tmp_path / "movies")
@@ -198,6 +200,7 @@ async def test_local_artwork_follows_the_preference_changes_and_deletes(
         assert response.json()["prefer_local_artwork"] is False
         await settled(api)
         assert await etag() == providers
+        assert await served(api, token, movie_id, "logo") == logo  # standing in
         # Back to local, then the poster changes: the new one after a rescan.
         response = await api.client.patch(
             f"/api/libraries/{library}", json={"prefer_local_artwork": True}, headers=token
@@ -215,8 +218,8 @@ async def test_local_artwork_follows_the_preference_changes_and_deletes(
         await rescan(api, token, library)
         assert await etag() == providers
         async with api.services.users.database.read() as session:
-            left = await session.scalar(select(Image.id).where(Image.provider == LOCAL_PROVIDER))
-        assert left is None
+            left = await session.scalars(select(Image.kind).where(Image.provider == LOCAL_PROVIDER))
+            assert list(left) == ["logo"]
 
 
 async def test_bad_local_images_are_skipped_and_reported(

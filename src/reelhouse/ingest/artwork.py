@@ -110,9 +110,8 @@ class ArtworkDownloads:
 
     async def download_artwork(self, ctx: JobContext) -> None:
         library_id = id_arg(ctx.args, "library_id")
-        await LocalArtwork(self.database, self.invalidation, self.images, self.settings).sync(
-            ctx, library_id
-        )
+        local = LocalArtwork(self.database, self.invalidation, self.images, self.settings)
+        await local.sync(ctx, library_id)
         saved = ctx.checkpoint or {}
         after = int(saved.get("after", 0))
         skip = {int(i) for i in saved.get("failed", [])}
@@ -140,6 +139,7 @@ class ArtworkDownloads:
             checkpoint = round_progress.checkpoint()
             after, skip = checkpoint["after"], set(checkpoint["failed"])
         ctx.progress.set_total(ctx.progress.done)  # rows a concurrent writer took away
+        await local.select(library_id)
 
     async def _round(
         self,

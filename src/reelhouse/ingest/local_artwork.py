@@ -202,9 +202,21 @@ class LocalArtwork:
 
         await for_each(changed, self.settings.download_concurrency, one)
         async with self.database.transaction() as session:
+            await ArtworkRepository(session).drop_local([image.id for image in gone])
+        await self.select(library_id, prefer_local=prefer, changed=touched)
+
+    async def select(
+        self, library_id: int, *, prefer_local: bool | None = None, changed: Iterable[int] = ()
+    ) -> None:
+        """Select the local images that win now (again after the provider's downloads, which
+        may take a stand-in's place), and invalidate the items whose images changed."""
+        async with self.database.transaction() as session:
+            if prefer_local is None:
+                library = await LibraryRepository(session).get(library_id)
+                prefer_local = prefers_local(library.settings)
+            touched = set(changed)
             artwork = ArtworkRepository(session)
-            await artwork.drop_local([image.id for image in gone])
-            touched.update(await artwork.select_local(library_id, prefer_local=prefer))
+            touched.update(await artwork.select_local(library_id, prefer_local=prefer_local))
         await self.invalidation.items_changed(ItemRef(i, library_id) for i in sorted(touched))
 
     async def _read(

@@ -270,9 +270,10 @@ class ArtworkRepository:
 
     async def select_local(self, library_id: int, *, prefer_local: bool) -> list[int]:
         """Select the library's local images that win: all of them when the library prefers
-        local artwork, else those of a kind the provider chose none of. A selected local image
-        is served before the provider's selected one (`reads.images`), so the provider's choice
-        is kept, and comes back when the local file goes. The items whose selection changed."""
+        local artwork, else those of a kind of which the provider's choice is not stored (none
+        offered, or its download failed). A selected local image is served before the
+        provider's selected one (`reads.images`), so the provider's choice is kept, and comes
+        back when the local file goes. The items whose selection changed."""
         items = select(Item.id).where(Item.library_id == library_id)
         wins: ColumnElement[bool]
         if prefer_local:
@@ -286,6 +287,7 @@ class ArtworkRepository:
                     chosen.kind == Image.kind,
                     chosen.provider != LOCAL_PROVIDER,
                     chosen.selected.is_(True),
+                    chosen.local_path.is_not(None),
                 )
                 .exists()
             )
