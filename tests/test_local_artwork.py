@@ -268,3 +268,35 @@ async def test_bad_local_images_are_skipped_and_reported(
         for kind in ("poster", "backdrop"):  # the provider's, served
             response = await api.client.get(f"/api/items/{movie_id}/images/{kind}", headers=token)
             assert response.headers["etag"].strip('"') == await provider_copy(api, movie_id, kind)
+
+
+async def test_a_series_in_two_libraries_reads_each_file_under_its_own_roots(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+) -> None:
+    """Episodes of one series under two libraries' folders are one series (the first library's):
+    the thumb beside the second library's episode is read under that library's folder."""
+    show = next(t for t in fake.catalogue.library_titles() if t.series)
+    title = f"{show.title} ({show.year})"
+    thumbs = {}
+    for library, number in (("tv", 1), ("anime", 2)):
+        episode = tmp_path / library / title / "Season 01" / f"{title} - S01E0{number}.mkv"
+        touch(episode)
+        thumbs[number] = picture((400, 225), (number, number, number))
+        touch(episode.with_name(f"{episode.stem}-thumb.jpg"), thumbs[number])
+    settings = settings_for(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        tv = await add_library(api, token, "TV", "tv", tmp_path / "tv")
+        await rescan(api, token, tv)
+        anime = await add_library(api, token, "Anime", "tv", tmp_path / "anime")
+        job = await rescan(api, token, anime)
+        failures, _ = await api.services.jobs.failures(job.id, limit=100)
+        assert failures == []
+        await rescan(api, token, tv)  # the series' own library's pass takes both
+        for number, data in thumbs.items():
+            (episode_id,) = await item_ids(
+                api, ItemKind.EPISODE, parent_index_number=1, index_number=number
+            )
+            assert await served(api, token, episode_id, "still") == data, number
