@@ -272,8 +272,9 @@ class ArtworkRepository:
         """Select the library's local images that win: all of them when the library prefers
         local artwork, else those of a kind of which the provider's choice is not stored (none
         offered, or its download failed). A selected local image is served before the
-        provider's selected one (`reads.images`), so the provider's choice is kept, and comes
-        back when the local file goes. The items whose selection changed."""
+        provider's selected one (`AnyItemRepository.images` lists it first), so the
+        provider's choice is kept, and comes back when the local file goes. The items whose
+        selection changed."""
         items = select(Item.id).where(Item.library_id == library_id)
         wins: ColumnElement[bool]
         if prefer_local:

@@ -14,7 +14,6 @@ from pathlib import Path
 import msgspec
 
 from reelhouse.config import ImagesSettings
-from reelhouse.content.catalogue.artwork import LOCAL_PROVIDER
 from reelhouse.content.catalogue.invalidation import item_tag, person_tag
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.models import Image, ImageKind
@@ -43,14 +42,6 @@ class ItemArtwork(msgspec.Struct, frozen=True):
 
     def stored(self, kind: ImageKind) -> SelectedImage | None:
         return next((i for i in self.selected if i.kind == kind and i.local_path), None)
-
-    def stored_images(self) -> tuple[SelectedImage, ...]:
-        """The stored image served for each kind."""
-        served: dict[str, SelectedImage] = {}
-        for image in self.selected:
-            if image.local_path:
-                served.setdefault(image.kind, image)
-        return tuple(served.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +124,7 @@ class ImagesService:
         for item_id in dict.fromkeys(item_ids):
             artwork = await self._item_artwork(item_id)
             if artwork is not None and can_see(artwork.library_id, visible):
-                found[item_id] = artwork.stored_images()
+                found[item_id] = tuple(i for i in artwork.selected if i.local_path)
         return found
 
     def fitting_width(self, wanted: int | None) -> int | None:
@@ -200,9 +191,7 @@ class ImagesService:
 
 
 def _artwork(library_id: int | None, images: Sequence[Image]) -> ItemArtwork:
-    """The selected images, a local one of a kind before the provider's: it is selected only
-    when it wins (`ArtworkRepository.select_local`)."""
-    chosen = sorted((i for i in images if i.selected), key=lambda i: i.provider != LOCAL_PROVIDER)
     return ItemArtwork(
-        library_id, tuple(SelectedImage(i.kind, i.local_path, i.blurhash) for i in chosen)
+        library_id,
+        tuple(SelectedImage(i.kind, i.local_path, i.blurhash) for i in images if i.selected),
     )
