@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,25 +118,26 @@ def looks_of(files: Iterable[ItemFile], roots: Sequence[str]) -> list[Look]:
     return looks
 
 
-def find_local(looks: Sequence[Look], listing: Callable[[str], list[str]] | None = None) -> Found:
-    """The best image of each item and kind where `looks` say, each folder listed once
-    (`listing`: its file names); with the size and time of each file. Blocking."""
-    list_names = listing or _file_names
+def find_local(looks: Sequence[Look]) -> Found:
+    """The best image of each item and kind where `looks` say, each folder listed once; with
+    the size and time of each file. Blocking."""
     names: dict[str, list[str] | None] = {}
     best: dict[tuple[int, ImageKind], tuple[tuple[int, int], str]] = {}
     found = Found()
     for look in looks:
         if look.folder not in names:
             try:
-                names[look.folder] = sorted(list_names(look.folder))
+                names[look.folder] = sorted(_file_names(look.folder))
             except OSError as exc:
                 log.warning("folder not listed for artwork", folder=look.folder, error=str(exc))
                 names[look.folder] = None
                 found.unread.add(look.folder)
         for name in names[look.folder] or ():
             hit = match(look.owner, look.place, name, stem=look.stem, season=look.season)
-            key = (look.item_id, hit.kind) if hit else None
-            if hit and key and (key not in best or hit.rank < best[key][0]):
+            if hit is None:
+                continue
+            key = (look.item_id, hit.kind)
+            if key not in best or hit.rank < best[key][0]:
                 best[key] = (hit.rank, os.path.join(look.folder, name))
     for key, (_, path) in best.items():
         try:
