@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 from sqlalchemy import select
 
-from reelhouse.config import ImagesSettings, Settings
+from reelhouse.config import ImagesSettings, ScanSettings, Settings
 from reelhouse.content.catalogue.artwork import LOCAL_PROVIDER
 from reelhouse.content.catalogue.models import Image, Item
 from reelhouse.infra.jobs.models import JobState
@@ -24,6 +24,7 @@ from reelhouse.ingest.artwork import ARTWORK_KIND
 from reelhouse.kinds import ItemKind
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.server import LOOPBACK
+from tests.jobs_support import eventually
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api
 
@@ -300,3 +301,31 @@ async def test_a_series_in_two_libraries_reads_each_file_under_its_own_roots(
                 api, ItemKind.EPISODE, parent_index_number=1, index_number=number
             )
             assert await served(api, token, episode_id, "still") == data, number
+
+
+async def test_the_watcher_brings_a_changed_poster_in(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+) -> None:
+    """A poster replaced in a watched folder is served without anyone asking for a scan."""
+    movie = next(t for t in fake.catalogue.library_titles() if not t.series)
+    name = f"{movie.title} ({movie.year})"
+    folder = tmp_path / "movies" / name
+    touch(folder / f"{name}.mkv")
+    touch(folder / "poster.jpg", picture((300, 450), (1, 100, 1)))
+    settings = settings_for(provider_settings, database_url, tmp_path / "data").model_copy(
+        update={"scan": ScanSettings(debounce_ms=50, watch_refresh_s=0.2, full_scan_interval_s=0)}
+    )
+    async with running_server(settings) as (api, token):
+        library = await add_library(api, token, "Movies", "movies", tmp_path / "movies")
+        await rescan(api, token, library)
+        (movie_id,) = await item_ids(api, ItemKind.MOVIE)
+        replaced = picture((300, 450), (1, 1, 100))
+
+        async def shown() -> bool:
+            (folder / "poster.jpg").write_bytes(replaced)  # again: the watch may start late
+            return await served(api, token, movie_id, "poster") == replaced
+
+        await eventually(shown, what="the replaced poster to be served")
