@@ -39,8 +39,13 @@ async def get_library(
 async def change_library(
     library_id: RowIdPath, body: LibraryChangeRequest, admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
-    """Rename a library or replace its folders."""
-    library = await services.libraries.update(library_id, name=body.name, paths=body.paths)
+    """Rename a library, replace its folders, or say whether its local artwork wins."""
+    library = await services.libraries.update(
+        library_id,
+        name=body.name,
+        paths=body.paths,
+        prefer_local_artwork=body.prefer_local_artwork,
+    )
     return LibraryOut.seen_by(library, admin)
 
 

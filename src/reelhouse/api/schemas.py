@@ -80,6 +80,10 @@ class LibraryOut(BaseModel):
         description="The library's folders on the server; null unless the caller is an admin."
     )
     created_at: datetime
+    prefer_local_artwork: bool = Field(
+        description="Images beside the media (poster.jpg, fanart.jpg...) win over the "
+        "provider's of the same kind; when false they only stand in where it has none."
+    )
 
     @classmethod
     def seen_by(cls, library: LibraryInfo, caller: Principal) -> LibraryOut:
@@ -90,6 +94,7 @@ class LibraryOut(BaseModel):
             kind=library.kind,
             paths=list(library.paths) if caller.sees_server_paths else None,
             created_at=library.created_at,
+            prefer_local_artwork=library.prefer_local_artwork,
         )
 
 
@@ -104,6 +109,9 @@ class LibraryChangeRequest(Body):
 
     name: str | None = Field(None, min_length=1, max_length=200, pattern=NO_NUL)
     paths: list[PathText] | None = Field(None, min_length=1, max_length=100)
+    prefer_local_artwork: bool | None = Field(
+        None, description="Whether images beside the media win over the provider's."
+    )
 
 
 SettingValue = Annotated[str, Field(max_length=4096, pattern=NO_NUL)] | bool | int | float | None

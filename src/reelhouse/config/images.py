@@ -26,6 +26,11 @@ class ImagesSettings(Section):
         description="Largest image downloaded; the download stops there and the image is "
         "refused as bad.",
     )
+    local_max_bytes: PositiveInt = Field(
+        50 * 1024 * 1024,
+        description="Largest image file read from a library folder (a local `poster.jpg`, "
+        "`fanart.jpg`...); a larger one is skipped and reported on the artwork job.",
+    )
     max_pixels: PositiveInt = Field(
         80_000_000,
         description="Largest image accepted, in pixels (width times height): a small file can "

@@ -1,5 +1,6 @@
-"""`catalogue.artwork`: download the artwork chosen for a library's items and the people credited
-in them into the image store, a bounded number at a time, each image once.
+"""`catalogue.artwork`: store the artwork found beside the library's media (`local_artwork`),
+then download the artwork chosen for its items and the people credited in them into the image
+store, a bounded number at a time, each image once.
 
 Image hosts misbehave, so each image is an item of its own (house rule 10):
 
@@ -40,6 +41,7 @@ from reelhouse.infra.jobs.context import JobContext, is_job_level
 from reelhouse.infra.jobs.fanout import for_each, id_arg, library_key
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
+from reelhouse.ingest.local_artwork import LocalArtwork
 
 ARTWORK_KIND = "catalogue.artwork"
 
@@ -108,6 +110,8 @@ class ArtworkDownloads:
 
     async def download_artwork(self, ctx: JobContext) -> None:
         library_id = id_arg(ctx.args, "library_id")
+        local = LocalArtwork(self.database, self.invalidation, self.images, self.settings)
+        await local.sync(ctx, library_id)
         saved = ctx.checkpoint or {}
         after = int(saved.get("after", 0))
         skip = {int(i) for i in saved.get("failed", [])}
@@ -135,6 +139,7 @@ class ArtworkDownloads:
             checkpoint = round_progress.checkpoint()
             after, skip = checkpoint["after"], set(checkpoint["failed"])
         ctx.progress.set_total(ctx.progress.done)  # rows a concurrent writer took away
+        await local.select(library_id)
 
     async def _round(
         self,

@@ -15,6 +15,8 @@ from reelhouse.infra.cache import CacheNamespace, Read
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.logging import get_logger
+from reelhouse.ingest.artwork import enqueue_artwork
+from reelhouse.ingest.local_artwork import PREFER_LOCAL_SETTING, prefers_local
 from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.libraries.folders import FolderListing, check_readable, list_folders
 from reelhouse.libraries.jobs import enqueue_scan
@@ -34,11 +36,14 @@ class LibraryInfo:
     kind: LibraryKind
     paths: tuple[str, ...]
     created_at: datetime
+    #: Local artwork wins over the provider's (see `ingest.local_artwork`).
+    prefer_local_artwork: bool = True
 
     @classmethod
     def of(cls, library: Library) -> LibraryInfo:
         paths = tuple(p.path for p in library.paths)
-        return cls(library.id, library.name, library.kind, paths, library.created_at)
+        prefer = prefers_local(library.settings)
+        return cls(library.id, library.name, library.kind, paths, library.created_at, prefer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +106,17 @@ class LibrariesService:
         return created
 
     async def update(
-        self, library_id: int, *, name: str | None = None, paths: Sequence[str] | None = None
+        self,
+        library_id: int,
+        *,
+        name: str | None = None,
+        paths: Sequence[str] | None = None,
+        prefer_local_artwork: bool | None = None,
     ) -> LibraryInfo:
-        """Rename a library or change its folders (what is given changes); files below a
-        folder no longer listed are marked missing by the next scan, like deleted ones."""
+        """Rename a library, change its folders or whether its local artwork wins (what is
+        given changes); files below a folder no longer listed are marked missing by the next
+        scan, like deleted ones. A change of the artwork preference is applied by an artwork
+        job, queued here."""
         new_name = None if name is None else _checked_name(name)
         roots = None if paths is None else _checked_roots(paths)
         async with self.database.transaction() as session:
@@ -114,9 +126,16 @@ class LibrariesService:
                 library.name = new_name
             if roots is not None:
                 await libraries.set_paths(library, roots)
+            artwork = prefer_local_artwork is not None and (
+                prefer_local_artwork != prefers_local(library.settings)
+            )
+            if artwork:
+                library.settings = {**library.settings, PREFER_LOCAL_SETTING: prefer_local_artwork}
             await libraries.save(library)
             changed = LibraryInfo.of(library)
         await self.invalidation.libraries_changed()
+        if artwork:
+            await enqueue_artwork(self.jobs, library_id)
         return changed
 
     async def browse(self, path: str, *, limit: int) -> FolderListing:

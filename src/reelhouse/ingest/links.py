@@ -4,6 +4,7 @@ not in the catalogue yet, and which items a change of files touches (house rule 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,22 @@ from reelhouse.content.catalogue.items import REF_COLUMNS
 from reelhouse.content.catalogue.models import Item, MediaFileItem
 from reelhouse.content.enrichment import FileLink, UnlinkedFile
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, constraint_errors, upsert
+from reelhouse.kinds import ItemKind
 from reelhouse.libraries.models import FileState, MediaFile
 from reelhouse.naming import Identity, Kind
 from reelhouse.playback.models import ExternalSubtitle
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFile:
+    """A live item's main file, with where the item hangs (an episode's season and series)."""
+
+    item_id: int
+    kind: ItemKind
+    file: UnlinkedFile
+    season_id: int | None = None
+    series_id: int | None = None
+    season_number: int | None = None
 
 
 class MediaLinkRepository:
@@ -89,6 +103,42 @@ class MediaLinkRepository:
             .order_by(MediaFile.id)
         )
         return _unlinked(rows)
+
+    async def library_item_files(self, library_id: int) -> list[ItemFile]:
+        """The main files of the library's live items, each with its item (files present on
+        disk only: a missing one has no folder to look in)."""
+        rows = await self.session.execute(
+            select(
+                Item.id,
+                Item.kind,
+                Item.parent_id,
+                Item.series_id,
+                Item.parent_index_number,
+                MediaFile.id,
+                MediaFile.path,
+                MediaFile.identity,
+            )
+            .join(MediaFileItem, MediaFileItem.item_id == Item.id)
+            .join(MediaFile, MediaFile.id == MediaFileItem.media_file_id)
+            .where(
+                Item.library_id == library_id,
+                Item.deleted_at.is_(None),
+                MediaFile.state == FileState.PRESENT,
+                MediaFileItem.extra_type.is_(None),
+            )
+            .order_by(Item.id, MediaFile.id)
+        )
+        return [
+            ItemFile(
+                item_id,
+                ItemKind(kind),
+                _unlinked([(file_id, path, identity)])[0],
+                season_id if kind == ItemKind.EPISODE else None,
+                series_id,
+                season_number,
+            )
+            for item_id, kind, season_id, series_id, season_number, file_id, path, identity in rows
+        ]
 
     async def item_in_folder(self, library_id: int, folder: str) -> int | None:
         """The item whose main files lie below `folder` (for an episode, its series)."""

@@ -7,13 +7,17 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, text, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from reelhouse.content.catalogue.models import Credit, Image, ImageKind, Item
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, constraint_errors, upsert
 
 Owner = Literal["item_id", "person_id"]
+
+#: The provider of images found beside the media (`provider_path`: the file's path).
+LOCAL_PROVIDER = "local_file"
 
 #: The kinds the artwork job downloads: what the API and the page show.
 DOWNLOADED_KINDS = (
@@ -34,6 +38,23 @@ class ImageInput:
     width: int | None = None
     height: int | None = None
     score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSource:
+    """A local image file as a scan saw it: a change of size or time means new content."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class LocalImage:
+    id: int
+    item_id: int
+    kind: ImageKind
+    source: LocalSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +111,7 @@ class ArtworkRepository:
         One upsert and one selection update for all owners together.
 
         Images offered before and not now are kept (a downloaded file may still be served).
+        Local images are not offers: their selection is `select_local`'s.
         """
         rows: dict[tuple[int, str, str, str], dict[str, object]] = {}
         chosen: dict[tuple[int, str], tuple[int, str, str, str]] = {}
@@ -139,6 +161,7 @@ class ArtworkRepository:
                 await self.session.execute(
                     update(Image)
                     .where(column.in_(owners), Image.kind.in_(kinds))
+                    .where(Image.provider != LOCAL_PROVIDER)  # see `select_local`
                     .where(tuple_(column, Image.kind).in_([(p[0], p[1]) for p in part]))
                     .values(
                         selected=tuple_(
@@ -196,3 +219,93 @@ class ArtworkRepository:
                 blurhash=copy.blurhash,
             )
         )
+
+    async def local_images(self, library_id: int) -> list[LocalImage]:
+        """The local images stored for the library's items."""
+        rows = await self.session.execute(
+            select(
+                Image.id,
+                Image.item_id,
+                Image.kind,
+                Image.provider_path,
+                Image.source_size,
+                Image.source_mtime_ns,
+            )
+            .join(Item, Item.id == Image.item_id)
+            .where(Item.library_id == library_id, Image.provider == LOCAL_PROVIDER)
+            .order_by(Image.id)
+        )
+        return [
+            LocalImage(id, item_id, ImageKind(kind), LocalSource(path, size or 0, mtime or 0))
+            for id, item_id, kind, path, size, mtime in rows
+            if item_id is not None  # the join says so; the type checker cannot know
+        ]
+
+    async def keep_local(
+        self, item_id: int, kind: ImageKind, source: LocalSource, copy: StoredCopy
+    ) -> None:
+        """`source`, stored as `copy`, is the item's local image of `kind` (in place of any
+        other); unselected until `select_local`."""
+        await self.session.execute(
+            delete(Image).where(
+                Image.item_id == item_id, Image.kind == kind, Image.provider == LOCAL_PROVIDER
+            )
+        )
+        self.session.add(
+            Image(
+                item_id=item_id,
+                kind=kind,
+                provider=LOCAL_PROVIDER,
+                provider_path=source.path,
+                local_path=copy.path,
+                width=copy.width,
+                height=copy.height,
+                blurhash=copy.blurhash,
+                source_size=source.size,
+                source_mtime_ns=source.mtime_ns,
+                selected=False,
+            )
+        )
+        await self.session.flush()
+
+    async def drop_local(self, image_ids: Sequence[int]) -> None:
+        for chunk in chunked(list(image_ids), BULK_CHUNK):
+            await self.session.execute(delete(Image).where(Image.id.in_(chunk)))
+
+    async def select_local(self, library_id: int, *, prefer_local: bool) -> list[int]:
+        """Select the library's local images that win: all of them when the library prefers
+        local artwork, else those of a kind of which the provider's choice is not stored (none
+        offered, or its download failed). A selected local image is served before the
+        provider's selected one (`AnyItemRepository.images` lists it first), so the
+        provider's choice is kept, and comes back when the local file goes. The items whose
+        selection changed."""
+        items = select(Item.id).where(Item.library_id == library_id)
+        wins: ColumnElement[bool]
+        if prefer_local:
+            wins = true()
+        else:
+            chosen = aliased(Image)
+            wins = ~(
+                select(chosen.id)
+                .where(
+                    chosen.item_id == Image.item_id,
+                    chosen.kind == Image.kind,
+                    chosen.provider != LOCAL_PROVIDER,
+                    chosen.selected.is_(True),
+                    chosen.local_path.is_not(None),
+                )
+                .exists()
+            )
+        local = (Image.provider == LOCAL_PROVIDER, Image.item_id.in_(items))
+        changed = await self.session.scalars(
+            select(Image.item_id).where(*local, Image.selected != wins).distinct()
+        )
+        found = sorted(i for i in changed if i is not None)
+        if found:
+            await self.session.execute(
+                update(Image)
+                .where(*local, Image.item_id.in_(found))
+                .values(selected=wins)
+                .execution_options(synchronize_session=False)
+            )
+        return found

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.selectable import Exists, ScalarSelect
 
+from reelhouse.content.catalogue.artwork import LOCAL_PROVIDER
 from reelhouse.content.catalogue.invalidation import ItemRef
 from reelhouse.content.catalogue.listing import (
     Cursor,
@@ -515,9 +516,15 @@ class ItemRepository(Generic[ItemT]):
         return image
 
     async def images(self, item_id: int) -> Sequence[Image]:
+        """The item's images by kind, a local one of a kind first: selected, it is selected
+        only when it wins over the provider's selected one (`ArtworkRepository.select_local`),
+        and readers serve the first selected image of a kind."""
+        local_first = Image.provider != LOCAL_PROVIDER
         return (
             await self.session.scalars(
-                select(Image).where(Image.item_id == item_id).order_by(Image.kind, Image.id)
+                select(Image)
+                .where(Image.item_id == item_id)
+                .order_by(Image.kind, local_first, Image.id)
             )
         ).all()
 

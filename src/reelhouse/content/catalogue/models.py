@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -337,6 +338,12 @@ class Image(IdMixin, Base):
     blurhash: Mapped[str | None] = mapped_column(String(128))
     score: Mapped[float | None] = mapped_column(Float)
     selected: Mapped[bool] = mapped_column(default=False)
+    source_size: Mapped[int | None] = mapped_column(
+        BigInteger, doc="A local image's file size when it was stored (None: a provider's)."
+    )
+    source_mtime_ns: Mapped[int | None] = mapped_column(
+        BigInteger, doc="A local image's modification time (ns) when it was stored."
+    )
 
 
 class Rating(IdMixin, Base):

@@ -7,6 +7,7 @@ Only the formats browsers show are ever decoded. This is CPU work: callers run i
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,15 @@ class Decoded:
     width: int
     height: int
     blurhash: str
+
+
+def limit_pixels(settings: ImagesSettings) -> None:
+    """Pillow's own decompression-bomb guard (process-wide) at `images.max_pixels`: any
+    decoder, even one opening a file ours did not check, refuses twice that."""
+    Image.MAX_IMAGE_PIXELS = settings.max_pixels
+    # Between the limit and twice it Pillow only warns; `decode` refuses those images itself
+    # as soon as their header is read, so the warning would say nothing more.
+    warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 
 def decode(body: bytes, label: str, settings: ImagesSettings) -> Decoded:

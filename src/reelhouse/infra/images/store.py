@@ -32,6 +32,7 @@ from reelhouse.infra.images.codec import (
     FORMATS,
     Decoded,
     decode,
+    limit_pixels,
     variant_bytes,
     variant_format,
 )
@@ -95,6 +96,7 @@ class ImageStore:
         self.settings = settings
         self.metrics = ImageMetrics(registry)
         self._real_root = self.root.resolve()
+        limit_pixels(settings)
         self._downloader = Downloader(settings, self.metrics)
         # House rule 1: a fixed array of locks, not a lock per key kept in a growing dict.
         self._locks = tuple(asyncio.Lock() for _ in range(settings.variant_lock_stripes))
@@ -135,8 +137,13 @@ class ImageStore:
 
     async def _fetch(self, url: str) -> StoredImage:
         download = await self._downloader.get(url)
-        body = download.body
-        original, decoded = await asyncio.to_thread(self._describe, body, download.label)
+        return await self.add(download.body, download.label)
+
+    async def add(self, body: bytes, label: str) -> StoredImage:
+        """Store the image `body` (once per distinct content), as `fetch` does a download's:
+        `UpstreamResponseError` (naming `label`) when it is not a whole image of an accepted
+        format, or larger than `images.max_pixels`."""
+        original, decoded = await asyncio.to_thread(self._describe, body, label)
         async with self._lock(original.sha256, 0):
             written = await asyncio.to_thread(self._write_once, original.path, body)
         if written:
