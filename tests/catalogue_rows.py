@@ -353,6 +353,9 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
             {"name": "full_scan", "next_run_at": _at(60), "last_job_id": 1},
             {"name": "Prune", "next_run_at": _at(90), "last_job_id": None},
         ],
+        "setup_codes": [
+            {"id": 1, "code_hash": "ab" * 32, "created_at": T0, "expires_at": _at(1440)},
+        ],
         "server_settings": [
             {"key": "metadata.language", "value": '"fr"', "updated_by": "ana", "updated_at": T0},
             {"key": "tmdb.api_key", "value": '"clé-secrète"', "updated_by": "bo", "updated_at": T0},
