@@ -23,6 +23,7 @@ from reelhouse.naming.identity import (
     ExtraType,
     Identity,
     Kind,
+    Numbering,
 )
 from reelhouse.naming.ignore import IgnoreRules, is_junk
 from reelhouse.naming.media import is_media_name
@@ -105,8 +106,13 @@ def identify(
     root: str = "",
     ignore: IgnoreRules | None = None,
     fallback: bool = True,
+    numbering: Numbering | None = None,
 ) -> Identity:
-    """What ``path`` is. ``fallback=False`` keeps the fast path's answer even where unsure."""
+    """What ``path`` is. ``fallback=False`` keeps the fast path's answer even where unsure.
+
+    ``numbering`` is how the library's series count episodes, when known: it decides names that
+    read both ways (``Show 112``), and the identity records the choice.
+    """
     is_dir = path.endswith("/")
     relative = _below(path, root)
     parts = [p for p in relative.split("/") if p not in ("", ".")]
