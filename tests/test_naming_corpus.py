@@ -18,8 +18,6 @@ _SO_FAR = {
     "daily": 0.33,
     "anime": 0.35,
     "folders": 0.30,
-    "3d_stubs": 0.64,
-    "subtitles": 0.77,
 }
 
 

@@ -163,6 +163,7 @@ def _file(
         return Identity(
             path=path,
             kind=Kind.SUBTITLE,
+            title=sub.title,
             language=sub.language,
             forced=sub.forced,
             sdh=sub.sdh,
@@ -180,8 +181,9 @@ def _file(
     stub_type = None
     if ext == STUB_EXTENSION:
         named, _, label = stem.rpartition(".")
-        stub_type = label.lower() if named and label.lower() in STUB_TYPES else "disc"
-        stem = named if stub_type != "disc" else stem
+        typed = STUB_TYPES.get(label.lower()) if named else None
+        stub_type = typed or "disc"
+        stem = named if typed else stem
     elif ext in AUDIO_EXTENSIONS and stem.lower() == "theme":
         return _extra(path, "", ExtraType.THEME_SONG, owner, ext)
     elif ext not in VIDEO_EXTENSIONS:

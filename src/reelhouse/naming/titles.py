@@ -17,6 +17,7 @@ from reelhouse.naming.vocabulary import (
     LANGUAGE_WORDS,
     STRONG_TOKENS,
     UPPER_TOKENS,
+    WEAK_3D_WORDS,
 )
 
 _MAX_ID = 2**63 - 1
@@ -51,6 +52,7 @@ _DOTTED_SPLIT = re.compile(r"[\s._]+")
 _BRACKETS = re.compile(r"[\[\](){}]")
 _WORDS = re.compile(r"[\s._\[\](){}]+")
 _EDGE = " -_.,;:"
+_TRAILING_TAGS = re.compile(r"(?:\s*\[[^\[\]]*\])+$")
 _ACRONYM_END = re.compile(r"(?:^|\s)(?:[A-Za-z]\.){2,}$")
 
 _EDITION_NAMES: tuple[tuple[str, str], ...] = (
@@ -188,9 +190,22 @@ def is_dotted(text: str) -> bool:
 
 
 def tokens(text: str) -> list[str]:
-    splitter = _DOTTED_SPLIT if is_dotted(text) else _SPACED_SPLIT
+    dotted = is_dotted(text)
+    splitter = _DOTTED_SPLIT if dotted else _SPACED_SPLIT
     text = _BRACKETS.sub(" ", text)
-    return [t for t in splitter.split(text) if t and t != "-"]
+    found = [t for t in splitter.split(text) if t and t != "-"]
+    if dotted or "." not in text:
+        return found
+    # Spaced words with a dotted release after them ("Title 2010.3d.sbs 1080p.BluRay"): the
+    # dotted tokens are split where a piece is a year or a release word.
+    out: list[str] = []
+    for token in found:
+        pieces = token.split(".") if "." in token else None
+        if pieces and any(_YEAR_TOKEN.match(p) or is_release_token(p) for p in pieces if p):
+            out.extend(p for p in pieces if p)
+        else:
+            out.append(token)
+    return out
 
 
 def leading_words(text: str) -> str | None:
@@ -223,11 +238,15 @@ def edition_in(text: str) -> str | None:
 
 
 def format_3d_in(words: list[str]) -> str | None:
+    """The 3D format the release words name (``HSBS``, ``3d.sbs``, ``[sbs3d]``...)."""
     found: str | None = None
+    after_3d = False
     for word in words:
         lower = word.lower()
         fmt = FORMATS_3D.get(lower)
-        if fmt is None or (lower in {"ou", "tab", "sbs", "3d"} and word != word.upper()):
+        weak = lower in WEAK_3D_WORDS - {"3d"} and word != word.upper() and not after_3d
+        after_3d = lower == "3d"
+        if fmt is None or weak:
             continue
         if fmt != "3d":
             return fmt
@@ -254,8 +273,12 @@ def parse_name(name: str) -> NameParts:
 
 
 def _title_year(match: re.Match[str], ids: dict[str, str], edition: str | None) -> NameParts:
-    rest = match.group("rest")
-    title, year = clean(match.group("title")), int(match.group("year"))
+    rest, raw_title = match.group("rest"), match.group("title")
+    tags = _TRAILING_TAGS.search(raw_title) if raw_title.endswith("]") else None
+    if tags is not None and tags.start() > 0 and _all_release_words(tags.group()):
+        # "Title [3D][HSBS] (2010)": release tags before the year are no part of the title.
+        raw_title, rest = raw_title[: tags.start()], f"{tags.group()} {rest}"
+    title, year = clean(raw_title), int(match.group("year"))
     if not rest or rest.isspace():
         return NameParts(title=title, year=year, provider_ids=ids, edition=edition)
     part, rest = split_part(rest)
@@ -273,6 +296,11 @@ def _title_year(match: re.Match[str], ids: dict[str, str], edition: str | None) 
         part=part,
         format_3d=format_3d_in(words),
     )
+
+
+def _all_release_words(text: str) -> bool:
+    words = [w for w in _WORDS.split(text) if w]
+    return bool(words) and all(is_release_token(w) or w.lower() in FORMATS_3D for w in words)
 
 
 def _release(text: str, ids: dict[str, str], edition: str | None) -> NameParts:
