@@ -30,6 +30,8 @@ _DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<s>[-._ ])(?P<m>0[1-9]|1[0-2])(?P=s)(?P<d>0[1-9]|[12]\d|3[01])"
     r"(?!\d)"
 )
+#: A date before "(Year)" is part of a movie's title ("Title 1968-03-12 (1963)").
+_BRACKETED_YEAR = re.compile(r"[(\[](?:18|19|20)\d\d[)\]]")
 _ANIME = re.compile(
     r"^\s*\[[^\]]+\][\s_]*(?P<series>.+?)[\s_]+-[\s_]+(?P<episode>\d{1,4})(?:v\d)?"
     r"(?=[\s_]|\[|\(|$)"
@@ -99,7 +101,7 @@ def find_marker(stem: str, *, in_season: bool, tv: bool) -> EpisodeMarker | None
             day = date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             day = None
-        if day is not None and match.start() > 0:
+        if day is not None and match.start() > 0 and not _BRACKETED_YEAR.search(stem, match.end()):
             return EpisodeMarker(match.start(), match.end(), air_date=day)
     match = _ANIME.search(stem)
     if match is not None:

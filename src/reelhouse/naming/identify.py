@@ -51,7 +51,10 @@ _STACK_NAME = re.compile(r"^(?:cd|dvd|part|pt|disc|disk)[\s._-]*([1-9]|[a-d])$",
 _EXTRA_SUFFIX = re.compile(
     rf"(?:-(?P<any>{'|'.join(EXTRA_SUFFIXES)})|[._ ](?P<loose>trailer|sample))\d*$", re.IGNORECASE
 )
-_SAMPLE = re.compile(r"(?:^sample[\s._-]|[\s._-]sample$|[._-]sample[._-])", re.IGNORECASE)
+_SAMPLE = re.compile(
+    r"(?:^sample(?:(?P<dashed>-)|[\s._])|[\s._-]sample$|[._-]sample[._-])", re.IGNORECASE
+)
+_RELEASE_MARK = re.compile(r"(?<![a-z0-9])(?:s\d{1,4}e\d{1,4}|\d{3,4}p)(?![a-z0-9])", re.IGNORECASE)
 _FOLDED = re.compile(r"[\W_]+")
 _NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows; characters here
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -194,10 +197,13 @@ def _file(
     if stem.lower() in EXTRA_STEMS:
         return _extra(path, "", EXTRA_STEMS[stem.lower()], owner, ext)
     suffix = _EXTRA_SUFFIX.search(stem)
-    if suffix is not None:
+    if suffix is not None and (suffix["any"] or _names_a_release(stem[: suffix.start()], dirs)):
         word = (suffix["any"] or suffix["loose"]).lower()
         return _extra(path, stem[: suffix.start()], EXTRA_SUFFIXES[word], owner, ext)
-    if _SAMPLE.search(stem):
+    sample = _SAMPLE.search(stem)
+    if sample is not None and (
+        sample["dashed"] or _names_a_release(stem[: sample.start()] or stem[sample.end() :], dirs)
+    ):
         return _extra(path, stem, ExtraType.SAMPLE, owner, ext)
     disc = "iso" if ext in DISC_IMAGE_EXTENSIONS else None
     if library is not LibraryKind.MOVIES and stub_type is None:
@@ -213,6 +219,16 @@ def _file(
             found = guess("/".join(parts[-2:]), library) if fallback else None
             return identity_from_guess(unknown, found) if found else unknown
     return _movie(path, stem, dirs, ext, fallback=fallback, stub_type=stub_type, disc=disc)
+
+
+def _names_a_release(text: str, dirs: list[str]) -> bool:
+    """Whether ``text`` (a name without its "trailer" or "sample" word) is a release or its own
+    movie's name, so the word marks an extra: it has a year or release words, or it holds the
+    title of the folder it is in. Otherwise the word ends a title ("The DNA Sample")."""
+    if _YEAR.search(text) or _RELEASE_MARK.search(text):
+        return True
+    folder = _fold(_parse_repeated(dirs[-1]).title) if dirs else ""
+    return bool(folder) and folder in _fold(text)
 
 
 def _extra(path: str, stem: str, extra_type: ExtraType, owner: str, ext: str) -> Identity:

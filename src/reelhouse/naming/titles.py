@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from reelhouse.naming.vocabulary import (
+    EDITION_WORDS,
     FORMATS_3D,
     LANGUAGE_WORDS,
     STRONG_TOKENS,
@@ -73,6 +74,13 @@ _EDITION_NAMES: tuple[tuple[str, str], ...] = (
     (r"redux", "Redux"),
     (r"open[\s._-]*matte", "Open Matte"),
     (r"alternate[\s._-]*(?:cut|ending)", "Alternate Cut"),
+    (r"despecialized(?:[\s._-]*edition)?", "Despecialized"),
+    (r"diamond[\s._-]*edition", "Diamond Edition"),
+    (r"platinum[\s._-]*edition", "Platinum Edition"),
+    (r"signature[\s._-]*edition", "Signature Edition"),
+    (r"rogue[\s._-]*cut", "Rogue Cut"),
+    (r"re-?cut", "Recut"),
+    (r"restored", "Restored"),
 )
 _EDITIONS = re.compile(
     r"(?:^|[\s._-])(?:"
@@ -80,6 +88,9 @@ _EDITIONS = re.compile(
     + r")(?![a-z0-9])",
     re.IGNORECASE,
 )
+_HASH = re.compile(r"^(?=[a-f]*\d)[0-9a-f]{8,64}$", re.IGNORECASE)
+_ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$", re.IGNORECASE)
+_ARTICLES = frozenset({"the", "a", "an"})
 _GENERIC_TITLES = frozenset({"movie", "video", "film", "main", "feature", "title", "video_ts"})
 
 
@@ -161,13 +172,26 @@ def _join_acronyms(words: list[str]) -> list[str]:
 
 
 def is_generic(title: str | None) -> bool:
-    return title is None or title.lower() in _GENERIC_TITLES or (title.isdigit() and len(title) < 3)
+    """A title that names nothing: ``movie``, ``01``, a hash or a long number (``a3f9c0d1``)."""
+    return (
+        title is None
+        or title.lower() in _GENERIC_TITLES
+        or (title.isdigit() and (len(title) < 3 or len(title) > 4))
+        or _HASH.match(title) is not None
+    )
+
+
+def _scene_cased(token: str) -> bool:
+    """Capitals, or the scene's mixed case (``MULTi``, ``iTALiAN``), not a title's ``Multi``."""
+    return token.isupper() or token not in (token.lower(), token.capitalize())
 
 
 def is_release_token(token: str) -> bool:
     lower = token.lower()
     if lower in STRONG_TOKENS or token in UPPER_TOKENS or _RESOLUTION.match(token):
         return True
+    if lower != token and not token.istitle() and token.upper() in UPPER_TOKENS:
+        return True  # the scene's mixed case: "MULTi", "iTALiAN"
     if _AUDIO.match(token):
         return True
     if "-" in token:
@@ -197,11 +221,13 @@ def tokens(text: str) -> list[str]:
     if dotted or "." not in text:
         return found
     # Spaced words with a dotted release after them ("Title 2010.3d.sbs 1080p.BluRay"): the
-    # dotted tokens are split where a piece is a year or a release word.
+    # dotted tokens are split where a piece is a year, a release or an edition word.
     out: list[str] = []
     for token in found:
         pieces = token.split(".") if "." in token else None
-        if pieces and any(_YEAR_TOKEN.match(p) or is_release_token(p) for p in pieces if p):
+        if pieces and any(
+            _YEAR_TOKEN.match(p) or is_release_token(p) or _is_tag_word(p) for p in pieces if p
+        ):
             out.extend(p for p in pieces if p)
         else:
             out.append(token)
@@ -230,11 +256,14 @@ def is_language_tag(token: str, rest: list[str], before: list[str]) -> bool:
 
 
 def edition_in(text: str) -> str | None:
-    """The canonical name of the first edition words in ``text`` (``Director's Cut``...)."""
-    match = _EDITIONS.search(text) if text.strip() else None
-    if match is None or match.lastgroup is None:
+    """The canonical names of the edition words in ``text``, in their order (``Director's Cut``,
+    ``Special Edition Remastered``...)."""
+    if not text.strip():
         return None
-    return _EDITION_NAMES[int(match.lastgroup[1:])][1]
+    names = dict.fromkeys(
+        _EDITION_NAMES[int(m.lastgroup[1:])][1] for m in _EDITIONS.finditer(text) if m.lastgroup
+    )
+    return " ".join(names) or None
 
 
 def format_3d_in(words: list[str]) -> str | None:
@@ -303,14 +332,65 @@ def _all_release_words(text: str) -> bool:
     return bool(words) and all(is_release_token(w) or w.lower() in FORMATS_3D for w in words)
 
 
+def _is_edition_word(word: str) -> bool:
+    return word.lower() in EDITION_WORDS or _ORDINAL.match(word) is not None
+
+
+def _is_tag_word(word: str) -> bool:
+    """A word that may end a title as a tag: a language, edition or capitalised release word."""
+    return word.lower() in LANGUAGE_WORDS or _is_edition_word(word) or word.upper() in UPPER_TOKENS
+
+
+def _year_after_tags(words: list[str], start: int) -> int | None:
+    """The index of a year right after the release words and tags from ``start`` on
+    (``Title.DTS.2004.720p``, ``Title.REPACK.1945``)."""
+    j = start
+    while j < len(words) and (is_release_token(words[j]) or _is_tag_word(words[j])):
+        j += 1
+    return j if j < len(words) and _YEAR_TOKEN.match(words[j]) else None
+
+
+def _title_end(words: list[str]) -> tuple[int, int | None]:
+    """Where the title of a release's words ends, and the index of the year that follows tags
+    there (``Title.UNRATED.2019``, ``Title.German.DL.AC3``, ``Title.Directors.Cut.2006``)."""
+    count = len(words)
+    i = 1
+    while i < count:
+        if is_release_token(words[i]):
+            return i, _year_after_tags(words, i)
+        if not _is_tag_word(words[i]):
+            i += 1
+            continue
+        j = i
+        while j < count and _is_tag_word(words[j]) and not is_release_token(words[j]):
+            j += 1
+        run = words[i:j]
+        year_next = j < count and _YEAR_TOKEN.match(words[j]) is not None
+        ends = j < count and (is_release_token(words[j]) or year_next)
+        if year_next:
+            # "Johnny English 2003" keeps its title: before a year, only editions and capitals.
+            ends = edition_in(" ".join(run)) is not None or any(_scene_cased(w) for w in run)
+        elif ends and all(_is_edition_word(w) for w in run):
+            ends = edition_in(" ".join(run)) is not None
+        if ends and not all(w.lower() in _ARTICLES for w in words[:i]):
+            return i, j if year_next else _year_after_tags(words, j)
+        i = j
+    return count, None
+
+
 def _release(text: str, ids: dict[str, str], edition: str | None) -> NameParts:
     end_part = _PART_AT_END.search(text)
     if end_part is not None:
         text = text[: end_part.start()]
     words = tokens(text)
-    stop = next((i for i in range(1, len(words)) if is_release_token(words[i])), len(words))
-    year_at = next((i for i in range(stop - 1, 0, -1) if _YEAR_TOKEN.match(words[i])), None)
-    if year_at is not None:
+    stop, year_after = _title_end(words)
+    year_at = year_after or next(
+        (i for i in range(stop - 1, 0, -1) if _YEAR_TOKEN.match(words[i])), None
+    )
+    if year_after is not None:
+        title_words, year = words[:stop], int(words[year_after])
+        rest_words = words[stop:year_after] + words[year_after + 1 :]
+    elif year_at is not None:
         title_words, rest_words, year = words[:year_at], words[year_at + 1 :], int(words[year_at])
     else:
         title_words, rest_words, year = words[:stop], words[stop:], None

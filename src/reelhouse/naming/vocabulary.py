@@ -109,7 +109,7 @@ STRONG_TOKENS = frozenset(
         "lpcm", "hsbs", "fsbs", "htab", "ftab", "h-sbs", "h-ou", "half-sbs", "half-ou",
         "full-sbs", "sbs3d", "3dsbs", "tab3d", "3dtab", "mvc", "amzn", "dsnp", "hmax", "atvp",
         "pcok", "vostfr", "multisubs",
-        "proper", "repack", "rerip", "nfofix", "readnfo", "dubbed", "subbed", "hardsub",
+        "proper", "repack", "rerip", "nfofix", "readnfo", "dubbed", "subbed", "hardsub", "ac3d",
     }
 )  # fmt: skip
 
@@ -123,6 +123,8 @@ UPPER_TOKENS = frozenset(
         "SWEDISH", "DANISH", "FINNISH", "NORWEGIAN", "CHINESE", "PORTUGUESE", "LATINO", "HDR",
         "REAL", "FESTIVAL", "SUBS", "DOCU", "WS", "FS", "PAL", "NTSC", "SCREENER", "SCR",
         "DIRECTORS", "THEATRICAL", "CRITERION", "RESTORED", "OM", "AI", "HQ", "HD", "SD",
+        "DL", "HDC", "DOKU", "SUBFRENCH", "HUNGARIAN", "CZECH", "CASTELLANO", "ULTRAHD",
+        "HYBRID", "NFO", "READ", "RECUT", "DESPECIALIZED", "VOSTA", "TURKISH", "GREEK",
     }
 )  # fmt: skip
 
@@ -134,6 +136,18 @@ LANGUAGE_WORDS = frozenset(
         "dutch", "flemish", "swedish", "danish", "norwegian", "finnish", "polish", "portuguese",
         "brazilian", "czech", "hungarian", "turkish", "greek", "hebrew", "arabic", "thai",
         "multi", "vostfr", "dual", "ita", "eng", "ger", "fre", "spa",
+    }
+)  # fmt: skip
+
+# Words of edition names (titles.py has the names): with a language word or a capitalised release
+# word, a run of them between a title and its year or release words ends the title.
+EDITION_WORDS = frozenset(
+    {
+        "director's", "directors", "extended", "theatrical", "final", "ultimate", "special",
+        "collector's", "collectors", "anniversary", "criterion", "imax", "unrated", "uncut",
+        "uncensored", "remastered", "redux", "open", "matte", "alternate", "despecialized",
+        "diamond", "recut", "restored", "rogue", "signature", "platinum", "edition", "cut",
+        "version", "ending", "collection",
     }
 )  # fmt: skip
 
