@@ -132,7 +132,7 @@ def identify(
         return Identity(path=path, kind=Kind.IGNORED, reason="ignore_file")
     if is_dir:
         return _folder(path, parts, library)
-    return _file(path, parts, folders, library, fallback)
+    return _file(path, parts, folders, library, fallback, numbering)
 
 
 def _below(path: str, root: str) -> str:
@@ -153,7 +153,12 @@ def _fold(text: str | None) -> str:
 
 
 def _file(
-    path: str, parts: list[str], folders: _Folders, library: LibraryKind | None, fallback: bool
+    path: str,
+    parts: list[str],
+    folders: _Folders,
+    library: LibraryKind | None,
+    fallback: bool,
+    numbering: Numbering | None,
 ) -> Identity:
     name, dirs = parts[-1], parts[:-1]
     stem, dot, ext = name.rpartition(".")
@@ -211,7 +216,13 @@ def _file(
         # Bare "- 12" and "E12" are episodes in a TV library, and in a mixed one unless the name
         # or its folder carries a year (a movie, such as "Episode 1 - ... (1999)").
         tv = library is LibraryKind.TV or not (folders.has_year or _YEAR.search(stem))
-        marker = find_marker(stem, in_season=season is not None, tv=tv)
+        marker = find_marker(
+            stem,
+            in_season=season is not None,
+            tv=tv,
+            tv_library=library is LibraryKind.TV,
+            numbering=numbering,
+        )
         if marker is not None:
             return _episode(path, stem, marker, dirs, season, ext)
         if library is LibraryKind.TV:
@@ -252,7 +263,13 @@ def _episode(
     folder_season: int | None,
     ext: str,
 ) -> Identity:
-    from_file = _parse_repeated(stem[: marker.series_until])
+    if marker.series is not None:
+        series_text = marker.series
+    elif marker.series_after:
+        series_text = stem[marker.end :]
+    else:
+        series_text = stem[: marker.series_until]
+    from_file = _parse_repeated(series_text)
     series_dir = len(dirs) - (2 if folder_season is not None else 1)
     from_folder = _parse_repeated(dirs[series_dir]) if series_dir >= 0 else None
     use_folder = from_folder is not None and (
@@ -264,7 +281,8 @@ def _episode(
     ids = {**from_file.provider_ids, **(from_folder.provider_ids if from_folder else {})}
     episodes = marker.episodes
     season = marker.season
-    absolute, rest = marker.absolute, stem[marker.end :]
+    absolute = marker.absolute
+    rest = "" if marker.series_after or marker.series is not None else stem[marker.end :]
     if season is not None and absolute is None:
         absolute, rest = absolute_after(rest)
     if season is None and (episodes or marker.absolute is not None):
@@ -278,12 +296,14 @@ def _episode(
         path=path,
         kind=Kind.EPISODE,
         series=chosen.title,
+        alternate_title=chosen.alternate_title,
         year=chosen.year or from_file.year,
         season=season,
         episode=episodes[0] if episodes else None,
         end_episode=episodes[-1] if len(episodes) > 1 else None,
         episodes=episodes,
         absolute_episode=absolute,
+        numbering=marker.numbering,
         air_date=marker.air_date,
         episode_title=leading_words(rest),
         provider_ids=ids,
@@ -325,6 +345,7 @@ def _movie(
         path=path,
         kind=Kind.MOVIE if chosen.title else Kind.UNKNOWN,
         title=chosen.title,
+        alternate_title=chosen.alternate_title,
         year=chosen.year,
         edition=parsed.edition or (folder.edition if folder else None),
         version=parsed.version,

@@ -10,7 +10,7 @@ to the last year before the first release token, and never starts with a release
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reelhouse.naming.vocabulary import (
     EDITION_WORDS,
@@ -47,7 +47,7 @@ _PART_AT_END = re.compile(
 )
 _PART_TOKEN = re.compile(r"^(?:cd|dvd|part|pt|disc|disk)[1-9a-d]$", re.IGNORECASE)
 _SITE = re.compile(r"^\s*[\[(]?\s*www\.[\w-]+\.[a-z]{2,6}\s*[\])]?[\s._-]*(?=\S)", re.IGNORECASE)
-_LEADING_GROUP = re.compile(r"^\s*\[[^\]]*\][\s._-]*(?=\S)")
+_LEADING_GROUP = re.compile(r"^\s*(?:\[[^\]]*\]|【[^】]*】)[\s._-]*(?=\S)")
 _SPACED_SPLIT = re.compile(r"[\s_]+")
 _DOTTED_SPLIT = re.compile(r"[\s._]+")
 _BRACKETS = re.compile(r"[\[\](){}]")
@@ -91,6 +91,14 @@ _EDITIONS = re.compile(
 _HASH = re.compile(r"^(?=[a-f]*\d)[0-9a-f]{8,64}$", re.IGNORECASE)
 _ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$", re.IGNORECASE)
 _ARTICLES = frozenset({"the", "a", "an"})
+_CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+_TWO_TITLES = re.compile(  # "|", "/" between spaces, or the full-width solidus
+    r"^(?P<first>[^|/\uff0f]+?)\s*(?:\s[|/]\s|\uff0f)\s*(?P<second>[^|/\uff0f]+)$"
+)
+_SCRIPT_SWITCH = re.compile(
+    f"^(?P<first>[^A-Za-z]*[{_CJK_RANGES}][^A-Za-z]*?)[\\s_]+(?P<second>[A-Za-z][^{_CJK_RANGES}]*)$"
+)
 _GENERIC_TITLES = frozenset({"movie", "video", "film", "main", "feature", "title", "video_ts"})
 
 
@@ -100,6 +108,7 @@ class NameParts:
 
     title: str | None
     year: int | None = None
+    alternate_title: str | None = None
     provider_ids: dict[str, str] = field(default_factory=dict)
     edition: str | None = None
     version: str | None = None
@@ -293,12 +302,24 @@ def parse_name(name: str) -> NameParts:
         text = text[: tag.start()] + " " + text[tag.end() :]
     if "www." in text[:12].lower():
         text = _SITE.sub("", text)
-    if text.lstrip().startswith("["):
+    if text.lstrip()[:1] in ("[", "【"):
         text = _LEADING_GROUP.sub("", text)
     shaped = _TITLE_YEAR.match(text)
-    if shaped is not None:
-        return _title_year(shaped, ids, edition)
-    return _release(text, ids, edition)
+    parts = _title_year(shaped, ids, edition) if shaped else _release(text, ids, edition)
+    if parts.title is None or parts.title.isascii():
+        return parts
+    title, alternate = split_titles(parts.title)
+    return replace(parts, title=title, alternate_title=alternate) if alternate else parts
+
+
+def split_titles(title: str) -> tuple[str, str | None]:
+    """A title in two scripts, native and Latin ("銀河食堂 | Galaxy Diner", "바람의 정원 Garden
+    of Wind"): the first, and the second as the alternate title."""
+    match = _TWO_TITLES.match(title) or _SCRIPT_SWITCH.match(title)
+    if match is None or not _CJK.search(title):
+        return title, None
+    first, second = clean(match["first"], dots=False), clean(match["second"], dots=False)
+    return (first, second) if first and second else (title, None)
 
 
 def _title_year(match: re.Match[str], ids: dict[str, str], edition: str | None) -> NameParts:
