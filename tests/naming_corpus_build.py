@@ -535,7 +535,8 @@ def folders(n: Names) -> Iterator[Row]:
         yield f"{pack}/", "tv", _season_folder(s, season)
         yield f"[{dotted(s)}.S{season:02d}.{n.pick(_RES)}]/", "", _season_folder(s, season)
         yield f"{s} Season {season:02d} {n.pick(_RES)}/", "", _season_folder(s, season)
-        yield f"The.{dotted(s)}.S{season:02d}.COMPLETE/", "", _season_folder(f"The {s}", season)
+        the = s if s.startswith("The ") else f"The {s}"
+        yield f"{dotted(the)}.S{season:02d}.COMPLETE/", "", _season_folder(the, season)
         yield f"TV/{s}/{season}/", "", _season_folder(s, season)
         yield (
             f"{pack}/{dotted(s)}.S{season:02d}E{e:02d}.{rel}.mkv",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from reelhouse.naming.identity import Numbering
+from reelhouse.naming.titles import is_release_token
 from reelhouse.naming.vocabulary import SEASON_WORDS, SPECIALS_FOLDERS
 
 _SEP = r"[\s._-]*"
@@ -97,9 +98,16 @@ _SEASON_FOLDER = re.compile(
     rf"^(?:(?:{'|'.join(SEASON_WORDS)})[\s._-]*(?P<n1>\d{{1,4}})(?:\s*(?:[-(\[]|:\s).*)?"
     r"|s(?P<n2>\d{1,4})"
     r"|(?P<n3>\d{1,2})(?:\.|st|nd|rd|th)?[\s._-]*(?:season|staffel|saison|temporada|sezon)"
-    r"|第\s*(?P<n4>\d{1,3})\s*[季期部]|(?:시즌|シーズン)\s*(?P<n5>\d{1,3}))$",
+    r"|第\s*(?P<n4>\d{1,3})\s*[季期部]|(?:시즌|シーズン)\s*(?P<n5>\d{1,3})|(?P<n6>\d{1,2}))$",
     re.IGNORECASE,
 )
+_SEASON_PACK = re.compile(
+    r"^\[?(?P<series>[^\[\]]+?)[\s._-]+(?:s(?P<s1>\d{1,3})|season[\s._-]*(?P<s2>\d{1,3}))"
+    r"(?P<rest>(?:[\s._\-\[\]()][^/]*)?)$",
+    re.IGNORECASE,
+)
+_PACK_WORDS = re.compile(r"[\s._\[\]()]+")
+_PACK_TAGS = frozenset({"complete", "pack", "full", "season"})
 _MAX_RANGE = 100
 _YEAR_LIKE = re.compile(r"^(?:19|20)\d\d$")
 _ABSOLUTE_AFTER = re.compile(r"^[\s._]*-[\s._]*(\d{2,4})(?=[\s._]*(?:-|\[|\(|$))")
@@ -138,6 +146,18 @@ def season_of_folder(name: str) -> int | None:
     if match is None:
         return None
     return int(next(g for g in match.groups() if g is not None))
+
+
+def season_pack(name: str) -> tuple[int, str] | None:
+    """A season-pack release folder (``Show.Name.S04.1080p.WEB-DL-GRP``, ``[Show.Name.S04]``,
+    ``Show Name Season 01 1080p``, ``The.Show.S01.COMPLETE``): its season and series name."""
+    match = _SEASON_PACK.match(name)
+    if match is None:
+        return None
+    rest = [w for w in _PACK_WORDS.split(match["rest"]) if w]
+    if rest and not (rest[0].lower() in _PACK_TAGS or is_release_token(rest[0])):
+        return None  # "Show S01 Something": not a release's own words after the season
+    return int(match["s1"] or match["s2"]), match["series"]
 
 
 def find_marker(

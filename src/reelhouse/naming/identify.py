@@ -17,6 +17,7 @@ from reelhouse.naming.episodes import (
     absolute_after,
     find_marker,
     season_of_folder,
+    season_pack,
 )
 from reelhouse.naming.fallback import guess, identity_from_guess
 from reelhouse.naming.identity import (
@@ -31,6 +32,7 @@ from reelhouse.naming.subtitles import parse_subtitle
 from reelhouse.naming.titles import (
     NameParts,
     is_generic,
+    is_hashed,
     leading_words,
     parse_name,
 )
@@ -65,6 +67,7 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 #: copied before an identity gets them.
 _parse_repeated = lru_cache(maxsize=4096)(parse_name)
 _folder_season = lru_cache(maxsize=4096)(season_of_folder)
+_season_pack = lru_cache(maxsize=4096)(season_pack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class _Folders:
     disc_at: int | None  # the first disc structure folder (VIDEO_TS...)
     extras_at: int | None  # the innermost extras folder
     season: int | None  # of the innermost folder
+    pack_series: str | None  # the series a season-pack release folder names (innermost)
     has_year: bool  # the innermost folder's name holds a year
 
 
@@ -83,6 +87,7 @@ class _Folders:
 def _folders(joined: str) -> _Folders:
     dirs = joined.split("/") if joined else []
     lowered = [d.lower() for d in dirs]
+    pack = _season_pack(dirs[-1]) if dirs else None
     return _Folders(
         too_long=any(len(d) > _NAME_MAX for d in dirs),
         junk=any(is_junk(d) for d in dirs if d != ".."),
@@ -90,7 +95,8 @@ def _folders(joined: str) -> _Folders:
         extras_at=next(
             (i for i in range(len(dirs) - 1, -1, -1) if lowered[i] in EXTRA_FOLDERS), None
         ),
-        season=_folder_season(dirs[-1]) if dirs else None,
+        season=pack[0] if pack else (_folder_season(dirs[-1]) if dirs else None),
+        pack_series=pack[1] if pack else None,
         has_year=bool(dirs) and _YEAR.search(dirs[-1]) is not None,
     )
 
@@ -99,6 +105,7 @@ def clear_caches() -> None:
     """Forget the parsed names (a measurement of cold identification starts here)."""
     _parse_repeated.cache_clear()
     _folder_season.cache_clear()
+    _season_pack.cache_clear()
     _folders.cache_clear()
 
 
@@ -212,19 +219,25 @@ def _file(
         return _extra(path, stem, ExtraType.SAMPLE, owner, ext)
     disc = "iso" if ext in DISC_IMAGE_EXTENSIONS else None
     if library is not LibraryKind.MOVIES and stub_type is None:
-        season = folders.season
+        season, pack = folders.season, folders.pack_series
+        marker_stem, marker_dirs = stem, dirs
+        if dirs and season is None and is_hashed(stem):
+            # "Show S01E01/a3f9c0d1.mkv": the folder names the episode.
+            marker_stem, marker_dirs = dirs[-1], dirs[:-1]
+            season = _folder_season(marker_dirs[-1]) if marker_dirs else None
+            pack = None
         # Bare "- 12" and "E12" are episodes in a TV library, and in a mixed one unless the name
         # or its folder carries a year (a movie, such as "Episode 1 - ... (1999)").
         tv = library is LibraryKind.TV or not (folders.has_year or _YEAR.search(stem))
         marker = find_marker(
-            stem,
+            marker_stem,
             in_season=season is not None,
             tv=tv,
             tv_library=library is LibraryKind.TV,
             numbering=numbering,
         )
         if marker is not None:
-            return _episode(path, stem, marker, dirs, season, ext)
+            return _episode(path, marker_stem, marker, marker_dirs, season, pack, ext)
         if library is LibraryKind.TV:
             unknown = Identity(path=path, kind=Kind.UNKNOWN, owner=owner, container=ext)
             found = guess("/".join(parts[-2:]), library) if fallback else None
@@ -261,6 +274,7 @@ def _episode(
     marker: EpisodeMarker,
     dirs: list[str],
     folder_season: int | None,
+    pack_series: str | None,
     ext: str,
 ) -> Identity:
     if marker.series is not None:
@@ -270,8 +284,12 @@ def _episode(
     else:
         series_text = stem[: marker.series_until]
     from_file = _parse_repeated(series_text)
-    series_dir = len(dirs) - (2 if folder_season is not None else 1)
-    from_folder = _parse_repeated(dirs[series_dir]) if series_dir >= 0 else None
+    series_dir = len(dirs) - (2 if folder_season is not None and pack_series is None else 1)
+    from_folder = None
+    if pack_series is not None:
+        from_folder = _parse_repeated(pack_series)
+    elif series_dir >= 0:
+        from_folder = _parse_repeated(dirs[series_dir])
     use_folder = from_folder is not None and (
         folder_season is not None
         or from_file.title is None
@@ -385,7 +403,11 @@ def _folder(path: str, parts: list[str], library: LibraryKind | None) -> Identit
     if lower in _DISC_FOLDERS:
         return _movie(path, "", dirs, "", fallback=False, disc=_DISC_FOLDERS[lower])
     parent = _parse_repeated(dirs[-1]) if dirs else None
-    if library is not LibraryKind.MOVIES and (season := _folder_season(name)) is not None:
+    pack = _season_pack(name) if library is not LibraryKind.MOVIES else None
+    if pack is not None:
+        parent = _parse_repeated(pack[1])
+    season = pack[0] if pack else _folder_season(name)
+    if library is not LibraryKind.MOVIES and season is not None:
         return Identity(
             path=path,
             kind=Kind.SEASON_FOLDER,

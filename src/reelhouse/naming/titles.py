@@ -27,6 +27,7 @@ _PROVIDER_ID = re.compile(
     r"[\[\{\(]\s*(tmdb|tvdb|imdb)(?:id)?\s*[-=:\s]\s*(tt\d{5,12}|\d{1,19})\s*[\]\}\)]",
     re.IGNORECASE,
 )
+_BARE_IMDB = re.compile(r"[\s._]-?[\s._]*(tt\d{7,8})\s*$", re.IGNORECASE)
 _EDITION_TAG = re.compile(r"\{edition-([^{}]*)\}", re.IGNORECASE)
 _TITLE_YEAR = re.compile(
     r"^(?P<title>.*?[^\s(\[])\s*[(\[](?P<year>(?:18|19|20)\d\d)[)\]](?P<rest>.*)$"
@@ -132,6 +133,10 @@ def provider_ids(name: str) -> tuple[dict[str, str], str]:
         return " "
 
     lower = name.lower()
+    if "tt" in lower and (bare := _BARE_IMDB.search(name)) is not None:
+        # Jellyfin's "Title (2010) - tt1234567" folders.
+        ids["imdb"] = bare.group(1).lower()
+        name = name[: bare.start()]
     if "tmdb" not in lower and "tvdb" not in lower and "imdb" not in lower:
         return ids, name
     return ids, _PROVIDER_ID.sub(take, name)
@@ -180,13 +185,18 @@ def _join_acronyms(words: list[str]) -> list[str]:
     return out
 
 
+def is_hashed(name: str) -> bool:
+    """A hash or a long number (``a3f9c0d1``, ``613261``) where a name would be."""
+    return (name.isdigit() and len(name) > 4) or _HASH.match(name) is not None
+
+
 def is_generic(title: str | None) -> bool:
-    """A title that names nothing: ``movie``, ``01``, a hash or a long number (``a3f9c0d1``)."""
+    """A title that names nothing: ``movie``, ``01``, a hash or a long number."""
     return (
         title is None
         or title.lower() in _GENERIC_TITLES
-        or (title.isdigit() and (len(title) < 3 or len(title) > 4))
-        or _HASH.match(title) is not None
+        or (title.isdigit() and len(title) < 3)
+        or is_hashed(title)
     )
 
 
