@@ -13,13 +13,13 @@ from reelhouse.naming.vocabulary import SEASON_WORDS, SPECIALS_FOLDERS
 
 _SEP = r"[\s._-]*"
 _SXXEYY = re.compile(
-    rf"(?<![a-z0-9])s(?P<season>\d{{1,4}}){_SEP}e(?:p[\s._]?)?(?P<episode>\d{{1,5}})"
+    rf"s(?<![a-z0-9]s)(?P<season>\d{{1,4}}){_SEP}e(?:p[\s._]?)?(?P<episode>\d{{1,5}})"
     rf"(?P<more>(?:[\s._]*-?[\s._]*(?:s\d{{1,4}}{_SEP})?e\d{{1,4}}|-\d{{1,4}}(?![0-9a-z]))*)"
     r"(?![0-9])",
     re.IGNORECASE,
 )
 _NXNN = re.compile(
-    r"(?<![a-z0-9])(?P<season>\d{1,2})x(?P<episode>\d{1,3})"
+    r"(?P<season>\d(?<![a-z0-9]\d)\d?)x(?P<episode>\d{1,3})"
     r"(?P<more>(?:(?:[-.]\d{1,2}x|[-x_]|-x| - x)\d{1,3})*)(?![0-9a-z])",
     re.IGNORECASE,
 )
@@ -32,16 +32,17 @@ _SEASON_EPISODE = re.compile(
 # (14.07.2023 day first, 07-14-2023 month first: Kodi's and Plex's forms) or run together
 # (20201013, with the "Ep7432" of a daily show's number after it).
 _DATE = re.compile(
-    r"(?<![0-9])(?:(?P<y>(?:19|20)\d\d)(?P<s>[-._ ])(?P<a>\d\d)(?P=s)(?P<b>\d\d)"
-    r"|(?P<a2>\d\d)(?P<s2>[-._ ])(?P<b2>\d\d)(?P=s2)(?P<y2>(?:19|20)\d\d)"
-    r"|(?P<y3>(?:19|20)\d\d)(?P<a3>0[1-9]|1[0-2])(?P<b3>0[1-9]|[12]\d|3[01])"
+    r"(?P<first>\d)(?<![0-9]\d)(?:"
+    r"(?P<y>(?:(?<=1)9|(?<=2)0)\d\d)(?P<s>[-._ ])(?P<a>\d\d)(?P=s)(?P<b>\d\d)"
+    r"|(?P<a2>\d)(?P<s2>[-._ ])(?P<b2>\d\d)(?P=s2)(?P<y2>(?:19|20)\d\d)"
+    r"|(?P<y3>(?:(?<=1)9|(?<=2)0)\d\d)(?P<a3>0[1-9]|1[0-2])(?P<b3>0[1-9]|[12]\d|3[01])"
     r"(?:[\s._-]*ep\.?[\s._]*(?P<number>\d{1,5}))?)"
     r"(?![0-9])",
     re.IGNORECASE,
 )
 # A talk show's yymmdd (Talk.Show.140722), or the yymmdd prefix of Japanese variety recordings.
 _SHORT_DATE = re.compile(
-    r"(?<![0-9a-z])(?P<y>\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![0-9a-z])",
+    r"(?P<y>\d(?<![0-9a-z]\d)\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![0-9a-z])",
     re.IGNORECASE,
 )
 # Season and episode split by other words: "Se.3 afl.3" (Dutch), "S2 [05]", Spanish
@@ -52,9 +53,11 @@ _SPLIT = re.compile(
     r"|cap[\s.]*(?P<c>\d{3,4}))(?![0-9])",
     re.IGNORECASE,
 )
-_TEMPORADA = re.compile(r"[\s._-]*(?:temporada|season)[\s._]*\d{1,2}", re.IGNORECASE)
+_TEMPORADA = re.compile(r"(?<![\s._-])[\s._-]*+(?:temporada|season)[\s._]*+\d{1,2}", re.IGNORECASE)
 # Two episodes as season and episode run together, in a TV library: "Show.103.104".
-_CONCAT_PAIR = re.compile(r"(?<![0-9a-z])(?P<s>[1-9])(?P<e1>\d\d)[.\-_](?P=s)(?P<e2>\d\d)(?![0-9])")
+_CONCAT_PAIR = re.compile(
+    r"(?P<s>[1-9])(?<![0-9a-z][1-9])(?P<e1>\d\d)[.\-_](?P=s)(?P<e2>\d\d)(?![0-9])"
+)
 # A mini-series' "Part 2" or "Part Two", in a TV library.
 _PART = re.compile(
     r"(?<![a-z0-9])part[\s._-]*(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
@@ -63,15 +66,17 @@ _PART = re.compile(
 )
 _PART_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 # A bare number ending a series name: "Show 112", "Show.1004 [1080p]".
-_BARE_NUMBER = re.compile(r"[\s._]+(?P<n>\d{3,4})(?=[\s._]*(?:\[|\(|$))")
+_BARE_NUMBER = re.compile(r"(?<![\s._])[\s._]++(?P<n>\d{3,4})(?=[\s._]*+(?:\[|\(|$))")
 # An absolute number before SxxEyy: "Show - 05 - S01E05", "Show - 12 (S01E12)".
-_ABSOLUTE_BEFORE = re.compile(r"[\s._]+-[\s._]+(?P<n>\d{1,4})[\s._]*(?:-[\s._]*|\()?$")
+_ABSOLUTE_BEFORE = re.compile(
+    r"(?<![\s._])[\s._]++-[\s._]++(?P<n>\d{1,4})[\s._]*+(?:-[\s._]*+|\()?$"
+)
 #: A date before "(Year)" is part of a movie's title ("Title 1968-03-12 (1963)").
 _BRACKETED_YEAR = re.compile(r"[(\[](?:18|19|20)\d\d[)\]]")
 # Fansub names: "[Group] Title - 05v2 [1080p]", a batch "- 01 ~ 12", a recap "- 12.5" (no
 # episode of its own), and the all-bracket "[Group][Title][2019][第3季][05][1080p]".
 _ANIME = re.compile(
-    r"^\s*[\[【][^\]】]+[\]】][\s_]*(?P<series>.+?)[\s_]+-[\s_]+(?P<episode>\d{1,4})"
+    r"^\s*+[\[【][^\]】]++[\]】][\s_]*+(?P<series>.*?[^\s_])[\s_]++-[\s_]++(?P<episode>\d{1,4})"
     r"(?:v\d|(?P<decimal>\.\d)|[\s_]*~[\s_]*(?P<last>\d{1,4}))?"
     r"(?=[\s_]|\[|\(|$)"
 )
@@ -81,11 +86,11 @@ _BRACKETED = re.compile(
     r"\s*\[(?P<episode>\d{1,4})(?:v\d)?\]"
 )
 _ANIME_SEASON = re.compile(
-    r"[\s_]+(?:(?:s|season[\s_]*)(?P<season>\d{1,2})|第(?P<cjk>\d{1,2})[季期部])$",
+    r"(?<![\s_])[\s_]++(?:(?:s|season[\s_]*+)(?P<season>\d{1,2})|第(?P<cjk>\d{1,2})[季期部])$",
     re.IGNORECASE,
 )
 _DASH_NUMBER = re.compile(
-    r"[\s_]+-[\s_]+(?P<episode>\d{1,4})(?:v\d|(?P<decimal>\.\d))?(?=[\s_]|\[|\(|$)"
+    r"(?<![\s_])[\s_]++-[\s_]++(?P<episode>\d{1,4})(?:v\d|(?P<decimal>\.\d))?(?=[\s_]|\[|\(|$)"
 )
 _EPISODE_WORD = re.compile(
     r"(?<![a-z0-9])(?:e|ep|episode|episodio|épisode|folge|afl|aflevering)[\s._-]*(?P<episode>\d{1,4})"
@@ -102,7 +107,8 @@ _SEASON_FOLDER = re.compile(
     re.IGNORECASE,
 )
 _SEASON_PACK = re.compile(
-    r"^\[?(?P<series>[^\[\]]+?)[\s._-]+(?:s(?P<s1>\d{1,3})|season[\s._-]*(?P<s2>\d{1,3}))"
+    r"^\[?(?P<series>[^\[\]]*?[^\[\]\s._-])[\s._-]++"
+    r"(?:s(?P<s1>\d{1,3})|season[\s._-]*+(?P<s2>\d{1,3}))"
     r"(?P<rest>(?:[\s._\-\[\]()][^/]*)?)$",
     re.IGNORECASE,
 )
@@ -192,7 +198,8 @@ def find_marker(
         match = _ANIME.search(stem)
         if match is not None:
             return _absolute(match)
-    match = _SPLIT.search(stem)
+    lowered = stem.lower()
+    match = _SPLIT.search(stem) if "[" in stem or "afl" in lowered or "cap" in lowered else None
     if match is not None:
         return _split(stem, match)
     match = _EPISODE_WORD.search(stem)
@@ -269,17 +276,18 @@ def _bare_number(match: re.Match[str], numbering: Numbering | None) -> EpisodeMa
 def _dated(stem: str, match: re.Match[str]) -> EpisodeMarker | None:
     if _BRACKETED_YEAR.search(stem, match.end()):
         return None  # "Title 1968-03-12 (1963)": the date is part of a movie's title
+    lead = match["first"]
     if match["y"]:
-        year, first, second = match["y"], match["a"], match["b"]
-        day = _day(int(year), int(first), int(second)) or _day(int(year), int(second), int(first))
+        year, first, second = int(lead + match["y"]), int(match["a"]), int(match["b"])
+        day = _day(year, first, second) or _day(year, second, first)
     elif match["y2"]:
-        year, first, second = int(match["y2"]), int(match["a2"]), int(match["b2"])
+        year, first, second = int(match["y2"]), int(lead + match["a2"]), int(match["b2"])
         # Which number is the day: the one above 12; else month first with dashes (Plex's
         # MM-DD-YYYY), day first with dots or spaces (Kodi's DD.MM.YYYY).
         month_first = second > 12 or (first <= 12 and match["s2"] == "-")
         day = _day(year, first, second) if month_first else _day(year, second, first)
     else:
-        day = _day(int(match["y3"]), int(match["a3"]), int(match["b3"]))
+        day = _day(int(lead + match["y3"]), int(match["a3"]), int(match["b3"]))
     if day is None:
         return None
     episodes = (int(match["number"]),) if match["number"] else ()
@@ -320,7 +328,7 @@ def _split(stem: str, match: re.Match[str]) -> EpisodeMarker:
 
 def _with_absolute_before(stem: str, marker: EpisodeMarker) -> EpisodeMarker:
     """``Show - 05 - S01E05``: the number before SxxEyy is the absolute one, not the series'."""
-    if marker.start == 0 or "-" not in stem[: marker.start]:
+    if not stem[: marker.start].rstrip(" ._-(")[-1:].isdigit():
         return marker
     before = _ABSOLUTE_BEFORE.search(stem, 0, marker.start)
     if before is None:

@@ -57,6 +57,7 @@ _SAMPLE = re.compile(
     r"(?:^sample(?:(?P<dashed>-)|[\s._])|[\s._-]sample$|[._-]sample[._-])", re.IGNORECASE
 )
 _RELEASE_MARK = re.compile(r"(?<![a-z0-9])(?:s\d{1,4}e\d{1,4}|\d{3,4}p)(?![a-z0-9])", re.IGNORECASE)
+_EXTRA_WORDS = tuple(EXTRA_SUFFIXES)
 _FOLDED = re.compile(r"[\W_]+")
 _NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows; characters here
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -87,15 +88,19 @@ class _Folders:
 def _folders(joined: str) -> _Folders:
     dirs = joined.split("/") if joined else []
     lowered = [d.lower() for d in dirs]
-    pack = _season_pack(dirs[-1]) if dirs else None
+    too_long = any(len(d) > _NAME_MAX for d in dirs)
+    junk = any(is_junk(d) for d in dirs if d != "..")
+    # Nothing below a junk or impossible folder is identified: its season need not be read.
+    season = _folder_season(dirs[-1]) if dirs and not (junk or too_long) else None
+    pack = _season_pack(dirs[-1]) if dirs and season is None and not junk else None
     return _Folders(
-        too_long=any(len(d) > _NAME_MAX for d in dirs),
-        junk=any(is_junk(d) for d in dirs if d != ".."),
+        too_long=too_long,
+        junk=junk,
         disc_at=next((i for i, d in enumerate(lowered) if d in _DISC_FOLDERS), None),
         extras_at=next(
             (i for i in range(len(dirs) - 1, -1, -1) if lowered[i] in EXTRA_FOLDERS), None
         ),
-        season=pack[0] if pack else (_folder_season(dirs[-1]) if dirs else None),
+        season=pack[0] if pack else season,
         pack_series=pack[1] if pack else None,
         has_year=bool(dirs) and _YEAR.search(dirs[-1]) is not None,
     )
@@ -206,13 +211,16 @@ def _file(
     at = folders.extras_at
     if at is not None:
         return _extra(path, stem, EXTRA_FOLDERS[dirs[at].lower()], _owner(dirs[:at]), ext)
-    if stem.lower() in EXTRA_STEMS:
-        return _extra(path, "", EXTRA_STEMS[stem.lower()], owner, ext)
-    suffix = _EXTRA_SUFFIX.search(stem)
+    lowered = stem.lower()
+    if lowered in EXTRA_STEMS:
+        return _extra(path, "", EXTRA_STEMS[lowered], owner, ext)
+    # The patterns run only on names that end in an extra's word or hold "sample".
+    extra_end = lowered.rstrip("0123456789").endswith(_EXTRA_WORDS)
+    suffix = _EXTRA_SUFFIX.search(stem) if extra_end else None
     if suffix is not None and (suffix["any"] or _names_a_release(stem[: suffix.start()], dirs)):
         word = (suffix["any"] or suffix["loose"]).lower()
         return _extra(path, stem[: suffix.start()], EXTRA_SUFFIXES[word], owner, ext)
-    sample = _SAMPLE.search(stem)
+    sample = _SAMPLE.search(stem) if "sample" in lowered else None
     if sample is not None and (
         sample["dashed"] or _names_a_release(stem[: sample.start()] or stem[sample.end() :], dirs)
     ):

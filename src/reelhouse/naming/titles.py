@@ -27,7 +27,7 @@ _PROVIDER_ID = re.compile(
     r"[\[\{\(]\s*(tmdb|tvdb|imdb)(?:id)?\s*[-=:\s]\s*(tt\d{5,12}|\d{1,19})\s*[\]\}\)]",
     re.IGNORECASE,
 )
-_BARE_IMDB = re.compile(r"[\s._]-?[\s._]*(tt\d{7,8})\s*$", re.IGNORECASE)
+_BARE_IMDB = re.compile(r"(?<![\s._-])[\s._-]++(tt\d{7,8})\s*+$", re.IGNORECASE)
 _EDITION_TAG = re.compile(r"\{edition-([^{}]*)\}", re.IGNORECASE)
 _TITLE_YEAR = re.compile(
     r"^(?P<title>.*?[^\s(\[])\s*[(\[](?P<year>(?:18|19|20)\d\d)[)\]](?P<rest>.*)$"
@@ -44,17 +44,19 @@ _PART = re.compile(
     re.IGNORECASE,
 )
 _PART_AT_END = re.compile(
-    r"[\s._-]+(?:cd|dvd|part|pt|disc|disk)[\s._-]*([1-9]|[a-d])$", re.IGNORECASE
+    r"(?<![\s._-])[\s._-]++(?:cd|dvd|part|pt|disc|disk)[\s._-]*+([1-9]|[a-d])$", re.IGNORECASE
 )
 _PART_TOKEN = re.compile(r"^(?:cd|dvd|part|pt|disc|disk)[1-9a-d]$", re.IGNORECASE)
-_SITE = re.compile(r"^\s*[\[(]?\s*www\.[\w-]+\.[a-z]{2,6}\s*[\])]?[\s._-]*(?=\S)", re.IGNORECASE)
+_SITE = re.compile(
+    r"^\s*+[\[(]?\s*+www\.[\w-]+\.[a-z]{2,6}\s*+[\])]?[\s._-]*+(?=\S)", re.IGNORECASE
+)
 _LEADING_GROUP = re.compile(r"^\s*(?:\[[^\]]*\]|【[^】]*】)[\s._-]*(?=\S)")
 _SPACED_SPLIT = re.compile(r"[\s_]+")
 _DOTTED_SPLIT = re.compile(r"[\s._]+")
 _BRACKETS = re.compile(r"[\[\](){}]")
 _WORDS = re.compile(r"[\s._\[\](){}]+")
 _EDGE = " -_.,;:"
-_TRAILING_TAGS = re.compile(r"(?:\s*\[[^\[\]]*\])+$")
+_TRAILING_TAGS = re.compile(r"(?<![\]\s])(?:\s*+\[[^\[\]]*+\])++$")
 _ACRONYM_END = re.compile(r"(?:^|\s)(?:[A-Za-z]\.){2,}$")
 
 _EDITION_NAMES: tuple[tuple[str, str], ...] = (
@@ -95,11 +97,20 @@ _ARTICLES = frozenset({"the", "a", "an"})
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_RANGES}]")
 _TWO_TITLES = re.compile(  # "|", "/" between spaces, or the full-width solidus
-    r"^(?P<first>[^|/\uff0f]+?)\s*(?:\s[|/]\s|\uff0f)\s*(?P<second>[^|/\uff0f]+)$"
+    r"^(?P<first>[^|/\uff0f]*?[^\s|/\uff0f])(?:\s++[|/]\s++|\s*+\uff0f\s*+)"
+    r"(?P<second>[^|/\uff0f]+)$"
 )
-_SCRIPT_SWITCH = re.compile(
-    f"^(?P<first>[^A-Za-z]*[{_CJK_RANGES}][^A-Za-z]*?)[\\s_]+(?P<second>[A-Za-z][^{_CJK_RANGES}]*)$"
-)
+_LATIN = re.compile(r"[A-Za-z]")
+#: The words edition names start with: a name without one of them has no edition.
+_EDITION_FIRST_WORDS = frozenset(
+    {
+        "director's", "directors", "extended", "theatrical", "final", "ultimate", "special",
+        "collector's", "collectors", "anniversary", "criterion", "imax", "unrated", "uncut",
+        "uncensored", "remastered", "redux", "open", "alternate", "despecialized", "diamond",
+        "platinum", "signature", "rogue", "recut", "re", "restored",
+    }
+)  # fmt: skip
+_LOWER_WORDS = re.compile(r"[^a-z0-9']+")
 _GENERIC_TITLES = frozenset({"movie", "video", "film", "main", "feature", "title", "video_ts"})
 
 
@@ -187,7 +198,9 @@ def _join_acronyms(words: list[str]) -> list[str]:
 
 def is_hashed(name: str) -> bool:
     """A hash or a long number (``a3f9c0d1``, ``613261``) where a name would be."""
-    return (name.isdigit() and len(name) > 4) or _HASH.match(name) is not None
+    if len(name) < 5 or not name.isalnum():
+        return False
+    return name.isdigit() or _HASH.match(name) is not None
 
 
 def is_generic(title: str | None) -> bool:
@@ -240,14 +253,12 @@ def tokens(text: str) -> list[str]:
     if dotted or "." not in text:
         return found
     # Spaced words with a dotted release after them ("Title 2010.3d.sbs 1080p.BluRay"): the
-    # dotted tokens are split where a piece is a year, a release or an edition word.
+    # dotted tokens that start with a year, a release or an edition word are split.
     out: list[str] = []
     for token in found:
-        pieces = token.split(".") if "." in token else None
-        if pieces and any(
-            _YEAR_TOKEN.match(p) or is_release_token(p) or _is_tag_word(p) for p in pieces if p
-        ):
-            out.extend(p for p in pieces if p)
+        head = token.split(".", 1)[0] if "." in token else ""
+        if head and (_YEAR_TOKEN.match(head) or is_release_token(head) or _is_tag_word(head)):
+            out.extend(p for p in token.split(".") if p)
         else:
             out.append(token)
     return out
@@ -277,8 +288,8 @@ def is_language_tag(token: str, rest: list[str], before: list[str]) -> bool:
 def edition_in(text: str) -> str | None:
     """The canonical names of the edition words in ``text``, in their order (``Director's Cut``,
     ``Special Edition Remastered``...)."""
-    if not text.strip():
-        return None
+    if _EDITION_FIRST_WORDS.isdisjoint(_LOWER_WORDS.split(text.lower())):
+        return None  # the common case, decided without the long pattern
     names = dict.fromkeys(
         _EDITION_NAMES[int(m.lastgroup[1:])][1] for m in _EDITIONS.finditer(text) if m.lastgroup
     )
@@ -325,11 +336,23 @@ def parse_name(name: str) -> NameParts:
 def split_titles(title: str) -> tuple[str, str | None]:
     """A title in two scripts, native and Latin ("銀河食堂 | Galaxy Diner", "바람의 정원 Garden
     of Wind"): the first, and the second as the alternate title."""
-    match = _TWO_TITLES.match(title) or _SCRIPT_SWITCH.match(title)
-    if match is None or not _CJK.search(title):
+    if not _CJK.search(title):
         return title, None
-    first, second = clean(match["first"], dots=False), clean(match["second"], dots=False)
-    return (first, second) if first and second else (title, None)
+    match = _TWO_TITLES.match(title)
+    if match is not None:
+        first, second = match["first"], match["second"]
+    else:
+        # The native title, then the Latin one from its first letter on.
+        latin = _LATIN.search(title)
+        if latin is None:
+            return title, None
+        first, second = title[: latin.start()], title[latin.start() :]
+        if not first[-1:].isspace() or _CJK.search(second):
+            return title, None
+    first_clean, second_clean = clean(first, dots=False), clean(second, dots=False)
+    if not (first_clean and second_clean and _CJK.search(first_clean)):
+        return title, None
+    return first_clean, second_clean
 
 
 def _title_year(match: re.Match[str], ids: dict[str, str], edition: str | None) -> NameParts:
@@ -364,12 +387,20 @@ def _all_release_words(text: str) -> bool:
 
 
 def _is_edition_word(word: str) -> bool:
-    return word.lower() in EDITION_WORDS or _ORDINAL.match(word) is not None
+    return word.lower() in EDITION_WORDS or (
+        word[:1].isdigit() and _ORDINAL.match(word) is not None
+    )
 
 
 def _is_tag_word(word: str) -> bool:
     """A word that may end a title as a tag: a language, edition or capitalised release word."""
-    return word.lower() in LANGUAGE_WORDS or _is_edition_word(word) or word.upper() in UPPER_TOKENS
+    lower = word.lower()
+    return (
+        lower in LANGUAGE_WORDS
+        or lower in EDITION_WORDS
+        or word.upper() in UPPER_TOKENS
+        or (word[:1].isdigit() and _ORDINAL.match(word) is not None)
+    )
 
 
 def _year_after_tags(words: list[str], start: int) -> int | None:
@@ -381,14 +412,15 @@ def _year_after_tags(words: list[str], start: int) -> int | None:
     return j if j < len(words) and _YEAR_TOKEN.match(words[j]) else None
 
 
-def _title_end(words: list[str]) -> tuple[int, int | None]:
-    """Where the title of a release's words ends, and the index of the year that follows tags
-    there (``Title.UNRATED.2019``, ``Title.German.DL.AC3``, ``Title.Directors.Cut.2006``)."""
+def _title_end(words: list[str]) -> tuple[int, int | None, int]:
+    """Where the title of a release's words ends (``Title.UNRATED.2019``, ``Title.German.DL.AC3``,
+    ``Title.Directors.Cut.2006``): that index, the index of the year right after tags there if
+    there is one, and else where to look for a year after more release words."""
     count = len(words)
     i = 1
     while i < count:
         if is_release_token(words[i]):
-            return i, _year_after_tags(words, i)
+            return i, None, i
         if not _is_tag_word(words[i]):
             i += 1
             continue
@@ -404,9 +436,9 @@ def _title_end(words: list[str]) -> tuple[int, int | None]:
         elif ends and all(_is_edition_word(w) for w in run):
             ends = edition_in(" ".join(run)) is not None
         if ends and not all(w.lower() in _ARTICLES for w in words[:i]):
-            return i, j if year_next else _year_after_tags(words, j)
+            return i, (j if year_next else None), j
         i = j
-    return count, None
+    return count, None, count
 
 
 def _release(text: str, ids: dict[str, str], edition: str | None) -> NameParts:
@@ -414,10 +446,12 @@ def _release(text: str, ids: dict[str, str], edition: str | None) -> NameParts:
     if end_part is not None:
         text = text[: end_part.start()]
     words = tokens(text)
-    stop, year_after = _title_end(words)
+    stop, year_after, resume = _title_end(words)
     year_at = year_after or next(
         (i for i in range(stop - 1, 0, -1) if _YEAR_TOKEN.match(words[i])), None
     )
+    if year_at is None and resume < len(words):
+        year_after = year_at = _year_after_tags(words, resume)
     if year_after is not None:
         title_words, year = words[:stop], int(words[year_after])
         rest_words = words[stop:year_after] + words[year_after + 1 :]
