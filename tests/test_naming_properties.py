@@ -136,12 +136,10 @@ def test_ranges_expand_to_every_episode(first: int, length: int) -> None:
     assert identity.end_episode == last
 
 
-title_words = st.lists(
-    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2,
-            max_size=9).filter(lambda w: not is_release_token(w)),
-    min_size=1,
-    max_size=5,
-)  # fmt: skip
+letters_word = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2, max_size=9
+).filter(lambda w: not is_release_token(w))
+title_words = st.lists(letters_word, min_size=1, max_size=5)
 release_parts = st.lists(
     st.sampled_from(["1080p", "720p", "2160p", "BluRay", "WEB-DL", "x264", "x265", "HEVC",
                      "DDP5.1", "AAC", "REPACK", "PROPER", "HDR", "10bit", "AMZN", "NF"]),
@@ -255,14 +253,10 @@ _QUALITIES = ["1080p.BluRay.x264", "2160p.WEB-DL.DDP5.1.HEVC", "720p.HDTV.x264",
 _GROUPS = ["-GRP", "-NTb", "-FLUX", "-EVO[EtHD]", " [rarbg]", ""]
 _TAG_WORDS = LANGUAGE_WORDS | EDITION_WORDS
 plain_words = st.lists(
-    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2,
-            max_size=9).filter(
-        lambda w: not is_release_token(w) and w.lower() not in _TAG_WORDS
-        and w.upper() not in UPPER_TOKENS
-    ),
+    letters_word.filter(lambda w: w.lower() not in _TAG_WORDS and w.upper() not in UPPER_TOKENS),
     min_size=1,
     max_size=5,
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300)

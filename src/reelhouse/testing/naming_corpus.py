@@ -19,6 +19,7 @@ from typing import Any
 
 from reelhouse.kinds import LibraryKind
 from reelhouse.naming import identify
+from reelhouse.naming.fallback import first_number, text_of
 from reelhouse.naming.identity import Numbering
 
 CLASSES = (
@@ -53,13 +54,13 @@ class CorpusCase:
         )
         return found.to_json()
 
-    def library_text(self) -> str:
+    def librarytext_of(self) -> str:
         text = self.library.value if self.library else ""
         return f"{text}:{self.numbering.value}" if self.numbering else text
 
     def line(self) -> str:
         expected = json.dumps(self.expected, ensure_ascii=False, sort_keys=True)
-        return f"{self.path}\t{self.library_text()}\t{expected}"
+        return f"{self.path}\t{self.librarytext_of()}\t{expected}"
 
 
 def fold(value: object) -> str:
@@ -128,8 +129,8 @@ def guessit_reading(case: CorpusCase) -> dict[str, Any]:
 
 def _from_guess(found: dict[str, Any], *, folder: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    title = _text(found.get("title"))
-    year = _first(found.get("year"))
+    title = text_of(found.get("title"))
+    year = first_number(found.get("year"))
     other = found.get("other") or []
     other = other if isinstance(other, list) else [other]
     if found.get("container") in ("srt", "ass", "ssa", "sub", "vtt", "idx", "sup", "smi"):
@@ -139,7 +140,7 @@ def _from_guess(found: dict[str, Any], *, folder: bool) -> dict[str, Any]:
         return out
     raw = found.get("episode")
     episodes = [e for e in (raw if isinstance(raw, list) else [raw]) if isinstance(e, int)]
-    season = _first(found.get("season"))
+    season = first_number(found.get("season"))
     air = found.get("date")
     if found.get("type") == "episode":
         out["kind"] = "season_folder" if folder and not episodes else "episode"
@@ -152,8 +153,8 @@ def _from_guess(found: dict[str, Any], *, folder: bool) -> dict[str, Any]:
                 out["end_episode"] = episodes[-1]
         if isinstance(air, date):
             out["air_date"] = air.isoformat()
-        out["episode_title"] = _text(found.get("episode_title"))
-        out["alternate_title"] = _text(found.get("alternative_title"))
+        out["episode_title"] = text_of(found.get("episode_title"))
+        out["alternate_title"] = text_of(found.get("alternative_title"))
     else:
         kind = "movie_folder" if folder else "movie"
         if "Sample" in other:
@@ -161,21 +162,9 @@ def _from_guess(found: dict[str, Any], *, folder: bool) -> dict[str, Any]:
         elif "Trailer" in other:
             kind = "extra"
         out.update(kind=kind, title=title, year=year)
-        out["edition"] = _text(found.get("edition"))
-        out["part"] = _first(found.get("part")) or _first(found.get("cd"))
-        out["alternate_title"] = _text(found.get("alternative_title"))
+        out["edition"] = text_of(found.get("edition"))
+        out["part"] = first_number(found.get("part")) or first_number(found.get("cd"))
+        out["alternate_title"] = text_of(found.get("alternative_title"))
     if "3D" in other:
         out["format_3d"] = "3d"
     return {k: v for k, v in out.items() if v is not None}
-
-
-def _first(value: object) -> int | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, list):
-        value = " ".join(str(v) for v in value)
-    return str(value) if value else None
