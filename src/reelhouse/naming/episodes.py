@@ -185,19 +185,15 @@ def find_marker(
         match = pattern.search(stem)
         if match is not None:
             return _with_absolute_before(stem, _numbered(match))
+    if stem.lstrip()[:1] in ("[", "【"):
+        match = _BRACKETED.match(stem) or _ANIME.search(stem)
+        if match is not None:
+            return _bracketed(match) if match.re is _BRACKETED else _absolute(match)
     match = _DATE.search(stem)
     if match is not None and match.start() > 0:
         marker = _dated(stem, match)
         if marker is not None:
             return marker
-    first = stem.lstrip()[:1]
-    if first in ("[", "【"):
-        match = _BRACKETED.match(stem)
-        if match is not None:
-            return _bracketed(match)
-        match = _ANIME.search(stem)
-        if match is not None:
-            return _absolute(match)
     lowered = stem.lower()
     match = _SPLIT.search(stem) if "[" in stem or "afl" in lowered or "cap" in lowered else None
     if match is not None:

@@ -177,7 +177,7 @@ def _file(
     if not dot or not stem:
         stem, ext = name, ""
     ext = ext.lower()
-    owner = _owner(dirs)
+    owner = _owner(dirs)  # the files' own folder: what a subtitle, extra or unknown belongs to
     if ext in SUBTITLE_EXTENSIONS:
         sub = parse_subtitle(stem)
         return Identity(

@@ -93,6 +93,7 @@ _EDITIONS = re.compile(
 )
 _HASH = re.compile(r"^(?=[a-f]*\d)[0-9a-f]{8,64}$", re.IGNORECASE)
 _ORDINAL = re.compile(r"^\d{1,3}(?:st|nd|rd|th)$", re.IGNORECASE)
+_WEAK_FORMATS = WEAK_3D_WORDS - {"3d"}
 _ARTICLES = frozenset({"the", "a", "an"})
 _CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK = re.compile(f"[{_CJK_RANGES}]")
@@ -173,7 +174,7 @@ def clean(text: str, *, dots: bool = True) -> str | None:
     else:
         text = text.replace("_", " ")
     text = " ".join(text.split())
-    acronym = _ACRONYM_END.search(text)
+    acronym = text.endswith(".") and _ACRONYM_END.search(text) is not None
     text = text.strip(_EDGE) + ("." if acronym else "")
     return text if text.strip(".") else None
 
@@ -303,7 +304,7 @@ def format_3d_in(words: list[str]) -> str | None:
     for word in words:
         lower = word.lower()
         fmt = FORMATS_3D.get(lower)
-        weak = lower in WEAK_3D_WORDS - {"3d"} and word != word.upper() and not after_3d
+        weak = lower in _WEAK_FORMATS and word != word.upper() and not after_3d
         after_3d = lower == "3d"
         if fmt is None or weak:
             continue
