@@ -10,6 +10,7 @@ import pytest
 
 from reelhouse.bootstrap.providers import Providers
 from reelhouse.config import MetadataSettings, Settings
+from reelhouse.content.enrichment import Unit, UnlinkedFile
 from reelhouse.content.matching.score import MatchQuery, Verdict
 from reelhouse.content.metadata.aggregate import merge
 from reelhouse.content.metadata.enrich import Enriched, Enricher, Unmatched
@@ -22,6 +23,7 @@ from reelhouse.content.metadata.models import (
 )
 from reelhouse.errors import UpstreamResponseError, UpstreamUnavailableError
 from reelhouse.kinds import ItemKind
+from reelhouse.naming import Identity, Kind
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE, TVDB_OFFSET
 
@@ -72,6 +74,29 @@ async def test_a_movie_found_by_search_takes_one_detail_request(
     assert result.record.overview == "Robot boxing."
     stats = fake.control.stats.by_endpoint
     assert (stats["tmdb.search_movie"], stats["tmdb.movie"]) == (1, 1)
+
+
+async def test_a_second_title_is_searched_when_the_first_finds_nothing(
+    enricher: Enricher, fake: FakeProviders
+) -> None:
+    """A fansub name's native title beside its English one: either may be the provider's."""
+    query = MatchQuery("鋼の拳", MOVIE, 2011, alternative_titles=("Real Steel",))
+    record = enriched(await enricher.movie(query))
+    assert record.ids.tmdb == HANDWRITTEN_BASE + 1
+    assert fake.control.stats.by_endpoint["tmdb.search_movie"] == 3  # native ±year, English
+
+
+def test_a_unit_offers_the_second_titles_of_its_files() -> None:
+    def file(n: int, alternate: str | None) -> UnlinkedFile:
+        path = f"{n}.mkv"
+        identity = Identity(
+            path=path, kind=Kind.EPISODE, series="銀河食堂", alternate_title=alternate
+        )
+        return UnlinkedFile(n, path, identity)
+
+    files = [file(1, "Galaxy Diner"), file(2, None), file(3, "Galaxy Diner"), file(4, "銀河食堂")]
+    unit = Unit(SERIES, "銀河食堂", None, None, files=files)
+    assert unit.alternate_titles == ("Galaxy Diner",)
 
 
 async def test_known_ids_skip_search(enricher: Enricher, fake: FakeProviders) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reelhouse.kinds import LibraryKind
 from reelhouse.naming import Identity, Kind, group, identify
 from reelhouse.naming.titles import is_release_token
-from reelhouse.naming.vocabulary import LANGUAGE_WORDS
+from reelhouse.naming.vocabulary import EDITION_WORDS, LANGUAGE_WORDS, UPPER_TOKENS
 
 _FOLD = re.compile(r"[\W_]+")
 _RISKY = re.compile(r"sample|trailer|theme|backdrop|^\.|^[\W_]+$", re.IGNORECASE)
@@ -136,12 +136,10 @@ def test_ranges_expand_to_every_episode(first: int, length: int) -> None:
     assert identity.end_episode == last
 
 
-title_words = st.lists(
-    st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2,
-            max_size=9).filter(lambda w: not is_release_token(w)),
-    min_size=1,
-    max_size=5,
-)  # fmt: skip
+letters_word = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=2, max_size=9
+).filter(lambda w: not is_release_token(w))
+title_words = st.lists(letters_word, min_size=1, max_size=5)
 release_parts = st.lists(
     st.sampled_from(["1080p", "720p", "2160p", "BluRay", "WEB-DL", "x264", "x265", "HEVC",
                      "DDP5.1", "AAC", "REPACK", "PROPER", "HDR", "10bit", "AMZN", "NF"]),
@@ -234,3 +232,70 @@ def test_names_longer_than_any_file_system_allows_are_refused() -> None:
     path = "Movies/" + "a" * 256 + ".mkv"
     identity = identify(path)
     assert (identity.kind, identity.reason, identity.path) == (Kind.UNKNOWN, "name_too_long", path)
+
+
+# Names from title x year x edition x quality x group x separator, read back whole.
+_EDITION_FORMS = [
+    ("", None),
+    ("Directors.Cut", "Director's Cut"),
+    ("EXTENDED", "Extended"),
+    ("Special.Edition", "Special Edition"),
+    ("UNRATED", "Unrated"),
+    ("REMASTERED", "Remastered"),
+    ("Open.Matte", "Open Matte"),
+    ("Despecialized", "Despecialized"),
+    ("IMAX", "IMAX"),
+    ("RECUT.EXTENDED", "Recut Extended"),
+]
+_QUALITIES = ["1080p.BluRay.x264", "2160p.WEB-DL.DDP5.1.HEVC", "720p.HDTV.x264", "BDRip.XviD",
+              "1080p.AMZN.WEB-DL.DDP5.1.H.264",
+              "2160p.UHD.BluRay.REMUX.HDR.TrueHD.7.1.Atmos"]  # fmt: skip
+_GROUPS = ["-GRP", "-NTb", "-FLUX", "-EVO[EtHD]", " [rarbg]", ""]
+_TAG_WORDS = LANGUAGE_WORDS | EDITION_WORDS
+plain_words = st.lists(
+    letters_word.filter(lambda w: w.lower() not in _TAG_WORDS and w.upper() not in UPPER_TOKENS),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=300)
+@given(
+    plain_words,
+    st.integers(1900, 2099),
+    st.sampled_from(_EDITION_FORMS),
+    st.sampled_from(_QUALITIES),
+    st.sampled_from(_GROUPS),
+    st.sampled_from([".", " ", "_"]),
+    st.booleans(),
+)
+def test_a_release_name_reads_back_its_title_year_and_edition(
+    words: list[str],
+    year: int,
+    edition: tuple[str, str | None],
+    quality: str,
+    release_group: str,
+    sep: str,
+    edition_first: bool,
+) -> None:
+    """Editions go after the year (scene rules) or before it (as found in the wild)."""
+    assume(not _RISKY.search(" ".join(words)))
+    written, canonical = edition
+    tags = [written.replace(".", sep)] if written else []
+    middle = [*tags, str(year)] if edition_first else [str(year), *tags]
+    name = sep.join([*words, *middle, quality.replace(".", sep)]) + release_group + ".mkv"
+    identity = identify(name, library=LibraryKind.MOVIES, fallback=False)
+    got = (fold(identity.title), identity.year, identity.edition)
+    assert got == (fold("".join(words)), year, canonical), name
+
+
+@settings(max_examples=200)
+@given(plain_words, st.integers(1900, 2099), st.sampled_from(_EDITION_FORMS[1:]))
+def test_a_plex_name_reads_back_its_edition_tag(
+    words: list[str], year: int, edition: tuple[str, str | None]
+) -> None:
+    title, tag = " ".join(words), edition[1]
+    assume(not _RISKY.search(title))
+    path = f"{title} ({year})/{title} ({year}) {{edition-{tag}}}.mkv"
+    identity = identify(path, library=LibraryKind.MOVIES, fallback=False)
+    assert (identity.title, identity.year, identity.edition) == (title, year, tag), path

@@ -219,12 +219,17 @@ def test_release_acronyms_and_languages(path: str, expected: dict[str, Any]) -> 
     check(path, expected)
 
 
-def test_a_release_season_pack_is_not_a_season_folder() -> None:
+def test_a_release_season_pack_is_a_season_folder_of_its_series() -> None:
     check(
         "Downloads/Show.Name.S01.COMPLETE.720p.BluRay/Show.Name.S01E03.720p.BluRay.mkv",
         {"series": "Show Name", "season": 1, "episode": 3},
     )
-    check("Downloads/Show.Name.S01.COMPLETE.720p.BluRay/", {"kind": "unknown"})
+    check(
+        "Downloads/Show.Name.S01.COMPLETE.720p.BluRay/",
+        {"kind": "season_folder", "series": "Show Name", "season": 1},
+    )
+    check("Downloads/Show.Name.S01.COMPLETE.720p.BluRay/04.mkv", {"series": "Show Name"})
+    check("Show S01 Something Else/", {"kind": "unknown"})
 
 
 @pytest.mark.parametrize("word", ["Seasonal Affective (2001)", "Seasons (2015)", "Series 7 x"])

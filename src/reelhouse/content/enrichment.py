@@ -57,6 +57,13 @@ class Unit:
     def label(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
 
+    @property
+    def alternate_titles(self) -> tuple[str, ...]:
+        """The second titles its files' names give (a native title's English one): matching
+        searches and scores them too."""
+        found = (f.identity.alternate_title for f in self.files)
+        return tuple(dict.fromkeys(t for t in found if t and t != self.title))
+
 
 @dataclass(frozen=True, slots=True)
 class FileWatch:

@@ -10,6 +10,7 @@ from reelhouse.naming.identity import (
     ExtraType,
     Identity,
     Kind,
+    Numbering,
 )
 from reelhouse.naming.ignore import (
     IGNORE_FILE_NAMES,
@@ -29,6 +30,7 @@ __all__ = [
     "IgnoreFile",
     "IgnoreRules",
     "Kind",
+    "Numbering",
     "group",
     "group_items",
     "identify",

@@ -26,13 +26,15 @@ def guess(name: str, hint: LibraryKind | None) -> dict[str, Any] | None:
         return None
 
 
-def _first(value: object) -> int | None:
+def first_number(value: object) -> int | None:
+    """guessit's number, or the first of its list of numbers."""
     if isinstance(value, list):
         value = value[0] if value else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _text(value: object) -> str | None:
+def text_of(value: object) -> str | None:
+    """guessit's text, a list of texts joined."""
     if isinstance(value, list):
         value = " ".join(str(v) for v in value)
     return clean(str(value), dots=False) if value else None
@@ -40,13 +42,13 @@ def _text(value: object) -> str | None:
 
 def identity_from_guess(base: Identity, found: dict[str, Any]) -> Identity:
     """``base`` (what the fast path knew: path, owner, folder ids) completed by guessit."""
-    title = _text(found.get("title"))
-    year = _first(found.get("year"))
+    title = text_of(found.get("title"))
+    year = first_number(found.get("year"))
     if found.get("type") == "episode":
         raw = found.get("episode")
         episodes = tuple(e for e in (raw if isinstance(raw, list) else [raw]) if isinstance(e, int))
         air = found.get("date")
-        season = _first(found.get("season"))
+        season = first_number(found.get("season"))
         absolute = None
         if season is None and len(episodes) == 1 and not isinstance(air, date):
             absolute, episodes = episodes[0], ()
@@ -62,7 +64,7 @@ def identity_from_guess(base: Identity, found: dict[str, Any]) -> Identity:
             episodes=episodes,
             absolute_episode=absolute,
             air_date=air if isinstance(air, date) else None,
-            episode_title=_text(found.get("episode_title")),
+            episode_title=text_of(found.get("episode_title")),
             provider_ids=base.provider_ids,
             owner=base.owner,
             container=base.container,
@@ -75,8 +77,8 @@ def identity_from_guess(base: Identity, found: dict[str, Any]) -> Identity:
         decided_by=DecidedBy.GUESSIT,
         title=title,
         year=year,
-        edition=_text(found.get("edition")) or base.edition,
-        part=_first(found.get("part")) or _first(found.get("cd")) or base.part,
+        edition=text_of(found.get("edition")) or base.edition,
+        part=first_number(found.get("part")) or first_number(found.get("cd")) or base.part,
         format_3d=base.format_3d,
         provider_ids=base.provider_ids,
         owner=base.owner,

@@ -17,12 +17,14 @@ from reelhouse.naming.episodes import (
     absolute_after,
     find_marker,
     season_of_folder,
+    season_pack,
 )
 from reelhouse.naming.fallback import guess, identity_from_guess
 from reelhouse.naming.identity import (
     ExtraType,
     Identity,
     Kind,
+    Numbering,
 )
 from reelhouse.naming.ignore import IgnoreRules, is_junk
 from reelhouse.naming.media import is_media_name
@@ -30,6 +32,7 @@ from reelhouse.naming.subtitles import parse_subtitle
 from reelhouse.naming.titles import (
     NameParts,
     is_generic,
+    is_hashed,
     leading_words,
     parse_name,
 )
@@ -50,7 +53,11 @@ _STACK_NAME = re.compile(r"^(?:cd|dvd|part|pt|disc|disk)[\s._-]*([1-9]|[a-d])$",
 _EXTRA_SUFFIX = re.compile(
     rf"(?:-(?P<any>{'|'.join(EXTRA_SUFFIXES)})|[._ ](?P<loose>trailer|sample))\d*$", re.IGNORECASE
 )
-_SAMPLE = re.compile(r"(?:^sample[\s._-]|[\s._-]sample$|[._-]sample[._-])", re.IGNORECASE)
+_SAMPLE = re.compile(
+    r"(?:^sample(?:(?P<dashed>-)|[\s._])|[\s._-]sample$|[._-]sample[._-])", re.IGNORECASE
+)
+_RELEASE_MARK = re.compile(r"(?<![a-z0-9])(?:s\d{1,4}e\d{1,4}|\d{3,4}p)(?![a-z0-9])", re.IGNORECASE)
+_EXTRA_WORDS = tuple(EXTRA_SUFFIXES)
 _FOLDED = re.compile(r"[\W_]+")
 _NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows; characters here
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -61,6 +68,7 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 #: copied before an identity gets them.
 _parse_repeated = lru_cache(maxsize=4096)(parse_name)
 _folder_season = lru_cache(maxsize=4096)(season_of_folder)
+_season_pack = lru_cache(maxsize=4096)(season_pack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,7 @@ class _Folders:
     disc_at: int | None  # the first disc structure folder (VIDEO_TS...)
     extras_at: int | None  # the innermost extras folder
     season: int | None  # of the innermost folder
+    pack_series: str | None  # the series a season-pack release folder names (innermost)
     has_year: bool  # the innermost folder's name holds a year
 
 
@@ -79,14 +88,20 @@ class _Folders:
 def _folders(joined: str) -> _Folders:
     dirs = joined.split("/") if joined else []
     lowered = [d.lower() for d in dirs]
+    too_long = any(len(d) > _NAME_MAX for d in dirs)
+    junk = any(is_junk(d) for d in dirs if d != "..")
+    # Nothing below a junk or impossible folder is identified: its season need not be read.
+    season = _folder_season(dirs[-1]) if dirs and not (junk or too_long) else None
+    pack = _season_pack(dirs[-1]) if dirs and season is None and not junk else None
     return _Folders(
-        too_long=any(len(d) > _NAME_MAX for d in dirs),
-        junk=any(is_junk(d) for d in dirs if d != ".."),
+        too_long=too_long,
+        junk=junk,
         disc_at=next((i for i, d in enumerate(lowered) if d in _DISC_FOLDERS), None),
         extras_at=next(
             (i for i in range(len(dirs) - 1, -1, -1) if lowered[i] in EXTRA_FOLDERS), None
         ),
-        season=_folder_season(dirs[-1]) if dirs else None,
+        season=pack[0] if pack else season,
+        pack_series=pack[1] if pack else None,
         has_year=bool(dirs) and _YEAR.search(dirs[-1]) is not None,
     )
 
@@ -95,6 +110,7 @@ def clear_caches() -> None:
     """Forget the parsed names (a measurement of cold identification starts here)."""
     _parse_repeated.cache_clear()
     _folder_season.cache_clear()
+    _season_pack.cache_clear()
     _folders.cache_clear()
 
 
@@ -105,8 +121,13 @@ def identify(
     root: str = "",
     ignore: IgnoreRules | None = None,
     fallback: bool = True,
+    numbering: Numbering | None = None,
 ) -> Identity:
-    """What ``path`` is. ``fallback=False`` keeps the fast path's answer even where unsure."""
+    """What ``path`` is. ``fallback=False`` keeps the fast path's answer even where unsure.
+
+    ``numbering`` is how the library's series count episodes, when known: it decides names that
+    read both ways (``Show 112``), and the identity records the choice.
+    """
     is_dir = path.endswith("/")
     relative = _below(path, root)
     parts = [p for p in relative.split("/") if p not in ("", ".")]
@@ -123,7 +144,7 @@ def identify(
         return Identity(path=path, kind=Kind.IGNORED, reason="ignore_file")
     if is_dir:
         return _folder(path, parts, library)
-    return _file(path, parts, folders, library, fallback)
+    return _file(path, parts, folders, library, fallback, numbering)
 
 
 def _below(path: str, root: str) -> str:
@@ -144,19 +165,25 @@ def _fold(text: str | None) -> str:
 
 
 def _file(
-    path: str, parts: list[str], folders: _Folders, library: LibraryKind | None, fallback: bool
+    path: str,
+    parts: list[str],
+    folders: _Folders,
+    library: LibraryKind | None,
+    fallback: bool,
+    numbering: Numbering | None,
 ) -> Identity:
     name, dirs = parts[-1], parts[:-1]
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         stem, ext = name, ""
     ext = ext.lower()
-    owner = _owner(dirs)
+    owner = _owner(dirs)  # the files' own folder: what a subtitle, extra or unknown belongs to
     if ext in SUBTITLE_EXTENSIONS:
         sub = parse_subtitle(stem)
         return Identity(
             path=path,
             kind=Kind.SUBTITLE,
+            title=sub.title,
             language=sub.language,
             forced=sub.forced,
             sdh=sub.sdh,
@@ -174,8 +201,9 @@ def _file(
     stub_type = None
     if ext == STUB_EXTENSION:
         named, _, label = stem.rpartition(".")
-        stub_type = label.lower() if named and label.lower() in STUB_TYPES else "disc"
-        stem = named if stub_type != "disc" else stem
+        typed = STUB_TYPES.get(label.lower()) if named else None
+        stub_type = typed or "disc"
+        stem = named if typed else stem
     elif ext in AUDIO_EXTENSIONS and stem.lower() == "theme":
         return _extra(path, "", ExtraType.THEME_SONG, owner, ext)
     elif ext not in VIDEO_EXTENSIONS:
@@ -183,28 +211,56 @@ def _file(
     at = folders.extras_at
     if at is not None:
         return _extra(path, stem, EXTRA_FOLDERS[dirs[at].lower()], _owner(dirs[:at]), ext)
-    if stem.lower() in EXTRA_STEMS:
-        return _extra(path, "", EXTRA_STEMS[stem.lower()], owner, ext)
-    suffix = _EXTRA_SUFFIX.search(stem)
-    if suffix is not None:
+    lowered = stem.lower()
+    if lowered in EXTRA_STEMS:
+        return _extra(path, "", EXTRA_STEMS[lowered], owner, ext)
+    # The patterns run only on names that end in an extra's word or hold "sample".
+    extra_end = lowered.rstrip("0123456789").endswith(_EXTRA_WORDS)
+    suffix = _EXTRA_SUFFIX.search(stem) if extra_end else None
+    if suffix is not None and (suffix["any"] or _names_a_release(stem[: suffix.start()], dirs)):
         word = (suffix["any"] or suffix["loose"]).lower()
         return _extra(path, stem[: suffix.start()], EXTRA_SUFFIXES[word], owner, ext)
-    if _SAMPLE.search(stem):
+    sample = _SAMPLE.search(stem) if "sample" in lowered else None
+    if sample is not None and (
+        sample["dashed"] or _names_a_release(stem[: sample.start()] or stem[sample.end() :], dirs)
+    ):
         return _extra(path, stem, ExtraType.SAMPLE, owner, ext)
     disc = "iso" if ext in DISC_IMAGE_EXTENSIONS else None
     if library is not LibraryKind.MOVIES and stub_type is None:
-        season = folders.season
+        season, pack = folders.season, folders.pack_series
+        marker_stem, marker_dirs = stem, dirs
+        if dirs and season is None and is_hashed(stem):
+            # "Show S01E01/a3f9c0d1.mkv": the folder names the episode.
+            marker_stem, marker_dirs = dirs[-1], dirs[:-1]
+            season = _folder_season(marker_dirs[-1]) if marker_dirs else None
+            pack = None
         # Bare "- 12" and "E12" are episodes in a TV library, and in a mixed one unless the name
         # or its folder carries a year (a movie, such as "Episode 1 - ... (1999)").
         tv = library is LibraryKind.TV or not (folders.has_year or _YEAR.search(stem))
-        marker = find_marker(stem, in_season=season is not None, tv=tv)
+        marker = find_marker(
+            marker_stem,
+            in_season=season is not None,
+            tv=tv,
+            tv_library=library is LibraryKind.TV,
+            numbering=numbering,
+        )
         if marker is not None:
-            return _episode(path, stem, marker, dirs, season, ext)
+            return _episode(path, marker_stem, marker, marker_dirs, season, pack, ext)
         if library is LibraryKind.TV:
             unknown = Identity(path=path, kind=Kind.UNKNOWN, owner=owner, container=ext)
             found = guess("/".join(parts[-2:]), library) if fallback else None
             return identity_from_guess(unknown, found) if found else unknown
     return _movie(path, stem, dirs, ext, fallback=fallback, stub_type=stub_type, disc=disc)
+
+
+def _names_a_release(text: str, dirs: list[str]) -> bool:
+    """Whether ``text`` (a name without its "trailer" or "sample" word) is a release or its own
+    movie's name, so the word marks an extra: it has a year or release words, or it holds the
+    title of the folder it is in. Otherwise the word ends a title ("The DNA Sample")."""
+    if _YEAR.search(text) or _RELEASE_MARK.search(text):
+        return True
+    folder = _fold(_parse_repeated(dirs[-1]).title) if dirs else ""
+    return bool(folder) and folder in _fold(text)
 
 
 def _extra(path: str, stem: str, extra_type: ExtraType, owner: str, ext: str) -> Identity:
@@ -226,11 +282,22 @@ def _episode(
     marker: EpisodeMarker,
     dirs: list[str],
     folder_season: int | None,
+    pack_series: str | None,
     ext: str,
 ) -> Identity:
-    from_file = _parse_repeated(stem[: marker.series_until])
-    series_dir = len(dirs) - (2 if folder_season is not None else 1)
-    from_folder = _parse_repeated(dirs[series_dir]) if series_dir >= 0 else None
+    if marker.series is not None:
+        series_text = marker.series
+    elif marker.series_after:
+        series_text = stem[marker.end :]
+    else:
+        series_text = stem[: marker.series_until]
+    from_file = _parse_repeated(series_text)
+    series_dir = len(dirs) - (2 if folder_season is not None and pack_series is None else 1)
+    from_folder = None
+    if pack_series is not None:
+        from_folder = _parse_repeated(pack_series)
+    elif series_dir >= 0:
+        from_folder = _parse_repeated(dirs[series_dir])
     use_folder = from_folder is not None and (
         folder_season is not None
         or from_file.title is None
@@ -240,7 +307,8 @@ def _episode(
     ids = {**from_file.provider_ids, **(from_folder.provider_ids if from_folder else {})}
     episodes = marker.episodes
     season = marker.season
-    absolute, rest = marker.absolute, stem[marker.end :]
+    absolute = marker.absolute
+    rest = "" if marker.series_after or marker.series is not None else stem[marker.end :]
     if season is not None and absolute is None:
         absolute, rest = absolute_after(rest)
     if season is None and (episodes or marker.absolute is not None):
@@ -254,12 +322,14 @@ def _episode(
         path=path,
         kind=Kind.EPISODE,
         series=chosen.title,
+        alternate_title=chosen.alternate_title,
         year=chosen.year or from_file.year,
         season=season,
         episode=episodes[0] if episodes else None,
         end_episode=episodes[-1] if len(episodes) > 1 else None,
         episodes=episodes,
         absolute_episode=absolute,
+        numbering=marker.numbering,
         air_date=marker.air_date,
         episode_title=leading_words(rest),
         provider_ids=ids,
@@ -301,6 +371,7 @@ def _movie(
         path=path,
         kind=Kind.MOVIE if chosen.title else Kind.UNKNOWN,
         title=chosen.title,
+        alternate_title=chosen.alternate_title,
         year=chosen.year,
         edition=parsed.edition or (folder.edition if folder else None),
         version=parsed.version,
@@ -340,7 +411,11 @@ def _folder(path: str, parts: list[str], library: LibraryKind | None) -> Identit
     if lower in _DISC_FOLDERS:
         return _movie(path, "", dirs, "", fallback=False, disc=_DISC_FOLDERS[lower])
     parent = _parse_repeated(dirs[-1]) if dirs else None
-    if library is not LibraryKind.MOVIES and (season := _folder_season(name)) is not None:
+    pack = _season_pack(name) if library is not LibraryKind.MOVIES else None
+    if pack is not None:
+        parent = _parse_repeated(pack[1])
+    season = pack[0] if pack else _folder_season(name)
+    if library is not LibraryKind.MOVIES and season is not None:
         return Identity(
             path=path,
             kind=Kind.SEASON_FOLDER,

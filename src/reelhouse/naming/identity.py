@@ -39,6 +39,14 @@ class ExtraType(StrEnum):
     OTHER = "other"
 
 
+class Numbering(StrEnum):
+    """How a series counts its episodes: ``Show 112`` is episode 112 of an absolutely numbered
+    (anime) series, and season 1 episode 12 of a seasonally numbered one."""
+
+    ABSOLUTE = "absolute"
+    SEASONAL = "seasonal"
+
+
 class DecidedBy(StrEnum):
     FAST = "fast"
     GUESSIT = "guessit"
@@ -48,15 +56,19 @@ class DecidedBy(StrEnum):
 class Identity:
     """What a path is, as far as its name tells.
 
-    ``path`` is the input exactly as given. ``owner`` is the folder (relative to the library root,
-    ending in ``/``) whose item an extra, subtitle or stacked part belongs to. ``provider_ids``
-    values are strings: digits for tmdb/tvdb, ``tt...`` for imdb.
+    ``path`` is the input exactly as given. ``alternate_title`` is a second title the name gives
+    (a fansub name's English title beside the native one); it names the same movie or series.
+    ``numbering`` records the reading chosen for a number that reads both ways (``Show 112``).
+    ``owner`` is the folder (relative to the library root, ending in ``/``) whose item an extra,
+    subtitle or stacked part belongs to. ``provider_ids`` values are strings: digits for
+    tmdb/tvdb, ``tt...`` for imdb.
     """
 
     path: str
     kind: Kind
     decided_by: DecidedBy = DecidedBy.FAST
     title: str | None = None
+    alternate_title: str | None = None
     year: int | None = None
     series: str | None = None
     season: int | None = None
@@ -64,6 +76,7 @@ class Identity:
     end_episode: int | None = None
     episodes: tuple[int, ...] = ()
     absolute_episode: int | None = None
+    numbering: Numbering | None = None
     air_date: date | None = None
     episode_title: str | None = None
     edition: str | None = None

@@ -14,6 +14,7 @@ _NUMBERED = re.compile(r"^\d+[_\s-]+(?P<name>.+)$")
 
 @dataclass(frozen=True, slots=True)
 class SubtitleName:
+    title: str | None
     video_stem: str | None
     language: str | None
     forced: bool
@@ -21,9 +22,19 @@ class SubtitleName:
     default: bool
 
 
+def _is_tag(piece: str) -> bool:
+    piece = piece.strip().lower()
+    return piece in SUBTITLE_FLAGS or language_tag(piece.replace(" ", "")) is not None
+
+
 def parse_subtitle(stem: str) -> SubtitleName:
-    """Peel language and flags off the end of ``stem``; what remains names the video."""
+    """Peel a track title, the language and flags (in any order) off the end of ``stem``; what
+    remains names the video. ``hi`` is hearing-impaired beside another language, else Hindi."""
     pieces = stem.split(".")
+    title = None
+    if len(pieces) > 2 and _is_tag(pieces[-2]) and not _is_tag(pieces[-1]):
+        # Jellyfin's "Video.en.forced.Commentary.srt": free text after the tags titles the track.
+        title = pieces.pop().strip() or None
     language: str | None = None
     flags: set[str] = set()
     while len(pieces) > 1:
@@ -35,6 +46,9 @@ def parse_subtitle(stem: str) -> SubtitleName:
         else:
             break
         pieces.pop()
+    if language is None and "hi" in flags:
+        language = language_tag("hi")
+        flags.discard("hi")
     video_stem: str | None = ".".join(pieces)
     if language is None and len(pieces) == 1:
         # Release "Subs" folders: "2_English.srt", "English.srt".
@@ -43,6 +57,7 @@ def parse_subtitle(stem: str) -> SubtitleName:
         if language is not None:
             video_stem = None
     return SubtitleName(
+        title=title,
         video_stem=video_stem,
         language=language,
         forced="forced" in flags or "foreign" in flags,

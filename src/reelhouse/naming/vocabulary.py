@@ -18,7 +18,13 @@ AUDIO_EXTENSIONS = frozenset({"aac", "flac", "m4a", "mp3", "ogg", "opus", "wav",
 SUBTITLE_EXTENSIONS = frozenset({"ass", "idx", "smi", "srt", "ssa", "sub", "sup", "ttml", "vtt"})
 DISC_IMAGE_EXTENSIONS = frozenset({"iso", "img"})
 STUB_EXTENSION = "disc"
-STUB_TYPES = frozenset({"bluray", "dvd", "hddvd", "hdtv", "tv", "vhs", "web", "laserdisc"})
+# Disc stubs (``Movie (2010).bd25.disc``): the word before ``.disc``, and the disc it stands for.
+STUB_TYPES: dict[str, str] = {
+    "bluray": "bluray", "blu-ray": "bluray", "bd": "bluray", "bd25": "bluray", "bd50": "bluray",
+    "brrip": "bluray", "dvd": "dvd", "dvd5": "dvd", "dvd9": "dvd", "hddvd": "hddvd",
+    "hdtv": "tv", "pdtv": "tv", "dsr": "tv", "tv": "tv", "vhs": "vhs", "web": "web",
+    "laserdisc": "laserdisc",
+}  # fmt: skip
 
 # Names that are never media, wherever they appear (besides every dot file or folder).
 JUNK_NAMES = frozenset(
@@ -101,8 +107,9 @@ STRONG_TOKENS = frozenset(
         "hdr", "hdr10", "hdr10+", "hdr10plus", "dovi", "aac", "aac2", "ac3", "eac3", "dd5",
         "ddp5", "dd2", "ddp2", "dd+", "ddp", "dts", "dts-hd", "dtshd", "truehd", "atmos", "flac",
         "lpcm", "hsbs", "fsbs", "htab", "ftab", "h-sbs", "h-ou", "half-sbs", "half-ou",
-        "full-sbs", "mvc", "amzn", "dsnp", "hmax", "atvp", "pcok", "vostfr", "multisubs",
-        "proper", "repack", "rerip", "nfofix", "readnfo", "dubbed", "subbed", "hardsub",
+        "full-sbs", "sbs3d", "3dsbs", "tab3d", "3dtab", "mvc", "amzn", "dsnp", "hmax", "atvp",
+        "pcok", "vostfr", "multisubs",
+        "proper", "repack", "rerip", "nfofix", "readnfo", "dubbed", "subbed", "hardsub", "ac3d",
     }
 )  # fmt: skip
 
@@ -116,6 +123,8 @@ UPPER_TOKENS = frozenset(
         "SWEDISH", "DANISH", "FINNISH", "NORWEGIAN", "CHINESE", "PORTUGUESE", "LATINO", "HDR",
         "REAL", "FESTIVAL", "SUBS", "DOCU", "WS", "FS", "PAL", "NTSC", "SCREENER", "SCR",
         "DIRECTORS", "THEATRICAL", "CRITERION", "RESTORED", "OM", "AI", "HQ", "HD", "SD",
+        "DL", "HDC", "DOKU", "SUBFRENCH", "HUNGARIAN", "CZECH", "CASTELLANO", "ULTRAHD",
+        "HYBRID", "NFO", "READ", "RECUT", "DESPECIALIZED", "VOSTA", "TURKISH", "GREEK",
     }
 )  # fmt: skip
 
@@ -130,11 +139,26 @@ LANGUAGE_WORDS = frozenset(
     }
 )  # fmt: skip
 
+# Words of edition names (titles.py has the names): with a language word or a capitalised release
+# word, a run of them between a title and its year or release words ends the title.
+EDITION_WORDS = frozenset(
+    {
+        "director's", "directors", "extended", "theatrical", "final", "ultimate", "special",
+        "collector's", "collectors", "anniversary", "criterion", "imax", "unrated", "uncut",
+        "uncensored", "remastered", "redux", "open", "matte", "alternate", "despecialized",
+        "diamond", "recut", "restored", "rogue", "signature", "platinum", "edition", "cut",
+        "version", "ending", "collection",
+    }
+)  # fmt: skip
+
 FORMATS_3D: dict[str, str] = {
     "hsbs": "hsbs", "h-sbs": "hsbs", "half-sbs": "hsbs", "fsbs": "fsbs", "full-sbs": "fsbs",
     "sbs": "sbs", "htab": "htab", "h-ou": "htab", "half-ou": "htab", "hou": "htab",
     "ftab": "ftab", "full-ou": "ftab", "fou": "ftab", "tab": "tab", "ou": "tab", "mvc": "mvc",
-    "3d": "3d",
+    "3d": "3d", "sbs3d": "sbs", "3dsbs": "sbs", "tab3d": "tab", "3dtab": "tab", "hsbs3d": "hsbs",
+    "htab3d": "htab", "3dhsbs": "hsbs", "3dhtab": "htab",
 }  # fmt: skip
+# 3D words that are also ordinary words: they count in capitals, or right after "3d".
+WEAK_3D_WORDS = frozenset({"ou", "tab", "sbs", "3d"})
 
 SUBTITLE_FLAGS = frozenset({"forced", "foreign", "sdh", "cc", "hi", "default"})

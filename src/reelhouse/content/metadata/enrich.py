@@ -241,12 +241,20 @@ class Enricher:
         if search is None:
             return MatchResult(Verdict.NO_CANDIDATES, ())
         language = self._settings.language
-        candidates = await search(SearchQuery(query.title, query.year, language))
-        result = self._choose(query, candidates)
-        if result.best is None and query.year is not None:
-            # The provider's year filter is exact; ±1 (festival vs release year) needs a wider net.
-            candidates += await search(SearchQuery(query.title, None, language))
+        candidates: list[Candidate] = []
+        result = MatchResult(Verdict.NO_CANDIDATES, ())
+        # The name's own title first; a second title it gives (a fansub name's English title
+        # beside the native one) when the first finds nothing good enough.
+        for title in dict.fromkeys((query.title, *query.alternative_titles)):
+            candidates += await search(SearchQuery(title, query.year, language))
             result = self._choose(query, candidates)
+            if result.best is None and query.year is not None:
+                # The provider's year filter is exact; ±1 (festival vs release year) needs a
+                # wider net.
+                candidates += await search(SearchQuery(title, None, language))
+                result = self._choose(query, candidates)
+            if result.best is not None:
+                break
         return result
 
     def _search(self, kind: ItemKind) -> Callable[[SearchQuery], Awaitable[list[Candidate]]] | None:

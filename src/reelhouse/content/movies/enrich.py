@@ -59,7 +59,7 @@ class MovieEnrichment:
         local = contents.record if contents else None
         # A movie NFO is of the movie, whichever of its files it is beside.
         watch = tuple(FileWatch(None, w) for w in contents.watch[:1]) if contents else ()
-        query = MatchQuery(unit.title, ItemKind.MOVIE, unit.year)
+        query = MatchQuery(unit.title, ItemKind.MOVIE, unit.year, unit.alternate_titles)
         result = await by_ids_or_title(
             lambda ids: self.enricher.movie(query, ids=ids, nfo=local, refresh=refresh), unit.ids
         )

@@ -47,7 +47,7 @@ class SeriesEnrichment:
             self.nfo.series, await find_nfo(nfo_candidates(unit.folder, None, "tvshow.nfo"))
         )
         local_seasons, watch = await self._local_episodes(unit.files)
-        query = MatchQuery(unit.title, ItemKind.SERIES, unit.year)
+        query = MatchQuery(unit.title, ItemKind.SERIES, unit.year, unit.alternate_titles)
         result = await by_ids_or_title(
             lambda ids: self.enricher.series(
                 query, ids=ids, nfo=local, local_seasons=local_seasons, refresh=refresh
