@@ -73,6 +73,10 @@ async def test_the_wizard_from_a_fresh_start_to_a_scanned_library(
     media = tmp_path / "media"
     files, movies = write_movies(media, fake)
     settings = pipeline_settings(provider_settings, database_url, tmp_path / "data")
+    # The whole suite leaves thousands of folders beside this test's own: all are listed.
+    settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"folders_shown": 100_000})}
+    )
     with ThreadedServer(create_app(settings), lifespan="on", name="reelhouse") as server:
         context = await browser.new_context(base_url=server.url, viewport=DESKTOP)
         context.set_default_timeout(30_000)
