@@ -110,16 +110,21 @@ class SettingsService:
             stored = await repository.values()
             wanted = {key: v for key, v in stored.items() if key not in reset} | dict(changes)
             checked = layered(self._base, wanted)
-            await repository.save({key: stored_form(checked, key) for key in changes}, by=actor)
+            saved = {key: stored_form(checked, key) for key in changes}
+            await repository.save(saved, by=actor)
             await repository.forget(reset)
         log.info("settings changed", by=actor, set=sorted(changes), reset=sorted(reset))
-        await self.reload()
+        self._apply(checked)
         await self._cache.invalidate_tags(SETTINGS_TAG)
-        return await self.states()
+        now_stored = {key: v for key, v in stored.items() if key not in reset} | saved
+        return setting_states(self._base, now_stored, self.running)
 
     async def reload(self) -> None:
         """Take up the stored live settings (a restart takes up the others)."""
-        wanted = settings_with_stored(self._base, await stored_settings(self._database))
+        self._apply(settings_with_stored(self._base, await stored_settings(self._database)))
+
+    def _apply(self, wanted: Settings) -> None:
+        """Run with the live settings of `wanted` from now on, and tell the listeners."""
         live = {key for key, applied in EDITABLE.items() if applied is Applied.LIVE}
         changed = {
             key: value_of(wanted, key)
