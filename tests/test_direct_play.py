@@ -46,6 +46,9 @@ from tests.pipeline_support import (
     stored_files,
 )
 from tests.support import PASSWORD, Api, bearer
+from tests.test_web import log_in
+from tests.test_web_player import attribute
+from tests.test_web_watch import page
 
 #: Small chunks, so that every body here takes several reads or sendfile calls.
 CHUNK = 64 * 1024
@@ -79,8 +82,9 @@ def random_file(path: Path, size: int, seed: int) -> Path:
 
 
 def build_library(root: Path, outside: Path, fake: FakeProviders) -> dict[str, Path]:
-    """Movies (a real mp4, a large file with a non-ASCII name, a film in two parts, links
-    into and out of the library) and one episode; files outside the library."""
+    """Movies (a real mp4 with a local trailer, a large file with a non-ASCII name, a film in
+    two parts, links into and out of the library) and one episode; files outside the
+    library."""
     titles = fake.catalogue.library_titles()
     films = [t for t in titles if not t.series]
     show = next(t for t in titles if t.series)
@@ -96,6 +100,7 @@ def build_library(root: Path, outside: Path, fake: FakeProviders) -> dict[str, P
     stacked = f"{films[1].title} ({films[1].year})"
     paths = {
         "real": h264_aac_mp4(folder(0), f"{first.title} ({first.year}).mp4"),
+        "trailer": random_file(folder(0) / f"{first.title} ({first.year})-trailer.mkv", 40_000, 7),
         "big": random_file(movies / "Amélie à Straße (2001)" / NON_ASCII_NAME, BIG, 1),
         "part1": random_file(folder(1) / f"{stacked} - cd1.mkv", 200_000, 2),
         "part2": random_file(folder(1) / f"{stacked} - cd2.mkv", 300_000, 3),
@@ -300,7 +305,17 @@ async def test_who_may_play_what(
         episode = await client.get(library.url("episode"), headers=admin)
         assert episode.content == library.bytes("episode")
 
+        # The film's local trailer plays when asked for by its file, never in the film's place.
+        assert library.item["trailer"] == library.item["real"]
+        main = await client.get(library.url("real"), headers=admin)
+        assert main.content == library.bytes("real")
+        trailer = await client.get(
+            library.url("real"), params={"file": library.file["trailer"]}, headers=admin
+        )
+        assert trailer.content == library.bytes("trailer")
+
         for url, params in [
+            (library.url("part1"), {"file": library.file["trailer"]}),  # another item's extra
             (library.url("real"), {"part": 2}),  # no such part
             (library.url("real"), {"file": library.file["big"]}),  # another item's file
             (library.url("real"), {"file": 2**62}),
@@ -326,6 +341,20 @@ async def test_who_may_play_what(
         granted = await client.get(library.url("real"), headers=kid)
         assert granted.content == library.bytes("real")
         assert (await client.get(library.url("episode"), headers=kid)).status_code == 404
+
+        # The film's page offers its trailer; the trailer's player has no progress address,
+        # so playing it leaves the film's watch state alone.
+        await log_in(api, "ann", is_admin=True)
+        film, trailer_id = library.item["real"], library.file["trailer"]
+        play_trailer = f"/items/{film}/play?file={trailer_id}"
+        assert f'href="{play_trailer}"' in await page(api, f"/movies/{film}")
+        player = await page(api, play_trailer)
+        assert attribute(player, "file") == str(trailer_id)
+        assert "data-progress-url" not in player
+        assert "Trailer: " in player
+        assert attribute(await page(api, f"/items/{film}/play"), "progress-url")
+        elsewhere = await client.get(f"/items/{library.item['part1']}/play?file={trailer_id}")
+        assert elsewhere.status_code == 404
 
 
 async def test_links_out_of_the_library_are_served_when_followed(
@@ -354,7 +383,7 @@ def playable(path: Path, root: Path) -> PlayableFile:
     return PlayableFile(
         id=1, library_id=1, part=1, path=str(path), path_bytes=os.fsencode(path),
         size=found.st_size, mtime_ns=found.st_mtime_ns, inode=found.st_ino, container="mkv",
-        item_kind=ItemKind.MOVIE, item_title="Film", roots=(str(root),),
+        item_kind=ItemKind.MOVIE, item_title="Film", extra_type=None, roots=(str(root),),
     )  # fmt: skip
 
 

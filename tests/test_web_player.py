@@ -284,7 +284,8 @@ class Films:
 
 def write_media(root: Path, fake: FakeProviders) -> dict[str, Path]:
     """Three films the fake TMDb knows (an MP4 with an external SubRip, an MKV with AC-3 in two
-    languages and SubRip, an HEVC MKV) and two short episodes of a series TheTVDB knows."""
+    languages and SubRip, an HEVC MKV with a local trailer) and two short episodes of a series
+    TheTVDB knows."""
     titles = fake.catalogue.library_titles()
     films = [t for t in titles if not t.series][:3]
     show = next(t for t in titles if t.series)
@@ -305,6 +306,7 @@ def write_media(root: Path, fake: FakeProviders) -> dict[str, Path]:
         "direct": direct,
         "remux": long_h264_ac3_mkv(mkv_dir, f"{mkv_name}.mkv", seconds=LONG_S),
         "transcode": long_hevc_mkv(hevc_dir, f"{hevc_name}.mkv", seconds=LONG_S),
+        "trailer": h264_aac_mp4(hevc_dir, f"{hevc_name}-trailer.mp4"),
         "episode1": h264_aac_mp4(season, f"{show.title} S01E01.mp4"),
         "episode2": h264_aac_mp4(season, f"{show.title} S01E02.mp4"),
     }
@@ -476,6 +478,19 @@ async def test_play_direct_remux_and_transcode_in_chromium(
         # The stream it left is ended, not left to go idle.
         assert (await context.request.get(old)).status == 404
         await shot(page, "player-remux")
+
+        # The HEVC film's local trailer plays on its own, directly, and leaves the film with
+        # no resume point (its player reports no progress).
+        await page.goto(f"/movies/{films.transcode}")
+        await page.get_by_role("link", name="Play trailer 1").click()
+        await expect(page.locator("[data-player]")).to_have_attribute(
+            "data-mode", "direct", timeout=PLAYER_TIMEOUT_MS
+        )
+        await plays_past(page, 0.5)
+        await expect(page.locator("h1")).to_contain_text("Trailer")
+        await shot(page, "player-trailer")
+        await page.goto(f"/movies/{films.transcode}")
+        assert "Resume from" not in await page.locator("main").inner_text()
 
         # HEVC: transcoded; a seek lands where asked, the encoder restarting there.
         await opened(page, f"/movies/{films.transcode}", "▶ Play", "transcode")

@@ -12,7 +12,7 @@ from reelhouse.content.reads.items import can_see
 from reelhouse.errors import InvalidInputError, NotFoundError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.media.ffmpeg import extract_subtitle
-from reelhouse.playback.files import PlayableFile, PlayableFileRepository
+from reelhouse.playback.files import ItemFiles, PlayableFile, PlayableFileRepository
 from reelhouse.playback.opening import OpenedFile, open_playable
 from reelhouse.playback.repository import ProbeRepository, StoredProbe, SubtitleLinkRepository
 from reelhouse.playback.subtitle_cache import SubtitleCache
@@ -64,25 +64,37 @@ class PlaybackService:
         file_id: int | None = None,
         part: int | None = None,
     ) -> PlayableFile:
-        """File `file_id` of the item, else part `part` (from 1) of its first version, else
-        the first part of the first version. `NotFoundError` alike for an absent item and one
-        the caller may not see; also when the item holds no such file (a series, a season, a
-        movie without a present file)."""
-        return _chosen(item_id, await self.playables(item_id, visible), file_id, part)
+        """File `file_id` of the item (a version, a part, or an extra such as a local
+        trailer), else part `part` (from 1) of its first version, else the first part of the
+        first version. `NotFoundError` alike for an absent item and one the caller may not see;
+        also when the item holds no such file (a series, a season, a movie without a present
+        file)."""
+        if file_id is None:
+            return _chosen(item_id, await self.playables(item_id, visible), None, part)
+        found = await self._files(item_id, visible)
+        return _chosen(item_id, [*found.files, *found.extras], file_id, part)
 
     async def playables(self, item_id: int, visible: frozenset[int] | None) -> list[PlayableFile]:
-        """Every file of the item the caller may play (versions, then parts), as `playable`
-        chooses among them; `NotFoundError` when there is none."""
+        """Every main file of the item the caller may play (versions, then parts; no
+        extras), as `playable` chooses among them; `NotFoundError` when there is none."""
+        files = list((await self._files(item_id, visible)).files)
+        if not files:
+            raise NotFoundError(f"item {item_id} has no file to play")
+        return files
+
+    async def _files(self, item_id: int, visible: frozenset[int] | None) -> ItemFiles:
+        """The item's files and extras the caller may see, confined unless links out are
+        followed."""
         async with self.database.read() as session:
             found = await PlayableFileRepository(session).item_files(item_id)
         if found is None or not can_see(found.library_id, visible):
             raise NotFoundError(f"item {item_id} does not exist")
-        files = [f for f in found.files if can_see(f.library_id, visible)]
-        if not files:
-            raise NotFoundError(f"item {item_id} has no file to play")
-        if self.follow_links_out:
-            return [replace(f, confined=False) for f in files]
-        return files
+
+        def allowed(files: tuple[PlayableFile, ...]) -> tuple[PlayableFile, ...]:
+            seen = (f for f in files if can_see(f.library_id, visible))
+            return tuple(replace(f, confined=False) if self.follow_links_out else f for f in seen)
+
+        return ItemFiles(found.library_id, allowed(found.files), allowed(found.extras))
 
     async def subtitle(
         self,

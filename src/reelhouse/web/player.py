@@ -56,13 +56,21 @@ async def player_page(
     viewer: ViewerDep,
     services: ServicesDep,
     start: Start = 0,
+    file: Annotated[RowId | None, Query(description="An extra of the item to play.")] = None,
 ) -> HTMLResponse:
-    """The player of a movie or episode; an episode offers the next one when it ends."""
+    """The player of a movie or episode; an episode offers the next one when it ends. With
+    `file`, one of the item's extras (a local trailer, say): played on its own, leaving the
+    viewer's watch state of the item alone."""
     visible = viewer.visible_libraries
-    facts = await services.watch.playable(item_id, visible)
-    item = (await services.catalogue(facts.kind).details(item_id, visible)).item
+    extra = None
+    if file is not None:
+        extra = await services.playback.playable(item_id, visible, file_id=file)
+        kind = extra.item_kind
+    else:
+        kind = (await services.watch.playable(item_id, visible)).kind
+    item = (await services.catalogue(kind).details(item_id, visible)).item
     following = series_title = None
-    if facts.kind == ItemKind.EPISODE:
+    if kind == ItemKind.EPISODE and extra is None:
         following = await services.watch.episode_after(visible, item)
         series_title = next(iter((await series_titles(services, [item], visible)).values()), None)
     return render(
@@ -70,6 +78,7 @@ async def player_page(
         "player.html",
         {
             "item": item,
+            "extra": extra,
             "series_title": series_title,
             "start": start,
             "back": item_path(item.kind, item.id),

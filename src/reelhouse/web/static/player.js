@@ -154,7 +154,7 @@ class Player {
       audio: this.choice.audio,
       max_height: this.choice.max_height,
       burn_subtitle: this.choice.burn_subtitle,
-      file: this.info ? this.info.file_id : null,
+      file: this.info ? this.info.file_id : this.data.file,
     };
     const response = await fetch(this.data.playUrl, {
       method: "POST", body: this.form(fields), credentials: "same-origin",
@@ -376,8 +376,9 @@ class Player {
   }
 
   // --- the watch state --------------------------------------------------------------------------
+  // An extra (a trailer) has no progress address: it leaves the viewer's watch state alone.
   report(extra = {}) {
-    if (!this.info || !Number.isFinite(this.video.currentTime)) return;
+    if (!this.data.progressUrl || !this.info || !Number.isFinite(this.video.currentTime)) return;
     const body = this.form({ position_s: this.video.currentTime.toFixed(3), ...extra });
     return fetch(this.data.progressUrl, { method: "POST", body, credentials: "same-origin", keepalive: true })
       .catch(() => {}); // a lost report is followed by the next one
@@ -401,7 +402,7 @@ class Player {
 
   leave() {
     if (!this.info) return;
-    if (!this.ended && Number.isFinite(this.video.currentTime)) {
+    if (this.data.progressUrl && !this.ended && Number.isFinite(this.video.currentTime)) {
       navigator.sendBeacon(this.data.progressUrl,
         this.form({ position_s: this.video.currentTime.toFixed(3), stopped: "true" }));
     }
