@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from reelhouse.config import Settings
-from reelhouse.content.catalogue.records import LOCKABLE_FIELDS
+from reelhouse.content.catalogue.records import LOCKABLE_FIELDS, RecordWriter
 from reelhouse.content.catalogue.sorting import sort_title
+from reelhouse.content.metadata.models import TAG_NAME_MAX, MovieRecord
 from reelhouse.content.movies.models import Movie
 from reelhouse.content.movies.repository import MovieRepository
 from reelhouse.content.tv.models import Series
@@ -29,6 +30,7 @@ from reelhouse.content.tv.repository import SeriesRepository
 from reelhouse.ingest.editing import EDITABLE_FIELDS, ItemChanges
 from reelhouse.kinds import LibraryKind
 from reelhouse.libraries.repository import LibraryRepository
+from reelhouse.providers.nfo import parse_movie
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
@@ -340,3 +342,28 @@ async def test_any_edit_reads_back_as_accepted_or_is_a_422(api: Api) -> None:
         assert set(accepted) <= set(shown["locked_fields"])
 
     await asyncio.to_thread(answers)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_refresh_keeps_an_edit_made_while_it_ran(api: Api) -> None:
+    """A refresh read the item, then an admin edited it (PostgreSQL lets both run; SQLite's
+    refresh would hold the write lock from its start): the refresh writes what is not locked,
+    and the NFO's tags, but not over the edit."""
+    movie_id, _ = await seed(api)
+    async with api.services.users.database.transaction() as session:
+        movies = MovieRepository(session)
+        movie = await movies.get(movie_id)  # read before the edit
+        await api.services.editor.edit(movie_id, ItemChanges(title="Alien (1979)"))
+        record = MovieRecord(title="Alien (Original)", overview="In space.", tags=("Classic",))
+        async with RecordWriter(session) as writer:
+            await writer.write(movies, movie, record)
+    details = await api.services.movies.details(movie_id, None)
+    assert (details.item.title, details.overview) == ("Alien (1979)", "In space.")
+    assert (details.tags, details.locked_fields) == (("Classic",), ("title",))
+
+
+def test_nfo_tags_are_read_as_tags() -> None:
+    long = "x" * (TAG_NAME_MAX + 1)
+    nfo = f"<movie><title>Heat</title><tag>Heist</tag><tag> </tag><tag>{long}</tag></movie>"
+    record = parse_movie(nfo.encode(), "Heat.nfo")
+    assert record.tags == ("Heist",)

@@ -303,6 +303,13 @@ class ItemRepository(Generic[ItemT]):
             raise NotFoundError(f"{self._label} {item_id} does not exist")
         return item  # type: ignore[return-value]
 
+    async def hold(self, item: Item) -> None:
+        """Lock a loaded item's row until the transaction ends and read its locked fields
+        again, so that a write honours an edit made since the item was read. PostgreSQL only:
+        SQLite's transactions hold the write lock from their start, so nothing came between."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.refresh(item, ["locked_fields"], with_for_update=True)
+
     async def live(
         self, model: type[LiveT], where: ColumnElement[bool], *order_by: Any
     ) -> Sequence[LiveT]:

@@ -116,6 +116,7 @@ class RecordWriter:
 
     async def write(self, repository: ItemRepository[Any], item: Item, record: ItemRecord) -> None:
         """Apply `record` to a stored `item` (its credits and artwork when the block ends)."""
+        await repository.hold(item)  # an edit by hand since it was read is kept
         for name in COPIED_FIELDS:
             value = getattr(record, name)
             if value is not None and value != "":
@@ -144,6 +145,8 @@ class RecordWriter:
             item.id,
             {s: RatingValue(r.value, r.votes) for s, r in record.ratings.items()},
         )
+        if "tags" not in locked and record.tags:
+            await repository.set_tags(item.id, record.tags)
         if "videos" not in locked and record.videos:
             await repository.set_videos(item.id, trailers(record.videos))
         if "artwork" not in locked:
