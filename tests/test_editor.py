@@ -36,6 +36,7 @@ from reelhouse.testing.fake_providers.catalogue import HANDWRITTEN_BASE
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api, bearer, running_api, settings_for
 from tests.test_catalogue_cache import WAIT_S, server
+from tests.test_web import csrf, log_in
 
 REAL_STEEL = HANDWRITTEN_BASE + 1
 
@@ -367,3 +368,45 @@ def test_nfo_tags_are_read_as_tags() -> None:
     nfo = f"<movie><title>Heat</title><tag>Heist</tag><tag> </tag><tag>{long}</tag></movie>"
     record = parse_movie(nfo.encode(), "Heat.nfo")
     assert record.tags == ("Heist",)
+
+
+async def test_the_edit_form_sends_only_what_the_admin_changed(api: Api) -> None:
+    """The web form (both databases): a field left as it was shown is not sent, so a form
+    opened before another admin's edit does not undo it; a list is its lines; an unlock
+    lifts one lock."""
+    movie_id, _ = await seed(api)
+    await log_in(api, "ann", is_admin=True)
+    page = await api.client.get(f"/admin/items/{movie_id}/edit")
+    assert page.status_code == 200
+    assert 'name="was:title" value="Alien"' in page.text
+    shown = {"title": "Alien", "tagline": "", "genres": "Horror", "tags": "", "year": "1979"}
+    # Another admin sets the tagline after this form was shown.
+    await api.services.editor.edit(movie_id, ItemChanges(tagline="In space."))
+    form = shown | {f"was:{name}": value for name, value in shown.items()}
+    changed = {"title": "Alien ", "genres": "Horror\r\nSci-Fi\r\n\r\n"}
+    sent = form | changed | {"csrf": csrf(api.client)}
+    saved = await api.client.post(f"/admin/items/{movie_id}/edit", data=sent)
+    assert (saved.status_code, saved.headers["location"]) == (303, f"/movies/{movie_id}")
+    details = await api.services.movies.details(movie_id, None)
+    assert (details.item.title, details.tagline) == ("Alien", "In space.")
+    assert details.genres == ("Horror", "Sci-Fi")
+    # The title came back as shown but for a space: changed, so sent (and locked).
+    assert details.locked_fields == ("genres", "tagline", "title")
+
+    refused = await api.client.post(
+        f"/admin/items/{movie_id}/edit", data=form | {"year": "1700", "csrf": csrf(api.client)}
+    )
+    assert refused.status_code == 422
+    assert 'id="error-year"' in refused.text
+    assert 'value="1700"' in refused.text
+
+    unlocked = await api.client.post(
+        f"/admin/items/{movie_id}/unlock", data={"field": "tagline", "csrf": csrf(api.client)}
+    )
+    assert unlocked.status_code == 303
+    details = await api.services.movies.details(movie_id, None)
+    assert details.locked_fields == ("genres", "title")
+    bad = await api.client.post(
+        f"/admin/items/{movie_id}/unlock", data={"field": "colour", "csrf": csrf(api.client)}
+    )
+    assert bad.status_code == 422
