@@ -77,7 +77,7 @@ class CatalogueControl:
         async with self.database.transaction() as session:
             items = AnyItemRepository(session)
             item = await items.get(item_id, for_update=True)
-            item.lock(locked)
+            item.set_locked_fields(locked)
             await items.save()
             ref = ItemRef.of(item)
         await self.invalidation.items_changed([ref])

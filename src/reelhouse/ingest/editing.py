@@ -179,7 +179,7 @@ class ItemEditor:
                 raise InvalidInputError("only a series has an end date", field="end_date")
             locked = sorted(set(item.locked_fields) | fields.keys())
             # Before the title: a sort title locked now is not derived from it.
-            item.lock(locked)
+            item.set_locked_fields(locked)
             for name in COLUMNS:
                 if name in fields and getattr(item, name) != fields[name]:
                     setattr(item, name, fields[name])
@@ -202,7 +202,7 @@ class ItemEditor:
             items = AnyItemRepository(session)
             item = await items.get(item_id, for_update=True)
             locked = sorted(set(item.locked_fields) - set(fields))
-            item.lock(locked)
+            item.set_locked_fields(locked)
             await items.save()
             ref = ItemRef.of(item)
         await self.invalidation.items_changed([ref])

@@ -163,7 +163,7 @@ class Item(IdMixin, Base):
     def _check_numeric_id(self, key: str, value: int | None) -> int | None:
         return validate_numeric_id(key, value)
 
-    def lock(self, fields: list[str]) -> None:
+    def set_locked_fields(self, fields: list[str]) -> None:
         """Make the locked fields these: an unlocked sort title follows the title again."""
         if fields == self.locked_fields:
             return
