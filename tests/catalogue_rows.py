@@ -74,6 +74,7 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
         "library_paths": [{"id": 1, "library_id": 1, "path": "/media/films"}],
         "genres": [{"id": 1, "name": "Drame"}, {"id": 7, "name": "Comédie"}],
         "studios": [{"id": 1, "kind": "studio", "name": "Gaumont", "tmdb_id": 9}],
+        "tags": [{"id": 3, "name": "Préférés"}, {"id": 8, "name": "4K"}],
         "people": [
             {
                 "id": 1,
@@ -110,6 +111,7 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
         ],
         "item_genres": [{"item_id": 1, "genre_id": 7}, {"item_id": 1, "genre_id": 1}],
         "item_studios": [{"item_id": 1, "studio_id": 1}],
+        "item_tags": [{"item_id": 1, "tag_id": 8}, {"item_id": 2, "tag_id": 3}],
         "item_translations": [{"id": 1, "item_id": 1, "language": "en", "title": "Amelie"}],
         "item_videos": [
             {

@@ -33,6 +33,7 @@ ADMIN_ONLY = {
     ("POST", "/api/items/{item_id}/match"),
     ("POST", "/api/items/{item_id}/refresh"),
     ("PUT", "/api/items/{item_id}/locked-fields"),
+    ("PATCH", "/api/items/{item_id}"),
     ("GET", "/api/users"),
     ("POST", "/api/users"),
     ("GET", "/api/users/{user_id}"),
@@ -494,6 +495,9 @@ ADMIN_PAGES = {
     ("GET", "/admin/unmatched"),
     ("GET", "/admin/items/{item_id}/match"),
     ("POST", "/admin/items/{item_id}/match"),
+    ("GET", "/admin/items/{item_id}/edit"),
+    ("POST", "/admin/items/{item_id}/edit"),
+    ("POST", "/admin/items/{item_id}/unlock"),
     ("GET", "/admin/sessions"),
     ("POST", "/admin/sessions/{session_id}/stop"),
 }

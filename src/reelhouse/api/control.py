@@ -1,17 +1,21 @@
-"""Manual control of items (admins only): fix a match, refresh, lock fields against refresh."""
+"""Manual control of items (admins only): edit fields by hand, fix a match, refresh, lock fields
+against refresh."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 from pydantic import BaseModel, Field, model_validator
 
 from reelhouse.api.deps import AdminDep, token_router
+from reelhouse.api.items import ItemDetailOut, detail_response
 from reelhouse.api.jobs import JobOut, accepted
 from reelhouse.content.metadata.models import INT64_MAX
 from reelhouse.http.deps import ServicesDep
+from reelhouse.http.encoded import JSONBody
 from reelhouse.http.params import NO_NUL, RowIdPath
+from reelhouse.ingest.editing import ItemChanges
 
 router = token_router("/items/{item_id}", tags=["control"])
 
@@ -112,3 +116,17 @@ async def lock_fields(
 ) -> LockedFields:
     """Fields a refresh leaves as they are (`title`, `overview`, `genres`, `artwork`...)."""
     return LockedFields(fields=await services.control.lock_fields(item_id, body.fields))
+
+
+@router.patch("", response_model=ItemDetailOut, responses=NOT_FOUND)
+async def edit_item(
+    item_id: RowIdPath,
+    body: ItemChanges,
+    admin: AdminDep,
+    services: ServicesDep,
+    request: Request,
+) -> JSONBody:
+    """Change the fields given (the others stay as they are) and lock them against refresh;
+    the item's details as they now are."""
+    await services.editor.edit(item_id, body)
+    return await detail_response(services.items, item_id, admin, request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, Request
@@ -63,13 +64,18 @@ class ItemDetailOut(ItemSummary):
     """An item's details: its summary, what the details view holds, and the credited people
     with their names."""
 
+    sort_title: str
     overview: str | None
     tagline: str | None
     certification: str | None
     edition: str | None
     status: str | None
+    end_date: date | None
     genres: list[str]
     studios: list[StudioView]
+    tags: list[str]
+    #: Fields a refresh leaves as they are.
+    locked_fields: list[str]
     ratings: list[RatingView]
     cast: list[CastOut]
     crew: list[CrewOut]
@@ -223,13 +229,17 @@ def detail_out(
     files = [f if server_paths else f.without_server_paths() for f in details.files]
     return ItemDetailOut(
         **{name: getattr(details.item, name) for name in _SUMMARY_FIELDS},
+        sort_title=details.item.sort_title,
         overview=details.overview,
         tagline=details.tagline,
         certification=details.certification,
         edition=details.edition,
         status=details.status,
+        end_date=details.end_date,
         genres=list(details.genres),
         studios=list(details.studios),
+        tags=list(details.tags),
+        locked_fields=list(details.locked_fields),
         ratings=list(details.ratings),
         cast=[
             CastOut(

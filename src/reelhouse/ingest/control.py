@@ -13,7 +13,7 @@ from reelhouse.content import registry
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.models import Item
-from reelhouse.content.catalogue.records import LOCKABLE_FIELDS
+from reelhouse.content.catalogue.records import check_lockable
 from reelhouse.content.matching.score import MatchQuery, Scored
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.errors import InvalidInputError
@@ -72,19 +72,13 @@ class CatalogueControl:
 
     async def lock_fields(self, item_id: int, fields: Sequence[str]) -> list[str]:
         """Make the item's locked fields exactly `fields`; the locked ones, sorted."""
-        unknown = sorted(set(fields) - LOCKABLE_FIELDS)
-        if unknown:
-            lockable = ", ".join(sorted(LOCKABLE_FIELDS))
-            raise InvalidInputError(
-                f"{', '.join(unknown)}: not lockable (lockable: {lockable})", field="fields"
-            )
+        check_lockable(fields)
         locked = sorted(set(fields))
         async with self.database.transaction() as session:
             items = AnyItemRepository(session)
-            item = await items.get(item_id)
-            if item.locked_fields != locked:
-                item.locked_fields = locked
-                await items.save()
+            item = await items.get(item_id, for_update=True)
+            item.set_locked_fields(locked)
+            await items.save()
             ref = ItemRef.of(item)
         await self.invalidation.items_changed([ref])
         return locked

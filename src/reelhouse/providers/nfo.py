@@ -159,6 +159,10 @@ def _common(root: Element, url_text: str) -> dict[str, Any]:
         "runtime_minutes": runtime or None,
         "genres": tuple(g for e in root.findall("genre") if (g := _text(e))),
         "keywords": tuple(t for e in root.findall("tag") if (t := _text(e))),
+        # The library's own labels: a longer one than a tag holds is left out, never cut.
+        "tags": tuple(
+            t for e in root.findall("tag") if (t := _text(e)) and len(t) <= rec.TAG_NAME_MAX
+        ),
         "studios": tuple(s for e in root.findall("studio") if (s := _text(e))),
         "countries": tuple(c for e in root.findall("country") if (c := _text(e))),
         "certification": _text(root.find("mpaa")),

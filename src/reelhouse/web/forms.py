@@ -33,6 +33,7 @@ NOTICES = {
     "password-reset": "Password set. That user's logins and tokens are revoked.",
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
+    "field-unlocked": "Unlocked: the next refresh writes that field again.",
     "session-stopped": "Playback stopped.",
     "settings-saved": "Settings saved.",
 }

@@ -43,6 +43,7 @@ from reelhouse.content.catalogue.models import (
     Item,
     ItemGenre,
     ItemStudio,
+    ItemTag,
     ItemTranslation,
     ItemVideo,
     MediaFileItem,
@@ -50,6 +51,7 @@ from reelhouse.content.catalogue.models import (
     Rating,
     Studio,
     StudioKind,
+    Tag,
 )
 from reelhouse.content.catalogue.videos import VideoInput
 from reelhouse.errors import InvalidInputError, NotFoundError
@@ -285,14 +287,28 @@ class ItemRepository(Generic[ItemT]):
         with constraint_errors(self._label):
             await self.session.flush()
 
-    async def get(self, item_id: int, *, include_deleted: bool = False) -> ItemT:
+    async def get(
+        self, item_id: int, *, include_deleted: bool = False, for_update: bool = False
+    ) -> ItemT:
+        """The item; `for_update` locks its row until the transaction ends (PostgreSQL: a
+        second writer waits and then reads what the first stored; SQLite's transactions hold
+        the write lock from their start already)."""
         query = select(self.model).where(self.model.id == item_id)
         if not include_deleted:
             query = query.where(self.model.deleted_at.is_(None))
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
         item = await self.session.scalar(query)
         if item is None:
             raise NotFoundError(f"{self._label} {item_id} does not exist")
         return item  # type: ignore[return-value]
+
+    async def hold(self, item: Item) -> None:
+        """Lock a loaded item's row until the transaction ends and read its locked fields
+        again, so that a write honours an edit made since the item was read. PostgreSQL only:
+        SQLite's transactions hold the write lock from their start, so nothing came between."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.refresh(item, ["locked_fields"], with_for_update=True)
 
     async def live(
         self, model: type[LiveT], where: ColumnElement[bool], *order_by: Any
@@ -425,6 +441,13 @@ class ItemRepository(Generic[ItemT]):
         )
         await self._insert_links(ItemGenre, item_id, genre_ids)
 
+    async def set_tags(self, item_id: int, names: Iterable[str]) -> None:
+        tag_ids = await self._ids_by_name(Tag, names)
+        await self.session.execute(
+            delete(ItemTag).where(ItemTag.item_id == item_id, ItemTag.tag_id.not_in(tag_ids))
+        )
+        await self._insert_links(ItemTag, item_id, tag_ids)
+
     async def set_studios(self, item_id: int, kind: StudioKind, names: Iterable[str]) -> None:
         studio_ids = await self._ids_by_name(Studio, names, kind=kind)
         current_of_kind = select(Studio.id).where(Studio.kind == kind)
@@ -537,6 +560,15 @@ class ItemRepository(Generic[ItemT]):
         )
         return list(rows)
 
+    async def tags(self, item_id: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(Tag.name)
+            .join(ItemTag, ItemTag.tag_id == Tag.id)
+            .where(ItemTag.item_id == item_id)
+            .order_by(Tag.name)
+        )
+        return list(rows)
+
     async def studios(self, item_id: int) -> list[Studio]:
         rows = await self.session.scalars(
             select(Studio)
@@ -569,7 +601,7 @@ class ItemRepository(Generic[ItemT]):
         return [(media_file, link) for media_file, link in rows]
 
     async def _ids_by_name(
-        self, model: type[Genre] | type[Studio], names: Iterable[str], **fixed: object
+        self, model: type[Genre] | type[Studio] | type[Tag], names: Iterable[str], **fixed: object
     ) -> list[int]:
         """Ids of the named rows, inserting those that do not exist yet."""
         wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
@@ -588,16 +620,27 @@ class ItemRepository(Generic[ItemT]):
         return [by_name[name] for name in wanted]
 
     async def _insert_links(
-        self, link: type[ItemGenre] | type[ItemStudio], item_id: int, target_ids: list[int]
+        self,
+        link: type[ItemGenre] | type[ItemStudio] | type[ItemTag],
+        item_id: int,
+        target_ids: list[int],
     ) -> None:
         if not target_ids:
             return
-        target = "genre_id" if link is ItemGenre else "studio_id"
+        target = _LINK_TARGETS[link]
         insert = upsert(self.session, link.__table__)  # type: ignore[arg-type]
         await self.session.execute(
             insert.on_conflict_do_nothing(),
             [{"item_id": item_id, target: target_id} for target_id in target_ids],
         )
+
+
+#: The column of each link table that names what an item is linked to.
+_LINK_TARGETS: dict[type[Any], str] = {
+    ItemGenre: "genre_id",
+    ItemStudio: "studio_id",
+    ItemTag: "tag_id",
+}
 
 
 class AnyItemRepository(ItemRepository[Item]):

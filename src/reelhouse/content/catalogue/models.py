@@ -150,7 +150,9 @@ class Item(IdMixin, Base):
 
     @validates("title")
     def _keep_sort_title(self, _key: str, value: str) -> str:
-        self.sort_title = sort_title(value)
+        # A sort title someone set by hand (so locked) stays, whatever the title becomes.
+        if "sort_title" not in (self.locked_fields or ()):
+            self.sort_title = sort_title(value)
         return value
 
     @validates("imdb_id")
@@ -160,6 +162,14 @@ class Item(IdMixin, Base):
     @validates("tmdb_id", "tvdb_id")
     def _check_numeric_id(self, key: str, value: int | None) -> int | None:
         return validate_numeric_id(key, value)
+
+    def set_locked_fields(self, fields: list[str]) -> None:
+        """Make the locked fields these: an unlocked sort title follows the title again."""
+        if fields == self.locked_fields:
+            return
+        self.locked_fields = fields
+        if "sort_title" not in fields:
+            self.sort_title = sort_title(self.title)
 
 
 def validate_imdb_id(value: str | None) -> str | None:
@@ -253,6 +263,24 @@ class ItemGenre(Base):
     genre_id: Mapped[int] = mapped_column(
         ForeignKey("genres.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class Tag(IdMixin, Base):
+    """A label an admin (or an NFO's `<tag>`) gives items, beside the provider's genres."""
+
+    __tablename__ = "tags"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class ItemTag(Base):
+    __tablename__ = "item_tags"
+    __table_args__ = (Index("ix_item_tags_tag_id", "tag_id"),)
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
 
 
 class StudioKind(StrEnum):

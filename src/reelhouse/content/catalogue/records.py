@@ -8,7 +8,7 @@ same record twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from reelhouse.content.metadata.models import (
     MovieRecord,
     SeriesRecord,
 )
+from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.types import utcnow
 
 ItemT = TypeVar("ItemT", bound=Item)
@@ -41,12 +42,24 @@ COPIED_FIELDS = (
     "runtime_minutes",
     "certification",
 )
-#: Everything a refresh writes, so everything a user may lock: item columns, then the lists
-#: hanging off an item.
+#: Everything a refresh writes, so everything a user may lock: item columns (the sort title
+#: follows the title unless locked), then the lists hanging off an item.
 LOCKABLE_FIELDS = frozenset(
-    {*COPIED_FIELDS, "year", "status", "end_date", "community_rating"}
-    | {"genres", "studios", "credits", "artwork", "videos"}
+    {*COPIED_FIELDS, "sort_title", "year", "status", "end_date", "community_rating"}
+    | {"genres", "studios", "tags", "credits", "artwork", "videos"}
 )
+
+
+def check_lockable(fields: Iterable[str]) -> None:
+    """Refuse names that are not of `LOCKABLE_FIELDS`, naming them."""
+    unknown = sorted(set(fields) - LOCKABLE_FIELDS)
+    if unknown:
+        lockable = ", ".join(sorted(LOCKABLE_FIELDS))
+        raise InvalidInputError(
+            f"{', '.join(unknown)}: not lockable (lockable: {lockable})", field="fields"
+        )
+
+
 _IMAGE_KINDS = {kind.value: kind for kind in ImageKind}
 # The rating shown in listings: the first source present, in this order.
 _RATING_ORDER = ("tmdb", "tvdb", "imdb")
@@ -103,6 +116,7 @@ class RecordWriter:
 
     async def write(self, repository: ItemRepository[Any], item: Item, record: ItemRecord) -> None:
         """Apply `record` to a stored `item` (its credits and artwork when the block ends)."""
+        await repository.hold(item)  # an edit by hand since it was read is kept
         for name in COPIED_FIELDS:
             value = getattr(record, name)
             if value is not None and value != "":
@@ -131,6 +145,8 @@ class RecordWriter:
             item.id,
             {s: RatingValue(r.value, r.votes) for s, r in record.ratings.items()},
         )
+        if "tags" not in locked and record.tags:
+            await repository.set_tags(item.id, record.tags)
         if "videos" not in locked and record.videos:
             await repository.set_videos(item.id, trailers(record.videos))
         if "artwork" not in locked:

@@ -26,6 +26,8 @@ INT64_MAX = 2**63 - 1
 PLAY_COUNT_MAX = 2**31 - 1
 #: The latest resume point in seconds (`watch_states.position_ms` is a 64-bit BIGINT).
 POSITION_MAX_S = INT64_MAX // 1000
+#: The longest tag an item keeps (`tags.name` is a VARCHAR(100)).
+TAG_NAME_MAX = 100
 #: No time zone is further ahead of UTC than this (nor further behind than 12 hours): a
 #: wall-clock time in an unnamed zone, such as Kodi's `<lastplayed>`, is this uncertain.
 MAX_UTC_OFFSET = timedelta(hours=14)
@@ -133,6 +135,8 @@ class ItemRecord(Record):
     runtime_minutes: int | None = Field(None, ge=0, le=100_000)
     genres: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    #: Labels the library's own files give (an NFO's `<tag>`), stored as the item's tags.
+    tags: tuple[str, ...] = ()
     studios: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     certification: str | None = None

@@ -141,6 +141,7 @@ class ItemCatalogue(Generic[ItemT]):
                     probes=await ProbeRepository(session).of_files(file_ids),
                     subtitles=await SubtitleLinkRepository(session).of_videos(file_ids),
                     videos=await repo.videos(item_id),
+                    tags=await repo.tags(item_id),
                 )
 
         details = await self._details.get_or_load(

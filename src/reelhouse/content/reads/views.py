@@ -195,6 +195,12 @@ class ItemDetailsView(msgspec.Struct, frozen=True, kw_only=True):
     files: tuple[FileView, ...]
     #: The provider's trailers, to link out to.
     videos: tuple[VideoView, ...] = ()
+    #: When a series ended.
+    end_date: date | None = None
+    #: Labels admins (or NFO files) gave the item.
+    tags: tuple[str, ...] = ()
+    #: Fields a refresh leaves as they are (an edit by hand locks what it changes).
+    locked_fields: tuple[str, ...] = ()
 
     @property
     def cast(self) -> list[CreditView]:
@@ -224,6 +230,7 @@ def details_view(
     probes: Mapping[int, StoredProbe],
     subtitles: Mapping[int, Sequence[UnlinkedFile]],
     videos: Sequence[ItemVideo] = (),
+    tags: Sequence[str] = (),
 ) -> ItemDetailsView:
     return ItemDetailsView(
         item=ItemView.of(item),
@@ -246,6 +253,9 @@ def details_view(
             _file_view(f, link, probes.get(f.id), subtitles.get(f.id, ())) for f, link in files
         ),
         videos=tuple(view for view in map(VideoView.of, videos) if view is not None),
+        end_date=item.end_date,
+        tags=tuple(tags),
+        locked_fields=tuple(sorted(item.locked_fields)),
     )
 
 
