@@ -241,6 +241,7 @@ def parse_season(data: bytes, source: str) -> rec.SeasonRecord:
     root = roots[0]
     try:
         return rec.SeasonRecord(
+            ids=_ids(root, ""),
             season_number=_int(root.find("seasonnumber")) or 0,
             title=_text(root.find("title")),
             overview=_text(root.find("plot")),

@@ -107,6 +107,7 @@ def season_nfo(item: NfoItem) -> bytes:
     _add(root, "title", item.title)
     _add(root, "plot", item.plot)
     _add(root, "premiered", item.release_date)
+    _unique_ids(root, item.ids)
     return _document([root])
 
 
@@ -161,8 +162,7 @@ def _root(tag: str, item: NfoItem) -> Element:
     _add(root, "tagline", item.tagline)
     _add(root, "runtime", item.runtime_minutes)
     _add(root, "mpaa", item.certification)
-    for position, (provider, value) in enumerate(item.ids.items()):
-        _add(root, "uniqueid", value, type=provider, default=_format(position == 0))
+    _unique_ids(root, item.ids)
     for genre in item.genres:
         _add(root, "genre", genre)
     if item.collection is not None and xml_text(item.collection.name).strip():
@@ -189,6 +189,11 @@ def _root(tag: str, item: NfoItem) -> Element:
     if item.watch is not None:
         _watch(root, item.watch)
     return root
+
+
+def _unique_ids(root: Element, ids: Mapping[str, str]) -> None:
+    for position, (provider, value) in enumerate(ids.items()):
+        _add(root, "uniqueid", value, type=provider, default=_format(position == 0))
 
 
 def _ratings(root: Element, ratings: Sequence[NfoRating]) -> None:

@@ -41,7 +41,8 @@ def nfo_body(
     watch: Mapping[int, StoredState] | None,
     show_title: str | None = None,
 ) -> bytes:
-    """The NFO file of these items (several only for a file holding several episodes)."""
+    """The NFO file of these items (several only for a file holding several episodes, in
+    the order given)."""
     if owner is Owner.SEASON:
         season = items[0]
         return season_nfo(
@@ -50,12 +51,10 @@ def nfo_body(
                 plot=season.overview,
                 release_date=season.release_date,
                 season_number=season.index_number,
+                ids=_ids(season),
             )
         )
-    documents = [
-        nfo_item(facts, collections, watch, show_title)
-        for facts in sorted(items, key=lambda f: (f.parent_index_number or 0, f.index_number or 0))
-    ]
+    documents = [nfo_item(facts, collections, watch, show_title) for facts in items]
     if owner is Owner.MOVIE:
         return movie_nfo(documents[0])
     if owner is Owner.SERIES:

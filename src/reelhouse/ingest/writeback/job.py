@@ -129,7 +129,10 @@ class WriteBack:
                 series_titles[fact.id] = fact.title
         planned: list[_File] = []
         for spot in spots:
-            items = [facts[i] for i in spot.item_ids if i in facts]
+            items = sorted(
+                (facts[i] for i in spot.item_ids if i in facts),
+                key=lambda f: (f.parent_index_number or 0, f.index_number or 0),
+            )
             if not items:
                 continue
             if options.write_nfo and spot.nfo is not None:
