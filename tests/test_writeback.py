@@ -29,6 +29,7 @@ from reelhouse.watch.repository import StateWrite, WatchRepository
 from tests.conftest import TemplateCopies
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api
+from tests.test_nfo_writer import read_only
 
 WRITE_ALL = {"write_nfo": True, "write_artwork": True, "nfo_watch_user": "ana"}
 PLAYED_AT = datetime(2025, 3, 1, 20, 30, 15, tzinfo=UTC)
@@ -303,3 +304,85 @@ async def test_a_library_written_back_rescans_into_the_same_catalogue(
 
 def series_title(found: dict[tuple[Any, ...], dict[str, Any]]) -> str:
     return next(str(key[-1]) for key in found if key[0] == "series")
+
+
+async def test_foreign_files_a_second_run_and_a_read_only_folder(
+    provider_settings: Callable[..., Settings],
+    database_url: str,
+    tmp_path: Path,
+    fake: FakeProviders,
+) -> None:
+    media = tmp_path / "media"
+    paths = build_library(media, fake)
+    settings = settings_for(provider_settings, database_url, tmp_path / "data")
+    async with running_server(settings) as (api, token):
+        movies = await add_library(api, token, "Movies", "movies", media / "movies")
+        shows = await add_library(api, token, "TV", "tv", media / "tv")
+        await scan(api, token, movies)
+        await scan(api, token, shows)
+        hand_made = b"<movie><title>Curated by hand</title></movie>"
+        foreign = paths["movie4"].with_suffix(".nfo")
+        touch(foreign, hand_made)
+
+        # A file reelhouse did not write is left alone, and reported as skipped.
+        await set_write_back(api, token, movies, write_nfo=True, write_artwork=True)
+        job = await write_back(api, token, movies)
+        assert job.state == JobState.SUCCEEDED, job.error
+        assert job.progress["counters"]["skipped"] == 1, job.progress
+        assert job.progress["counters"]["written"] >= 3, job.progress
+        assert foreign.read_bytes() == hand_made
+        assert b"<uniqueid" in paths["movie3"].with_suffix(".nfo").read_bytes()
+
+        # Again: nothing to write, no file touched.
+        before = files_below(media)
+        job = await write_back(api, token, movies)
+        counters = job.progress["counters"]
+        assert counters.get("written", 0) == 0, counters
+        assert counters["unchanged"] >= 3, counters
+        assert files_below(media) == before
+
+        # The library allows it: the foreign file is replaced (and reelhouse's from then on).
+        await set_write_back(api, token, movies, overwrite_foreign_files=True)
+        job = await write_back(api, token, movies)
+        assert job.progress["counters"]["written"] == 1, job.progress
+        assert b"<uniqueid" in foreign.read_bytes()
+
+        # After the library's next scan, write-back follows its artwork by itself.
+        paths["movie3"].with_suffix(".nfo").unlink()
+        await scan(api, token, movies)
+        assert paths["movie3"].with_suffix(".nfo").is_file()
+
+        # One item on demand.
+        paths["movie3"].with_suffix(".nfo").unlink()
+        title = fake.catalogue.movie(3).title  # type: ignore[union-attr]
+        async with api.services.users.database.read() as session:
+            movie3 = await session.scalar(select(Item.id).where(Item.title == title))
+        response = await api.client.post(f"/api/items/{movie3}/write-back", headers=token)
+        assert response.status_code == 202, response.text
+        job = await api.services.jobs.get(response.json()["id"])
+        await settled(api)
+        job = await api.services.jobs.get(job.id)
+        assert job.state == JobState.SUCCEEDED, job.error
+        assert job.progress["counters"]["written"] == 1, job.progress
+
+        # A read-only season folder: its files fail, each with its path; the rest is written;
+        # nothing half-written is left.
+        season2 = paths["e4"].parent
+        await set_write_back(api, token, shows, write_nfo=True, write_artwork=True)
+        with read_only(season2):
+            job = await write_back(api, token, shows)
+        assert job.state == JobState.SUCCEEDED, job.error
+        failures, total = await api.services.jobs.failures(job.id)
+        assert total == 3, failures  # the season's NFO, the episode's and its thumb
+        for failure in failures:
+            assert failure.item.startswith(str(season2) + "/"), failure
+            assert failure.item in failure.error, failure
+            assert "Operation not permitted" in failure.error, failure
+        assert sorted(p.name for p in season2.iterdir()) == [paths["e4"].name]
+        assert (paths["series"] / "tvshow.nfo").is_file()
+        assert paths["e1"].with_suffix(".nfo").is_file()
+        assert not list(media.rglob("*.tmp"))
+        # Writable again: the next run writes what failed.
+        job = await write_back(api, token, shows)
+        assert job.progress["counters"]["written"] == 3, job.progress
+        assert paths["e4"].with_suffix(".nfo").is_file()
