@@ -1,6 +1,7 @@
 """`catalogue.artwork`: store the artwork found beside the library's media (`local_artwork`),
 then download the artwork chosen for its items and the people credited in them into the image
-store, a bounded number at a time, each image once.
+store, a bounded number at a time, each image once; then, for a library that writes back, queue
+its write-back (`writeback`).
 
 Image hosts misbehave, so each image is an item of its own (house rule 10):
 
