@@ -82,24 +82,29 @@ class WriteBack:
             options = WriteBackOptions.of(library.settings)
             roots = [p.path for p in library.paths]
             files = await MediaLinkRepository(session).library_item_files(library_id)
-            user_id = await self._user(session, options.nfo_watch_user)
+            user_id = await self._user(ctx, session, options.nfo_watch_user)
         if not options.writes_anything:
             log.info("library writes nothing back", library_id=library_id)
             return
         spots = spots_of(_of_item(files, item_id) if item_id else files, roots)
         if item_id is not None:
             spots = _keep(spots, item_id, files)
-        series_titles: dict[int, str] = {}
+        series_of = {f.item_id: f.series_id for f in files if f.series_id is not None}
         for chunk in chunked(spots, BULK_CHUNK):
             ctx.check_cancelled()
-            await self._chunk(ctx, library_id, options, user_id, chunk, series_titles, files)
+            await self._chunk(ctx, library_id, options, user_id, chunk, series_of)
 
-    async def _user(self, session: AsyncSession, username: str | None) -> int | None:
+    async def _user(
+        self, ctx: JobContext, session: AsyncSession, username: str | None
+    ) -> int | None:
+        """The id of the user whose history goes into the NFO files; a name that is no user's
+        is reported against the job, and the files are written without history."""
         if username is None:
             return None
         user = await UserRepository(session).find_by_username(username)
         if user is None:
             log.warning("NFO viewing history not written: no such user", username=username)
+            ctx.item_failed(f"nfo_watch_user {username!r}", "no such user: no history written")
             return None
         return user.id
 
@@ -110,23 +115,22 @@ class WriteBack:
         options: WriteBackOptions,
         user_id: int | None,
         spots: Sequence[Spot],
-        series_titles: dict[int, str],
-        files: Sequence[ItemFile],
+        series_of: Mapping[int, int | None],
     ) -> None:
+        """Plan and write the files of these spots: their items read at once, then each file
+        written (and recorded) on its own."""
         ids = {i for spot in spots for i in spot.item_ids}
-        series_of = {f.item_id: f.series_id for f in files if f.series_id is not None}
+        shows = {series for i in ids if (series := series_of.get(i)) is not None}
         async with self.database.read() as session:
             repository = WriteBackRepository(session)
-            facts = await repository.facts(ids | set(series_of.get(i, 0) for i in ids) - {0})
+            facts = await repository.facts(ids | shows)
             collections = await repository.collections(
                 {f.collection_id for f in facts.values() if f.collection_id}
             )
             watch: Mapping[int, StoredState] | None = None
             if user_id is not None:
                 watch = await WatchRepository(session).states(user_id, ids)
-        for fact in facts.values():
-            if fact.kind is ItemKind.SERIES:
-                series_titles[fact.id] = fact.title
+        series_titles = {f.id: f.title for f in facts.values() if f.kind is ItemKind.SERIES}
         planned: list[_File] = []
         for spot in spots:
             items = sorted(
