@@ -482,6 +482,7 @@ ADMIN_PAGES = {
     ("POST", "/admin/libraries/{library_id}"),
     ("POST", "/admin/libraries/{library_id}/delete"),
     ("POST", "/admin/libraries/{library_id}/scan"),
+    ("POST", "/admin/libraries/{library_id}/write-back"),
     ("GET", "/admin/users"),
     ("POST", "/admin/users"),
     ("POST", "/admin/users/{user_id}/libraries"),
