@@ -67,12 +67,8 @@ def digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def temporary_name(name: str) -> str:
+def _temporary_name(name: str) -> str:
     return f".{name}.reelhouse-{secrets.token_hex(4)}.tmp"
-
-
-def is_temporary(name: str) -> bool:
-    return name.startswith(".") and ".reelhouse-" in name and name.endswith(".tmp")
 
 
 def write_beside(
@@ -128,7 +124,7 @@ def _existing(directory: int, name: str, path: str) -> Recorded | None:
 
 
 def _replace(directory: int, name: str, body: bytes) -> None:
-    temporary = temporary_name(name)
+    temporary = _temporary_name(name)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW
     handle = os.open(temporary, flags, 0o644, dir_fd=directory)
     try:
