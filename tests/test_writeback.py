@@ -386,3 +386,13 @@ async def test_foreign_files_a_second_run_and_a_read_only_folder(
         job = await write_back(api, token, shows)
         assert job.progress["counters"]["written"] == 3, job.progress
         assert paths["e4"].with_suffix(".nfo").is_file()
+
+        # A viewing-history user that is no user's: said once, the files written without.
+        await set_write_back(api, token, shows, nfo_watch_user="nobody")
+        job = await write_back(api, token, shows)
+        assert job.state == JobState.SUCCEEDED, job.error
+        failures, total = await api.services.jobs.failures(job.id)
+        assert [(f.item, f.error) for f in failures] == [
+            ("nfo_watch_user 'nobody'", "no such user: no history written")
+        ]
+        assert b"<playcount>" not in paths["e1"].with_suffix(".nfo").read_bytes()
