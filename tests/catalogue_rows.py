@@ -355,6 +355,16 @@ async def seed(database: Database, *, rating_source: str = "imdb") -> None:
             {"name": "full_scan", "next_run_at": _at(60), "last_job_id": 1},
             {"name": "Prune", "next_run_at": _at(90), "last_job_id": None},
         ],
+        "written_files": [
+            {
+                "id": 1,
+                "library_id": 1,
+                "path": "/films/Heat (1995)/Heat (1995).nfo",
+                "size": 2048,
+                "sha256": "cd" * 32,
+                "written_at": T0,
+            },
+        ],
         "setup_codes": [
             {"id": 1, "code_hash": "ab" * 32, "created_at": T0, "expires_at": _at(1440)},
         ],

@@ -284,6 +284,20 @@ async def test_libraries_can_be_added_edited_scanned_and_deleted(api: Api, tmp_p
     assert edited.headers["location"] == "/admin/libraries?notice=library-saved"
     (library,) = await api.services.libraries.list()
     assert (library.name, library.paths) == ("Cinema", (str(tmp_path),))
+    # Write-back: off until the form turns it on; then asked for from the page.
+    page = await api.client.get(f"/admin/libraries/{library.id}")
+    assert 'name="write_nfo"' in page.text
+    assert "Write back now" not in page.text
+    form = {"name": "Cinema", "paths": str(tmp_path), "write_nfo": "on", "nfo_watch_user": "ana"}
+    await api.client.post(f"/admin/libraries/{library.id}", data=token | form)
+    (library,) = await api.services.libraries.list()
+    assert library.write_back.write_nfo
+    assert not library.write_back.write_artwork
+    assert library.write_back.nfo_watch_user == "ana"
+    page = await api.client.get(f"/admin/libraries/{library.id}")
+    assert "Write back now" in page.text
+    written = await api.client.post(f"/admin/libraries/{library.id}/write-back", data=token)
+    assert written.headers["location"] == "/admin/jobs?notice=write-back-queued"
     scanned = await api.client.post(f"/admin/libraries/{library.id}/scan", data=token)
     assert scanned.headers["location"] == "/admin/jobs?notice=scan-queued"
     jobs = await api.client.get("/admin/jobs?notice=scan-queued")

@@ -11,6 +11,7 @@ from reelhouse.infra.db import markers as marker_models
 from reelhouse.infra.db import peers as peer_models
 from reelhouse.infra.db.base import Base
 from reelhouse.infra.jobs import models as job_models
+from reelhouse.ingest.writeback import models as writeback_models
 from reelhouse.libraries import models as library_models
 from reelhouse.playback import models as playback_models
 from reelhouse.server_settings import models as server_settings_models
@@ -31,4 +32,5 @@ __all__ = [
     "server_settings_models",
     "user_models",
     "watch_models",
+    "writeback_models",
 ]

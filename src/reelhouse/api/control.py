@@ -110,6 +110,15 @@ async def refresh(
     return accepted(enqueued, response)
 
 
+@router.post("/write-back", status_code=status.HTTP_202_ACCEPTED, responses=QUEUED)
+async def write_back(
+    item_id: RowIdPath, _admin: AdminDep, services: ServicesDep, response: Response
+) -> JobOut:
+    """Write the item's NFO files and chosen artwork beside its media now (a series' with its
+    seasons and episodes), as its library's write-back settings ask."""
+    return accepted(await services.control.write_back(item_id), response)
+
+
 @router.put("/locked-fields", responses=NOT_FOUND)
 async def lock_fields(
     item_id: RowIdPath, body: LockedFields, _admin: AdminDep, services: ServicesDep

@@ -67,6 +67,23 @@ async def scan_library(
     return accepted(enqueued, response)
 
 
+@router.post(
+    "/libraries/{library_id}/write-back",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        200: {"description": "That write-back was already queued."},
+        404: {"description": "No such library."},
+        422: {"description": "The library writes nothing back."},
+    },
+)
+async def write_back_library(
+    library_id: RowIdPath, _admin: AdminDep, services: ServicesDep, response: Response
+) -> JobOut:
+    """Write the library's NFO files and chosen artwork beside its media now (what the
+    library's `write_back` settings ask for)."""
+    return accepted(await services.libraries.write_back(library_id), response)
+
+
 @router.get("/jobs")
 async def list_jobs(
     _admin: AdminDep,

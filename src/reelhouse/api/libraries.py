@@ -39,12 +39,18 @@ async def get_library(
 async def change_library(
     library_id: RowIdPath, body: LibraryChangeRequest, admin: AdminDep, services: ServicesDep
 ) -> LibraryOut:
-    """Rename a library, replace its folders, or say whether its local artwork wins."""
+    """Rename a library, replace its folders, say whether its local artwork wins, or what it
+    writes back beside its media."""
+    write_back = None
+    if body.write_back is not None:
+        current = await services.libraries.get(library_id)
+        write_back = body.write_back.applied_to(current.write_back)
     library = await services.libraries.update(
         library_id,
         name=body.name,
         paths=body.paths,
         prefer_local_artwork=body.prefer_local_artwork,
+        write_back=write_back,
     )
     return LibraryOut.seen_by(library, admin)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from reelhouse.config import PASSWORD_EDGE_MAX
 from reelhouse.config.editable import Applied, Source
 from reelhouse.http.params import NO_NUL, PathText, RowId
 from reelhouse.ingest.libraries import LibraryInfo
+from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.models import TokenKind
 from reelhouse.users.service import Principal
@@ -72,6 +74,46 @@ class UserLibrariesRequest(Body):
     library_ids: list[RowId] = Field(max_length=10_000)
 
 
+class WriteBackOut(BaseModel):
+    """What the library writes beside its media (all off by default)."""
+
+    write_nfo: bool = Field(description="Kodi NFO files for its movies, series, seasons, episodes.")
+    write_artwork: bool = Field(description="The chosen artwork, under Kodi's file names.")
+    overwrite_foreign_files: bool = Field(
+        description="Replace files reelhouse did not write (or that changed since it did)."
+    )
+    nfo_watch_user: str | None = Field(
+        description="Whose play count, last played time and resume point the NFO files hold."
+    )
+
+    @classmethod
+    def of(cls, options: WriteBackOptions) -> WriteBackOut:
+        return cls(
+            write_nfo=options.write_nfo,
+            write_artwork=options.write_artwork,
+            overwrite_foreign_files=options.overwrite_foreign_files,
+            nfo_watch_user=options.nfo_watch_user,
+        )
+
+
+class WriteBackChange(Body):
+    """What to change of the library's write-back; fields left out stay as they are."""
+
+    write_nfo: bool | None = None
+    write_artwork: bool | None = None
+    overwrite_foreign_files: bool | None = None
+    nfo_watch_user: str | None = Field(
+        None, min_length=1, max_length=64, pattern=NO_NUL, description="null: none."
+    )
+
+    def applied_to(self, options: WriteBackOptions) -> WriteBackOptions:
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        for flag in ("write_nfo", "write_artwork", "overwrite_foreign_files"):
+            if given.get(flag, True) is None:
+                del given[flag]  # null means "as it is" for a flag
+        return replace(options, **given)
+
+
 class LibraryOut(BaseModel):
     id: int
     name: str
@@ -84,6 +126,9 @@ class LibraryOut(BaseModel):
         description="Images beside the media (poster.jpg, fanart.jpg...) win over the "
         "provider's of the same kind; when false they only stand in where it has none."
     )
+    write_back: WriteBackOut | None = Field(
+        description="What the library writes beside its media; null unless the caller is an admin."
+    )
 
     @classmethod
     def seen_by(cls, library: LibraryInfo, caller: Principal) -> LibraryOut:
@@ -95,6 +140,7 @@ class LibraryOut(BaseModel):
             paths=list(library.paths) if caller.sees_server_paths else None,
             created_at=library.created_at,
             prefer_local_artwork=library.prefer_local_artwork,
+            write_back=WriteBackOut.of(library.write_back) if caller.sees_server_paths else None,
         )
 
 
@@ -112,6 +158,7 @@ class LibraryChangeRequest(Body):
     prefer_local_artwork: bool | None = Field(
         None, description="Whether images beside the media win over the provider's."
     )
+    write_back: WriteBackChange | None = None
 
 
 SettingValue = Annotated[str, Field(max_length=4096, pattern=NO_NUL)] | bool | int | float | None

@@ -39,6 +39,7 @@ from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.ingest.pipeline import MetadataPipeline
 from reelhouse.ingest.scans import register_scans
 from reelhouse.ingest.store import UnitStore
+from reelhouse.ingest.writeback.job import WriteBack
 from reelhouse.libraries.scan import LibraryScanner
 from reelhouse.libraries.watch import LibraryWatcher
 from reelhouse.playback.probing import MediaProbing, enqueue_probe
@@ -180,8 +181,11 @@ class Runtime:
             refresh_statistics=settings.database.refresh_statistics,
         )
         pipeline.register(registry)
-        artwork = ArtworkDownloads(database, self.invalidation, self.images, settings.images)
+        artwork = ArtworkDownloads(
+            database, self.invalidation, self.images, settings.images, self.queue
+        )
         artwork.register(registry)
+        WriteBack(database, self.images).register(registry)
         MediaProbing(database, self.prober, self.invalidation, settings.media).register(registry)
         return registry
 

@@ -1,6 +1,7 @@
 """`catalogue.artwork`: store the artwork found beside the library's media (`local_artwork`),
 then download the artwork chosen for its items and the people credited in them into the image
-store, a bounded number at a time, each image once.
+store, a bounded number at a time, each image once; then, for a library that writes back, queue
+its write-back (`writeback`).
 
 Image hosts misbehave, so each image is an item of its own (house rule 10):
 
@@ -42,6 +43,9 @@ from reelhouse.infra.jobs.fanout import for_each, id_arg, library_key
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.jobs.registry import JobRegistry
 from reelhouse.ingest.local_artwork import LocalArtwork
+from reelhouse.ingest.writeback.job import enqueue_write_back
+from reelhouse.ingest.writeback.options import WriteBackOptions
+from reelhouse.libraries.repository import LibraryRepository
 
 ARTWORK_KIND = "catalogue.artwork"
 
@@ -104,6 +108,8 @@ class ArtworkDownloads:
     invalidation: CatalogueInvalidation
     images: ImageStore
     settings: ImagesSettings
+    #: Where the write-back that follows the artwork of a library that asks for it is queued.
+    queue: JobQueue
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(ARTWORK_KIND, self.download_artwork)
@@ -140,6 +146,10 @@ class ArtworkDownloads:
             after, skip = checkpoint["after"], set(checkpoint["failed"])
         ctx.progress.set_total(ctx.progress.done)  # rows a concurrent writer took away
         await local.select(library_id)
+        async with self.database.read() as session:
+            library = await LibraryRepository(session).get(library_id)
+        if WriteBackOptions.of(library.settings).writes_anything:
+            await enqueue_write_back(self.queue, library_id)
 
     async def _round(
         self,

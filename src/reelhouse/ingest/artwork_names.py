@@ -160,3 +160,50 @@ def _name(place: Place, base: str, stem: str | None, season: int | None) -> str 
         return None
     number = int(found.group(1)) if found.group(1) is not None else 0
     return (found.group(2) or "") if number == season else None
+
+
+#: Where write-back puts each owner's images: Kodi's first choice for it.
+WRITE_PLACES = {
+    Owner.MOVIE: Place.BESIDE,
+    Owner.SERIES: Place.FOLDER,
+    Owner.SEASON: Place.SERIES_FOLDER,
+    Owner.EPISODE: Place.BESIDE,
+}
+
+
+def kodi_file_name(
+    owner: Owner,
+    kind: ImageKind,
+    extension: str,
+    *,
+    stem: str | None = None,
+    season: int | None = None,
+) -> str | None:
+    """The name Kodi reads first for an `owner` item's image of `kind` at its `WRITE_PLACES`
+    place (what `match` reads back as that kind); None when Kodi has no name for it there."""
+    place = WRITE_PLACES[owner]
+    extension = extension.lower()
+    if extension not in IMAGE_EXTENSIONS:
+        return None
+    row = next(
+        (
+            c
+            for c in CONVENTIONS
+            if c.owner is owner and c.place is place and c.kind is kind and "kodi" in c.readers
+        ),
+        None,
+    )
+    if row is None:
+        return None
+    if place is Place.FOLDER:
+        base = row.name
+    elif place is Place.BESIDE:
+        if stem is None:
+            return None
+        base = f"{stem}-{row.name}" if row.name else stem
+    else:
+        if season is None:
+            return None
+        prefix = f"season{season:02d}" if season else "season-specials"
+        base = f"{prefix}-{row.name}" if row.name else prefix
+    return f"{base}.{extension}"

@@ -20,7 +20,10 @@ from reelhouse.errors import InvalidInputError
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.ingest.pipeline import enqueue_refresh
+from reelhouse.ingest.writeback.job import enqueue_write_back
+from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.kinds import ItemKind
+from reelhouse.libraries.repository import LibraryRepository
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,21 @@ class CatalogueControl:
     async def refresh(self, item_id: int, *, bypass_cache: bool = False) -> Enqueued:
         await self._matchable(item_id)
         return await enqueue_refresh(self.queue, item_id, bypass_cache=bypass_cache)
+
+    async def write_back(self, item_id: int) -> Enqueued:
+        """Queue a write-back of one item's files (a series' with its seasons and episodes),
+        as its library's write-back settings ask; refused when the library writes nothing."""
+        async with self.database.read() as session:
+            item = await AnyItemRepository(session).get(item_id)
+            if item.library_id is None:
+                raise InvalidInputError(f"item {item_id} lies in no library", field="item_id")
+            library = await LibraryRepository(session).get(item.library_id)
+        if not WriteBackOptions.of(library.settings).writes_anything:
+            raise InvalidInputError(
+                f"library {library.id} writes nothing back: turn on write_nfo or write_artwork",
+                field="item_id",
+            )
+        return await enqueue_write_back(self.queue, library.id, item_id)
 
     async def lock_fields(self, item_id: int, fields: Sequence[str]) -> list[str]:
         """Make the item's locked fields exactly `fields`; the locked ones, sorted."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -17,6 +17,8 @@ from reelhouse.infra.jobs.queue import Enqueued, JobQueue
 from reelhouse.infra.logging import get_logger
 from reelhouse.ingest.artwork import enqueue_artwork
 from reelhouse.ingest.local_artwork import PREFER_LOCAL_SETTING, prefers_local
+from reelhouse.ingest.writeback.job import enqueue_write_back
+from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.kinds import ItemKind, LibraryKind
 from reelhouse.libraries.folders import FolderListing, check_readable, list_folders
 from reelhouse.libraries.jobs import enqueue_scan
@@ -38,12 +40,22 @@ class LibraryInfo:
     created_at: datetime
     #: Local artwork wins over the provider's (see `ingest.local_artwork`).
     prefer_local_artwork: bool = True
+    #: What is written back beside the media (see `ingest.writeback`).
+    write_back: WriteBackOptions = field(default_factory=WriteBackOptions)
 
     @classmethod
     def of(cls, library: Library) -> LibraryInfo:
         paths = tuple(p.path for p in library.paths)
         prefer = prefers_local(library.settings)
-        return cls(library.id, library.name, library.kind, paths, library.created_at, prefer)
+        return cls(
+            library.id,
+            library.name,
+            library.kind,
+            paths,
+            library.created_at,
+            prefer,
+            WriteBackOptions.of(library.settings),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +124,13 @@ class LibrariesService:
         name: str | None = None,
         paths: Sequence[str] | None = None,
         prefer_local_artwork: bool | None = None,
+        write_back: WriteBackOptions | None = None,
     ) -> LibraryInfo:
-        """Rename a library, change its folders or whether its local artwork wins (what is
-        given changes); files below a folder no longer listed are marked missing by the next
-        scan, like deleted ones. A change of the artwork preference is applied by an artwork
-        job, queued here."""
+        """Rename a library, change its folders, whether its local artwork wins or what it
+        writes back (what is given changes); files below a folder no longer listed are marked
+        missing by the next scan, like deleted ones. A change of the artwork preference is
+        applied by an artwork job, queued here; a write-back newly asked for runs at the
+        library's next artwork job, or when asked for (`write_back`)."""
         new_name = None if name is None else _checked_name(name)
         roots = None if paths is None else _checked_roots(paths)
         async with self.database.transaction() as session:
@@ -131,12 +145,26 @@ class LibrariesService:
             )
             if artwork:
                 library.settings = {**library.settings, PREFER_LOCAL_SETTING: prefer_local_artwork}
+            if write_back is not None and write_back != WriteBackOptions.of(library.settings):
+                library.settings = {**library.settings, **write_back.as_settings()}
             await libraries.save(library)
             changed = LibraryInfo.of(library)
         await self.invalidation.libraries_changed()
         if artwork:
             await enqueue_artwork(self.jobs, library_id)
         return changed
+
+    async def write_back(self, library_id: int) -> Enqueued:
+        """Queue a write-back of the library's files now; a library that writes nothing back
+        is refused here, not left to do nothing in the job."""
+        async with self.database.read() as session:
+            library = await LibraryRepository(session).get(library_id)
+        if not WriteBackOptions.of(library.settings).writes_anything:
+            raise InvalidInputError(
+                f"library {library_id} writes nothing back: turn on write_nfo or write_artwork",
+                field="library_id",
+            )
+        return await enqueue_write_back(self.jobs, library_id)
 
     async def browse(self, path: str, *, limit: int) -> FolderListing:
         """The server's subfolders of `path`, for an admin choosing a library's folders."""

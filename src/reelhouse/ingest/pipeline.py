@@ -8,7 +8,8 @@ or the stale ones; download the chosen artwork.
   stored twice.
 - `catalogue.refresh` (one per item): re-fetch an item, bypassing the provider cache on request;
   `catalogue.refresh_stale` (periodic) does that for items whose metadata is old for their kind.
-- then `catalogue.artwork` (`artwork.py`) downloads the artwork chosen for what was stored, and
+- then `catalogue.artwork` (`artwork.py`) downloads the artwork chosen for what was stored (and
+  queues `catalogue.write_back` for a library that writes NFO files or artwork back), and
   `after_enrich` queues the next step of the library's files (probing them).
 - After each stored unit (enriched or refreshed), the viewing history its NFO files hold goes
   to `watch_import` (a user's watch state, wired in by the composition root), in a transaction

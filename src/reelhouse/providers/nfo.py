@@ -214,10 +214,14 @@ def build_movie(roots: list[Element], url_text: str, source: str) -> rec.MovieRe
             return rec.MovieRecord(ids=_ids(None, url_text), sources=(SOURCE,))
         root = roots[0]
         collection = root.find("set")
-        name = _text(collection.find("name")) if collection is not None else None
-        name = name or (_text(collection) if collection is not None else None)
+        name = overview = None
+        if collection is not None:
+            name = _text(collection.find("name")) or _text(collection)
+            overview = _text(collection.find("overview"))
         return rec.MovieRecord(
-            collection=rec.CollectionRef(name=name) if name else None, **_common(root, url_text)
+            collection=rec.CollectionRef(name=name, overview=overview) if name else None,
+            status=_text(root.find("status")),
+            **_common(root, url_text),
         )
     except (ValidationError, ValueError) as exc:
         raise InvalidInputError(f"{source}: {_reason(exc)}", field=source) from None
@@ -241,6 +245,7 @@ def parse_season(data: bytes, source: str) -> rec.SeasonRecord:
     root = roots[0]
     try:
         return rec.SeasonRecord(
+            ids=_ids(root, ""),
             season_number=_int(root.find("seasonnumber")) or 0,
             title=_text(root.find("title")),
             overview=_text(root.find("plot")),

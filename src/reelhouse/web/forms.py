@@ -25,6 +25,8 @@ NOTICES = {
     "setup-done-empty": "reelhouse is set up. Add a library below when you are ready.",
     "scan-queued": "Scan queued: follow it below.",
     "scan-running": "That scan is already queued or running: follow it below.",
+    "write-back-queued": "Write-back queued: follow it below.",
+    "write-back-running": "That write-back is already queued: follow it below.",
     "user-added": "User added.",
     "user-saved": "User saved.",
     "user-deleted": "User deleted.",

@@ -53,3 +53,13 @@ def episode_nfo_paths(videos: Sequence[str]) -> dict[str, Path]:
         for video, path in ((v, Path(os.path.splitext(v)[0] + ".nfo")) for v in videos)
         if path.is_file()
     }
+
+
+def season_nfo_paths(videos: Sequence[str], series_folder: str | None) -> list[Path]:
+    """The `season.nfo` files of the season folders these videos lie in (folders below the
+    series folder only: the series folder's own NFO is `tvshow.nfo`)."""
+    if series_folder is None:
+        return []
+    below = series_folder.rstrip("/") + "/"
+    folders = sorted({os.path.dirname(v) for v in videos if v.startswith(below)})
+    return [path for f in folders if (path := Path(f) / "season.nfo").is_file()]

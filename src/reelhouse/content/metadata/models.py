@@ -107,6 +107,8 @@ class Video(Record):
 class CollectionRef(Record):
     name: str
     ids: ExternalIds = Field(default_factory=ExternalIds)
+    #: What an NFO's `<set><overview>` says of it (a provider's record says more).
+    overview: str | None = None
 
 
 class Candidate(Record):

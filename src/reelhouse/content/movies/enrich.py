@@ -107,15 +107,20 @@ class MovieEnrichment:
 
 async def _collection(session: AsyncSession, ref: CollectionRef) -> Collection:
     """The collection (a TMDb "set") by its id, or for an NFO's `<set>` without one by its
-    name; created on first sight."""
+    name; created on first sight. An NFO's overview of it fills one it has none of."""
     collections = CollectionRepository(session)
     if ref.ids.tmdb is None:
         found = await collections.named(ref.name)
     else:
         found = await find_by_ids(collections, ref.ids)
     if isinstance(found, Collection):
+        if ref.overview and not found.overview:
+            found.overview = ref.overview
+            await collections.save()
         return found
-    return await collections.add(Collection(title=ref.name, tmdb_id=ref.ids.tmdb))
+    return await collections.add(
+        Collection(title=ref.name, tmdb_id=ref.ids.tmdb, overview=ref.overview)
+    )
 
 
 async def _write_collection(

@@ -29,7 +29,13 @@ from reelhouse.content.enrichment import (
 )
 from reelhouse.content.matching.score import MatchQuery
 from reelhouse.content.metadata.enrich import Enricher
-from reelhouse.content.metadata.local import episode_nfo_paths, find_nfo, nfo_candidates, read_local
+from reelhouse.content.metadata.local import (
+    episode_nfo_paths,
+    find_nfo,
+    nfo_candidates,
+    read_local,
+    season_nfo_paths,
+)
 from reelhouse.content.metadata.models import EpisodeRecord, LocalWatch, SeasonRecord
 from reelhouse.content.tv.models import Episode, Season, Series
 from reelhouse.content.tv.repository import EpisodeRepository, SeasonRepository, SeriesRepository
@@ -46,7 +52,7 @@ class SeriesEnrichment:
         local = await read_local(
             self.nfo.series, await find_nfo(nfo_candidates(unit.folder, None, "tvshow.nfo"))
         )
-        local_seasons, watch = await self._local_episodes(unit.files)
+        local_seasons, watch = await self._local_episodes(unit.files, unit.folder)
         query = MatchQuery(unit.title, ItemKind.SERIES, unit.year, unit.alternate_titles)
         result = await by_ids_or_title(
             lambda ids: self.enricher.series(
@@ -57,13 +63,21 @@ class SeriesEnrichment:
         return Fetched(result, local, local_seasons, watch)
 
     async def _local_episodes(
-        self, files: Sequence[UnlinkedFile]
+        self, files: Sequence[UnlinkedFile], folder: str | None
     ) -> tuple[tuple[SeasonRecord, ...], tuple[FileWatch, ...]]:
-        """Episode NFO files beside the videos, as seasons ranked where "nfo" is, and the
-        viewing history in each, by the file it is beside."""
+        """Episode NFO files beside the videos and `season.nfo` files in season folders, as
+        seasons ranked where "nfo" is, and the viewing history in each episode NFO, by the
+        file it is beside."""
         by_season: dict[int, dict[int, EpisodeRecord]] = {}
         watch: list[FileWatch] = []
-        paths = await asyncio.to_thread(episode_nfo_paths, [f.path for f in files])
+        videos = [f.path for f in files]
+        paths = await asyncio.to_thread(episode_nfo_paths, videos)
+        described: dict[int, SeasonRecord] = {}
+        for season_path in await asyncio.to_thread(season_nfo_paths, videos, folder):
+            season = await read_local(self.nfo.season, season_path)
+            if season is not None:
+                described.setdefault(season.season_number, season)
+                by_season.setdefault(season.season_number, {})
         for file in files:
             path = paths.get(file.path)
             contents = await read_local(self.nfo.episode_contents, path) if path else None
@@ -73,11 +87,9 @@ class SeriesEnrichment:
                 by_season.setdefault(episode.season_number, {})[episode.episode_number] = episode
             watch += (FileWatch(file.id, found) for found in contents.watch)
         seasons = tuple(
-            SeasonRecord(
-                season_number=number,
-                episodes=tuple(episodes[n] for n in sorted(episodes)),
-                sources=("nfo",),
-            )
+            (
+                described.get(number) or SeasonRecord(season_number=number, sources=("nfo",))
+            ).model_copy(update={"episodes": tuple(episodes[n] for n in sorted(episodes))})
             for number, episodes in sorted(by_season.items())
         )
         return seasons, tuple(watch)

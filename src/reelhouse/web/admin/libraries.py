@@ -16,6 +16,7 @@ from reelhouse.http.params import RowIdPath
 from reelhouse.http.problems import status_for
 from reelhouse.infra.jobs.models import ACTIVE_STATES
 from reelhouse.infra.jobs.progress import ProgressView
+from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.kinds import LibraryKind
 from reelhouse.users.service import Principal
 from reelhouse.web.deps import AdminViewerDep
@@ -105,7 +106,11 @@ async def library_form(
     request: Request, library_id: RowIdPath, admin: AdminViewerDep, services: ServicesDep
 ) -> HTMLResponse:
     library = await services.libraries.get(library_id)
-    form = {"name": library.name, "paths": "\n".join(library.paths)}
+    form = {
+        "name": library.name,
+        "paths": "\n".join(library.paths),
+        "write_back": library.write_back,
+    }
     return render(
         request,
         "admin/library.html",
@@ -122,15 +127,29 @@ async def change_library(
     services: ServicesDep,
     name: Text = "",
     paths: Text = "",
+    write_nfo: Text = "",
+    write_artwork: Text = "",
+    overwrite_foreign_files: Text = "",
+    nfo_watch_user: Text = "",
 ) -> HTMLResponse | RedirectResponse:
+    """Save the form; a checkbox left out is off (a form sends only the ticked ones)."""
     library = await services.libraries.get(library_id)
+    write_back = WriteBackOptions(
+        write_nfo=bool(write_nfo),
+        write_artwork=bool(write_artwork),
+        overwrite_foreign_files=bool(overwrite_foreign_files),
+        nfo_watch_user=nfo_watch_user.strip() or None,
+    )
     try:
-        await services.libraries.update(library_id, name=name, paths=split_paths(paths))
+        await services.libraries.update(
+            library_id, name=name, paths=split_paths(paths), write_back=write_back
+        )
     except DomainError as exc:
+        form = {"name": name, "paths": paths, "write_back": write_back}
         return render(
             request,
             "admin/library.html",
-            {"library": library, "form": {"name": name, "paths": paths}, "error": exc},
+            {"library": library, "form": form, "error": exc},
             principal=admin,
             status=status_for(exc).value,
         )
@@ -151,3 +170,12 @@ async def scan_library(
 ) -> RedirectResponse:
     enqueued = await services.libraries.scan(library_id)
     return see("/admin/jobs", "scan-queued" if enqueued.created else "scan-running")
+
+
+@router.post("/admin/libraries/{library_id}/write-back")
+async def write_back_library(
+    library_id: RowIdPath, _admin: AdminViewerDep, services: ServicesDep
+) -> RedirectResponse:
+    """Queue the library's write-back now (refused, as a page, when it writes nothing back)."""
+    enqueued = await services.libraries.write_back(library_id)
+    return see("/admin/jobs", "write-back-queued" if enqueued.created else "write-back-running")
