@@ -34,6 +34,7 @@ from reelhouse.infra.jobs.worker import Worker
 from reelhouse.infra.media.ffprobe import Prober
 from reelhouse.ingest.artwork import ArtworkDownloads
 from reelhouse.ingest.control import CatalogueControl
+from reelhouse.ingest.image_choice import ImageChoices
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.ingest.pipeline import MetadataPipeline
 from reelhouse.ingest.scans import register_scans
@@ -118,6 +119,9 @@ class Runtime:
             jobs=self.queue,
             provider_keys=ProviderKeys(settings),
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
+            image_choices=ImageChoices(
+                database, self.invalidation, images, self.enricher, settings.images
+            ),
             settings=SettingsService(database, cache, base_settings, settings),
         )
         self.services.settings.listen(self._take_up)

@@ -15,6 +15,7 @@ from reelhouse.content.reads.search import SearchService
 from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, SeriesCatalogue
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.ingest.control import CatalogueControl
+from reelhouse.ingest.image_choice import ImageChoices
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
@@ -47,6 +48,8 @@ class Services:
     #: Live checks of provider keys (the setup wizard's, and later the settings page's).
     provider_keys: ProviderKeys
     control: CatalogueControl
+    #: The image picker: an item's choices of artwork, choosing one, uploading one's own.
+    image_choices: ImageChoices
     settings: SettingsService
 
     def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:

@@ -33,6 +33,8 @@ NOTICES = {
     "password-reset": "Password set. That user's logins and tokens are revoked.",
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
+    "image-chosen": "Image chosen: the item shows it now, and refreshes keep it.",
+    "image-uploaded": "Image uploaded: the item shows it now, and refreshes keep it.",
     "session-stopped": "Playback stopped.",
     "settings-saved": "Settings saved.",
 }

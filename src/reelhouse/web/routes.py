@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from reelhouse.web import account, login, pages, player, setup, watching
-from reelhouse.web.admin import jobs, libraries, matching, sessions, settings, users
+from reelhouse.web.admin import images, jobs, libraries, matching, sessions, settings, users
 from reelhouse.web.render import STATIC_DIR
 
 
@@ -24,6 +24,7 @@ def web_routers() -> tuple[APIRouter, ...]:
         account.router,
         jobs.router,
         matching.router,
+        images.router,
         sessions.router,
         settings.router,
     )
