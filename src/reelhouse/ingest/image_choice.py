@@ -15,7 +15,7 @@ the one path, which reaches every process.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from reelhouse.content.catalogue.artwork import (
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.models import Image, ImageKind, Item
+from reelhouse.content.catalogue.records import image_source
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.content.metadata.models import ExternalIds, OfferedImage
 from reelhouse.content.reads.images import ServedImage
@@ -129,9 +130,7 @@ class ImageChoices:
                     await artwork.stored(row.id, copy)
             else:
                 assert offered is not None  # noqa: S101 - found above, or NotFoundError
-                chosen_id = await artwork.keep_chosen(
-                    item_id, kind, offered.provider, offered.url, copy, _input(kind, offered)
-                )
+                chosen_id = await artwork.keep_chosen(item_id, _input(kind, offered), copy)
             ref = await self._select(session, item_id, kind, chosen_id)
         await self.invalidation.items_changed([ref])
         return await self._chosen(item_id, kind, chosen_id)
@@ -155,9 +154,8 @@ class ImageChoices:
             raise InvalidInputError(exc.detail, field="file") from None
         copy = StoredCopy(stored.path, stored.width, stored.height, stored.blurhash)
         async with self.database.transaction() as session:
-            chosen_id = await ArtworkRepository(session).keep_chosen(
-                item_id, kind, UPLOAD_PROVIDER, stored.path, copy
-            )
+            upload = ImageInput(kind, UPLOAD_PROVIDER, stored.path)
+            chosen_id = await ArtworkRepository(session).keep_chosen(item_id, upload, copy)
             ref = await self._select(session, item_id, kind, chosen_id)
         await self.invalidation.items_changed([ref])
         return await self._chosen(item_id, kind, chosen_id)
@@ -243,7 +241,13 @@ def _find_row(rows: list[Image], image_id: int | None, url: str | None) -> Image
 
 def _combined(kind: ImageKind, rows: list[Image], offered: list[OfferedImage]) -> list[ImageChoice]:
     by_url = {o.url: o for o in offered}
-    stored = [_stored_choice(r, by_url.get(r.provider_path)) for r in rows]
+    # Readers serve the first selected row (a local one before the provider's): that one is
+    # in use, another selected one only stands behind it.
+    in_use = next((r.id for r in rows if r.selected), None)
+    stored = [
+        replace(_stored_choice(r, by_url.get(r.provider_path)), selected=r.id == in_use)
+        for r in rows
+    ]
     known = {r.provider_path for r in rows}
     extra = [
         ImageChoice(
@@ -270,7 +274,7 @@ def _stored_choice(row: Image, offered: OfferedImage | None) -> ImageChoice:
     language = row.language or (offered.language if offered is not None else None)
     return ImageChoice(
         kind=ImageKind(row.kind),
-        source=row.provider,
+        source=offered.provider if offered is not None else row.provider,
         image_id=row.id,
         url=row.provider_path if remote else None,
         language=language,
@@ -283,9 +287,11 @@ def _stored_choice(row: Image, offered: OfferedImage | None) -> ImageChoice:
 
 
 def _input(kind: ImageKind, offered: OfferedImage) -> ImageInput:
+    """The row of an offered image, under the provenance a refresh gives it (one row, not
+    two, when a refresh offers it again)."""
     return ImageInput(
         kind=kind,
-        provider=offered.provider,
+        provider=image_source(offered.url),
         url=offered.url,
         language=offered.language,
         width=offered.width,

@@ -288,45 +288,27 @@ class ArtworkRepository:
         )
         return list(rows)
 
-    async def keep_chosen(
-        self,
-        item_id: int,
-        kind: ImageKind,
-        provider: str,
-        source: str,
-        copy: StoredCopy,
-        offered: ImageInput | None = None,
-    ) -> int:
-        """Record the stored image chosen for the item (from `provider` at `source`, as
-        `offered` describes it), or bring its row up to date; its id."""
-        size = {"width": copy.width, "height": copy.height, "blurhash": copy.blurhash}
-        values = {
+    async def keep_chosen(self, item_id: int, image: ImageInput, copy: StoredCopy) -> int:
+        """Record `image`, stored as `copy`, as one the item may show (unselected), or bring
+        its row up to date; its id."""
+        stored = {"local_path": copy.path, "width": copy.width, "height": copy.height}
+        stored["blurhash"] = copy.blurhash
+        key = {
             "item_id": item_id,
-            "kind": kind.value,
-            "provider": provider,
-            "provider_path": source,
-            "language": offered.language if offered else None,
-            "score": offered.score if offered else None,
-            "local_path": copy.path,
-            "selected": False,
-            **size,
+            "kind": image.kind.value,
+            "provider": image.provider,
+            "provider_path": image.url,
         }
+        values = {**key, "language": image.language, "score": image.score, **stored}
         insert = upsert(self.session, Image.__table__)  # type: ignore[arg-type]
         statement = insert.on_conflict_do_update(
-            index_elements=["item_id", "kind", "provider", "provider_path"],
+            index_elements=list(key),
             index_where=text("item_id IS NOT NULL"),
-            set_={"local_path": copy.path, **size},
+            set_=stored,
         )
-        with constraint_errors(f"chosen {kind} image of item {item_id}"):
-            await self.session.execute(statement, [values])
-        found = await self.session.scalar(
-            select(Image.id).where(
-                Image.item_id == item_id,
-                Image.kind == kind,
-                Image.provider == provider,
-                Image.provider_path == source,
-            )
-        )
+        with constraint_errors(f"chosen {image.kind} image of item {item_id}"):
+            await self.session.execute(statement, [{**values, "selected": False}])
+        found = await self.session.scalar(select(Image.id).filter_by(**key))
         assert found is not None  # noqa: S101 - upserted just above
         return found
 
