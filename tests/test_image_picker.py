@@ -262,6 +262,7 @@ async def test_an_upload_is_served_and_bad_ones_leave_nothing(
             url, files={"file": ("p.png", b"\0" * (2 * 1024 * 1024))}, headers=token
         )
         assert huge.status_code == 413
+        assert "http.max_body_bytes" in huge.json()["detail"]  # the larger of the two limits
         assert originals(data) == files
 
         own = picture((400, 600), (10, 120, 230), "PNG")
@@ -369,3 +370,47 @@ async def test_a_choice_in_one_process_shows_in_another(
         uploaded = await writer.client.post(url, files={"file": own}, headers=token)
         assert uploaded.status_code == 201, uploaded.text
         await eventually(lambda: reader_shows(own), within_s=10, what="the upload")
+
+
+async def test_a_provider_without_the_item_leaves_the_stored_choices(
+    database_url: str, tmp_path: Path, provider_settings: Callable[..., Settings]
+) -> None:
+    """TMDb has no such movie: the picker says so beside what is stored, and an upload works."""
+    settings = picker_settings(provider_settings, database_url, tmp_path / "data")
+    async with running_api(settings) as api:
+        token = bearer(await api.token_for("admin", is_admin=True))
+        movie_id = await seeded_movie(api, tmdb_id=10**9)
+        listed = await choices(api, token, movie_id)
+        assert listed["choices"] == []
+        assert listed["provider_error"]
+        own = picture((200, 300), (5, 6, 7), "PNG")
+        url = f"/api/items/{movie_id}/images/poster"
+        uploaded = await api.client.post(url, files={"file": own}, headers=token)
+        assert uploaded.status_code == 201, uploaded.text
+        listed = await choices(api, token, movie_id)
+        assert [c["source"] for c in listed["choices"]] == ["upload"]
+        assert listed["provider_error"]
+        offered = await api.client.put(url, json={"url": "https://x.test/a.jpg"}, headers=token)
+        assert offered.status_code == 404
+
+
+async def test_uploads_may_be_larger_than_other_requests(
+    database_url: str, tmp_path: Path, provider_settings: Callable[..., Settings]
+) -> None:
+    """An upload may be `images.upload_max_bytes` large (with its form), past the limit of
+    other requests; beyond that it is refused by its length, before it is read."""
+    base = picker_settings(provider_settings, database_url, tmp_path / "data")
+    images = base.images.model_copy(update={"upload_max_bytes": 3 * 1024 * 1024})
+    async with running_api(base.model_copy(update={"images": images})) as api:
+        token = bearer(await api.token_for("admin", is_admin=True))
+        movie_id = await seeded_movie(api, tmdb_id=None)
+        url = f"/api/items/{movie_id}/images/poster"
+        big = noise((990, 1000), 3)
+        assert api.app.state.settings.http.max_body_bytes < len(big) < 3 * 1024 * 1024
+        uploaded = await api.client.post(url, files={"file": big}, headers=token)
+        assert uploaded.status_code == 201, uploaded.text
+        other = await api.client.put(url, content=big, headers=token)
+        assert other.status_code == 413  # the same bytes anywhere else
+        huge = await api.client.post(url, files={"file": b"\0" * (4 * 1024 * 1024)}, headers=token)
+        assert huge.status_code == 413
+        assert "images.upload_max_bytes" in huge.json()["detail"]

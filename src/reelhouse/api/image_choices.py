@@ -53,6 +53,9 @@ class ChoicePageOut(BaseModel):
     page: int
     pages: int
     total: int
+    provider_error: str | None = Field(
+        description="Why the providers' images are not listed (they failed): the stored ones are."
+    )
     choices: list[ChoiceOut]
 
 
@@ -86,6 +89,7 @@ def page_out(request: Request, item_id: int, page: ChoicePage) -> ChoicePageOut:
         page=page.page,
         pages=page.pages,
         total=page.total,
+        provider_error=page.unavailable,
         choices=[choice_out(request, item_id, c) for c in page.choices],
     )
 

@@ -253,12 +253,13 @@ class BodyTooLargeError(HTTPException):
     """Raised from `receive`, so the route's body parsing stops and the problem handler
     answers 413 (FastAPI passes HTTP exceptions through where it wraps others into a 400)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large_detail(max_bytes))
+    def __init__(self, max_bytes: int, setting: str = "http.max_body_bytes") -> None:
+        detail = too_large_detail(max_bytes, setting)
+        super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail)
 
 
-def too_large_detail(max_bytes: int) -> str:
-    return f"the request body is larger than {max_bytes} bytes (setting http.max_body_bytes)"
+def too_large_detail(max_bytes: int, setting: str = "http.max_body_bytes") -> str:
+    return f"the request body is larger than {max_bytes} bytes (setting {setting})"
 
 
 def head_too_large_detail(max_bytes: int) -> str:
@@ -323,11 +324,17 @@ class RequestSizeLimitMiddleware:
             detail = head_too_large_detail(self.max_header_bytes)
             await problem(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, detail)(scope, receive, send)
             return
-        upload = scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]) is not None
+        upload = (
+            self.upload_max_bytes > self.max_bytes
+            and scope["method"] == "POST"
+            and UPLOAD_PATH.fullmatch(scope["path"]) is not None
+        )
         max_bytes = self.upload_max_bytes if upload else self.max_bytes
+        setting = "images.upload_max_bytes" if upload else "http.max_body_bytes"
         declared = _content_length(scope)
         if declared is not None and declared > max_bytes:
-            refusal = problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large_detail(max_bytes))
+            detail = too_large_detail(max_bytes, setting)
+            refusal = problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail)
             await refusal(scope, receive, send)
             return
         received = 0
@@ -338,7 +345,7 @@ class RequestSizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
-                    raise BodyTooLargeError(max_bytes)
+                    raise BodyTooLargeError(max_bytes, setting)
             return message
 
         await self.app(scope, receive_limited, send)

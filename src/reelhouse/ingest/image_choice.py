@@ -38,15 +38,27 @@ from reelhouse.content.reads.images import ServedImage
 from reelhouse.errors import (
     InvalidInputError,
     NotFoundError,
+    RateLimitedError,
     TooLargeError,
     UpstreamResponseError,
+    UpstreamUnavailableError,
 )
 from reelhouse.infra.db.engine import Database
 from reelhouse.infra.images import ImageStore, StoredFile
+from reelhouse.infra.logging import get_logger
 from reelhouse.kinds import ItemKind
+
+log = get_logger(__name__)
 
 #: The kinds one may choose an image of.
 CHOOSABLE_KINDS = (ImageKind.POSTER, ImageKind.BACKDROP, ImageKind.LOGO)
+#: A provider's failures that leave the list with the stored images only.
+PROVIDER_FAILURES = (
+    NotFoundError,
+    RateLimitedError,
+    UpstreamResponseError,
+    UpstreamUnavailableError,
+)
 #: What an upload may be (extensions as the image store names its files): what browsers show.
 UPLOAD_FORMATS = frozenset({"jpg", "png", "webp"})
 
@@ -78,6 +90,8 @@ class ChoicePage:
     page: int
     pages: int
     total: int
+    #: Why the providers' images are missing from the list, when they failed.
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,11 +109,20 @@ class ImageChoices:
         if page < 1:
             raise InvalidInputError("pages count from 1", field="page")
         item, rows = await self._item_images(item_id, kind)
-        choices = _combined(kind, rows, await self._offered(item, kind))
+        unavailable: str | None = None
+        try:
+            offered = await self._offered(item, kind)
+        except PROVIDER_FAILURES as exc:
+            # The stored images can be chosen all the same: the provider's failure is said
+            # beside them (and logged), not made the whole answer.
+            log.warning("images offered not listed", item_id=item_id, error=exc.detail)
+            offered, unavailable = [], exc.detail
+        choices = _combined(kind, rows, offered)
         size = self.settings.choices_page_size
         start = (page - 1) * size
         pages = max(1, -(-len(choices) // size))
-        return ChoicePage(kind, choices[start : start + size], page, pages, len(choices))
+        found = choices[start : start + size]
+        return ChoicePage(kind, found, page, pages, len(choices), unavailable)
 
     async def choose(
         self, item_id: int, kind: ImageKind, *, image_id: int | None = None, url: str | None = None
