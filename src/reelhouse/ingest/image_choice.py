@@ -253,13 +253,14 @@ def _check_kind(kind: ImageKind) -> None:
 
 def _find_row(rows: list[Image], image_id: int | None, url: str | None) -> Image | None:
     """The stored row named by id (which must be one of the item's of this kind), or the one
-    stored from `url`."""
+    a provider offered at `url`."""
     if image_id is not None:
         row = next((r for r in rows if r.id == image_id), None)
         if row is None:
             raise NotFoundError(f"image {image_id} is not one of this item's of this kind")
         return row
-    return next((r for r in rows if r.provider_path == url and r.provider != UPLOAD_PROVIDER), None)
+    ours = (UPLOAD_PROVIDER, LOCAL_PROVIDER)
+    return next((r for r in rows if r.provider_path == url and r.provider not in ours), None)
 
 
 def _combined(kind: ImageKind, rows: list[Image], offered: list[OfferedImage]) -> list[ImageChoice]:

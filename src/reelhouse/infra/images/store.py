@@ -167,7 +167,8 @@ class ImageStore:
 
     async def peek(self, url: str) -> StoredFile:
         """Download `url` and check that it is an image, as `fetch` does, without storing it:
-        a preview of an image nobody chose yet (errors as `fetch`'s)."""
+        a preview of an image nobody chose yet (errors as `fetch`'s). Its `body` is the image;
+        its `path` is where the store would keep it (nothing is written there)."""
         download = await self._downloader.get(url)
         original, _ = await asyncio.to_thread(self._describe, download.body, download.label)
         content_type = CONTENT_TYPES[original.extension]
