@@ -92,6 +92,8 @@ async def test_pick_a_poster_and_upload_one(
     own = picture((400, 600), (20, 160, 90), "PNG")
     upload = tmp_path / "my-poster.png"
     upload.write_bytes(own)
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("a shopping list, not a poster")
     with ThreadedServer(create_app(settings), lifespan="on", name="reelhouse") as server:
         movie_id = await scanned_movie(server.url, tmp_path / "movies")
         context = await browser.new_context(base_url=server.url, viewport=DESKTOP)
@@ -131,6 +133,17 @@ async def test_pick_a_poster_and_upload_one(
         )
         await shot(page, "image-picker-backdrops")
         await page.get_by_role("link", name="Poster").click()
+        # Something that is no image is refused on the page, saying why.
+        await page.get_by_label("Your own poster").set_input_files(not_an_image)
+        before = len(errors)
+        await page.get_by_role("button", name="Upload").click()
+        await expect(page.get_by_role("alert")).to_contain_text("not an image")
+        assert errors[before:] == [  # the refusal's own status, which the console reports
+            "Failed to load resource: the server responded with a status of 422 "
+            "(Unprocessable Entity)"
+        ]
+        del errors[before:]
+        await shot(page, "image-picker-refused")
         await page.get_by_label("Your own poster").set_input_files(upload)
         await page.get_by_role("button", name="Upload").click()
         await expect(page.get_by_role("status")).to_contain_text("Image uploaded")
