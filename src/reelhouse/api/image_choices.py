@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from reelhouse.api.deps import AdminDep, token_router
-from reelhouse.content.catalogue.models import ImageKind
+from reelhouse.content.catalogue.models import MAX_BIGINT, ImageKind
 from reelhouse.http.deps import ServicesDep
 from reelhouse.http.images import image_response, preview_path, read_upload
 from reelhouse.http.params import NO_NUL, RowIdPath
@@ -30,7 +30,7 @@ PREVIEW: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
     **NOT_FOUND,
 }
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
 Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=NO_NUL)]
 
 
@@ -119,7 +119,7 @@ async def image_choice_preview(
     _admin: AdminDep,
     services: ServicesDep,
     kind: ImageKind = ImageKind.POSTER,
-    image_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    image_id: Annotated[int | None, Query(ge=1, le=MAX_BIGINT)] = None,
     url: Annotated[str | None, Query(min_length=1, max_length=2048, pattern=NO_NUL)] = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
