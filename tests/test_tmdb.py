@@ -139,3 +139,31 @@ async def test_collection(providers: Providers) -> None:
     assert movie.collection.ids.tmdb is not None
     collection = await providers.tmdb.collection(movie.collection.ids.tmdb, EN)
     assert 3 in {part.ids.tmdb for part in collection.parts}
+
+
+async def test_every_image_of_every_language_with_its_sizes(
+    providers: Providers, fake: FakeProviders, fake_server: FakeServer
+) -> None:
+    """The image picker's list: `/images` without a language gives every language (the
+    details ask for a few), each image with the sizes the configuration offers; once cached."""
+    for kind, path in ((ItemKind.MOVIE, "m"), (ItemKind.SERIES, "t")):
+        offered = await providers.tmdb.offered_images(kind, ExternalIds(tmdb=1))
+        posters = [o for o in offered if o.kind == "poster"]
+        assert [o.language for o in posters] == ["en", "de", "fr", "ja"]
+        assert {o.kind for o in offered} == {"poster", "backdrop", "logo"}
+        assert all(o.provider == "tmdb" for o in offered)
+        first = posters[0]
+        assert first.url == f"{fake_server.url}/t/p/original/{path}p1_0.jpg"
+        assert (first.width, first.height) == (2000, 3000)
+        assert first.sizes["w92"] == f"{fake_server.url}/t/p/w92/{path}p1_0.jpg"
+        assert list(first.sizes)[-1] == "original"
+    await providers.tmdb.offered_images(ItemKind.MOVIE, ExternalIds(tmdb=1))
+    assert fake.control.stats.by_endpoint["tmdb.movie_images"] == 1
+    assert fake.control.stats.by_endpoint["tmdb.tv_images"] == 1
+    movie = await providers.tmdb.movie(ExternalIds(tmdb=1), EN)
+    assert movie is not None
+    assert {a.language for a in movie.artwork if a.kind == "poster"} == {"en"}
+    assert await providers.tmdb.offered_images(ItemKind.SEASON, ExternalIds(tmdb=1)) == []
+    assert await providers.tmdb.offered_images(ItemKind.MOVIE, ExternalIds()) == []
+    with pytest.raises(NotFoundError):
+        await providers.tmdb.offered_images(ItemKind.MOVIE, ExternalIds(tmdb=10**9))

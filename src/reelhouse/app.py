@@ -18,6 +18,7 @@ from reelhouse.api import auth as auth_routes
 from reelhouse.api import collections as collection_routes
 from reelhouse.api import control as control_routes
 from reelhouse.api import health as health_routes
+from reelhouse.api import image_choices as image_choice_routes
 from reelhouse.api import images as image_routes
 from reelhouse.api import jobs as job_routes
 from reelhouse.api import libraries as library_routes
@@ -92,6 +93,7 @@ def app_routes() -> tuple[BaseRoute, ...]:
         watch_routes.router,
         job_routes.router,
         control_routes.router,
+        image_choice_routes.router,
         *web_routers(),
     )
     return tuple(route for router in routers for route in router.routes)
@@ -186,7 +188,7 @@ def create_app(settings: Settings, *, command: str | None = None) -> FastAPI:
     )
     app.state.metrics_registry = metrics_registry
     install_problem_handlers(app)
-    install_http_middleware(app, settings.http)
+    install_http_middleware(app, settings.http, upload_max_bytes=settings.images.upload_max_bytes)
     app.add_middleware(CaseInsensitivePaths, routes=app_routes())
     # The shared routes themselves, not an include of them: an include would work each one out
     # again for this app, and match every request through one more router.

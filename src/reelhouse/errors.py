@@ -39,6 +39,10 @@ class InvalidInputError(DomainError):
         self.field = field
 
 
+class TooLargeError(InvalidInputError):
+    """Input from outside is larger than a setting allows (an uploaded image's bytes)."""
+
+
 class MalformedRequestError(InvalidInputError):
     """Input refused as a protocol that answers 400 to it (Jellyfin's) refuses it, rather than
     with the native API's 422."""

@@ -35,6 +35,7 @@ from reelhouse.infra.media.ffprobe import Prober
 from reelhouse.ingest.artwork import ArtworkDownloads
 from reelhouse.ingest.control import CatalogueControl
 from reelhouse.ingest.editing import ItemEditor
+from reelhouse.ingest.image_choice import ImageChoices
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.ingest.pipeline import MetadataPipeline
 from reelhouse.ingest.scans import register_scans
@@ -121,6 +122,9 @@ class Runtime:
             provider_keys=ProviderKeys(settings),
             control=CatalogueControl(database, self.queue, self.invalidation, self.enricher),
             editor=ItemEditor(database, self.invalidation),
+            image_choices=ImageChoices(
+                database, self.invalidation, images, self.enricher, settings.images
+            ),
             settings=SettingsService(database, cache, base_settings, settings),
         )
         self.services.settings.listen(self._take_up)

@@ -16,6 +16,7 @@ from reelhouse.content.tv.service import EpisodeCatalogue, SeasonCatalogue, Seri
 from reelhouse.infra.jobs.queue import JobQueue
 from reelhouse.ingest.control import CatalogueControl
 from reelhouse.ingest.editing import ItemEditor
+from reelhouse.ingest.image_choice import ImageChoices
 from reelhouse.ingest.libraries import LibrariesService
 from reelhouse.kinds import ItemKind
 from reelhouse.playback.service import PlaybackService
@@ -50,6 +51,8 @@ class Services:
     control: CatalogueControl
     #: Edits of items by hand, locked against refresh.
     editor: ItemEditor
+    #: The image picker: an item's choices of artwork, choosing one, uploading one's own.
+    image_choices: ImageChoices
     settings: SettingsService
 
     def catalogue(self, kind: ItemKind) -> ItemCatalogue[Any]:

@@ -31,6 +31,18 @@ class ImagesSettings(Section):
         description="Largest image file read from a library folder (a local `poster.jpg`, "
         "`fanart.jpg`...); a larger one is skipped and reported on the artwork job.",
     )
+    upload_max_bytes: PositiveInt = Field(
+        20 * 1024 * 1024,
+        description="Largest image an admin may upload as an item's poster, backdrop or logo "
+        "(the image picker); a larger one is refused with 413 before it is read whole.",
+    )
+    choices_page_size: int = Field(
+        30,
+        ge=1,
+        le=500,
+        description="Images the image picker lists per page (the provider's offer and the "
+        "stored ones, each with its language and size).",
+    )
     max_pixels: PositiveInt = Field(
         80_000_000,
         description="Largest image accepted, in pixels (width times height): a small file can "

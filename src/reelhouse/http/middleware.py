@@ -39,6 +39,10 @@ _REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode()
 _REQUEST_ID_CHARS = re.compile(r"[A-Za-z0-9._:-]+")
 #: Methods kept as a label value; any other (a client may send any token) is counted as "other".
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: The image uploads (the API's and the admin page's), whose bodies may be larger.
+UPLOAD_PATH = re.compile(r"/(?:api|admin)/items/[0-9]+/images/[a-z]+(?:/upload)?", re.IGNORECASE)
+#: What a multipart form adds to an uploaded file (its boundaries, headers and CSRF field).
+UPLOAD_FORM_BYTES = 64 * 1024
 #: The route label of a request no route matched (a 404, a CORS preflight).
 UNMATCHED = "unmatched"
 
@@ -64,14 +68,17 @@ class ReelhouseApp(FastAPI):
         return app
 
 
-def install_http_middleware(app: FastAPI, settings: HttpSettings) -> None:
+def install_http_middleware(
+    app: FastAPI, settings: HttpSettings, *, upload_max_bytes: int | None = None
+) -> None:
     """The database deadline, size limits, then gzip, then CORS outermost (so refusals carry
-    CORS headers too)."""
+    CORS headers too). Image uploads may be `upload_max_bytes` large (with their form)."""
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.request_deadline_s)
     app.add_middleware(
         RequestSizeLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
+        upload_max_bytes=upload_max_bytes,
     )
     app.add_middleware(
         FileAwareGZipMiddleware,
@@ -246,12 +253,13 @@ class BodyTooLargeError(HTTPException):
     """Raised from `receive`, so the route's body parsing stops and the problem handler
     answers 413 (FastAPI passes HTTP exceptions through where it wraps others into a 400)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large_detail(max_bytes))
+    def __init__(self, max_bytes: int, setting: str = "http.max_body_bytes") -> None:
+        detail = too_large_detail(max_bytes, setting)
+        super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail)
 
 
-def too_large_detail(max_bytes: int) -> str:
-    return f"the request body is larger than {max_bytes} bytes (setting http.max_body_bytes)"
+def too_large_detail(max_bytes: int, setting: str = "http.max_body_bytes") -> str:
+    return f"the request body is larger than {max_bytes} bytes (setting {setting})"
 
 
 def head_too_large_detail(max_bytes: int) -> str:
@@ -286,12 +294,25 @@ class RequestDeadlineMiddleware:
 class RequestSizeLimitMiddleware:
     """Refuses headers over `max_header_bytes` (431), and a body over `max_body_bytes` (413)
     without reading it: at once by its `Content-Length`, or (chunked) when the bytes streamed
-    so far pass the limit. The server bounds what it buffers of headers before this runs."""
+    so far pass the limit. The server bounds what it buffers of headers before this runs.
+    An image upload (`UPLOAD_PATH`) may be as large as `upload_max_bytes` and its form."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_header_bytes: int,
+        upload_max_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
+        self.upload_max_bytes = (
+            max(max_body_bytes, upload_max_bytes + UPLOAD_FORM_BYTES)
+            if upload_max_bytes is not None
+            else max_body_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -303,9 +324,17 @@ class RequestSizeLimitMiddleware:
             detail = head_too_large_detail(self.max_header_bytes)
             await problem(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, detail)(scope, receive, send)
             return
+        upload = (
+            self.upload_max_bytes > self.max_bytes
+            and scope["method"] == "POST"
+            and UPLOAD_PATH.fullmatch(scope["path"]) is not None
+        )
+        max_bytes = self.upload_max_bytes if upload else self.max_bytes
+        setting = "images.upload_max_bytes" if upload else "http.max_body_bytes"
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            refusal = problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large_detail(self.max_bytes))
+        if declared is not None and declared > max_bytes:
+            detail = too_large_detail(max_bytes, setting)
+            refusal = problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail)
             await refusal(scope, receive, send)
             return
         received = 0
@@ -315,8 +344,8 @@ class RequestSizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLargeError(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLargeError(max_bytes, setting)
             return message
 
         await self.app(scope, receive_limited, send)

@@ -21,6 +21,7 @@ from reelhouse.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    TooLargeError,
     UpstreamResponseError,
     UpstreamUnavailableError,
 )
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], HTTPStatus], ...] = (
     (NotFoundError, HTTPStatus.NOT_FOUND),
     (ConflictError, HTTPStatus.CONFLICT),
     (MalformedRequestError, HTTPStatus.BAD_REQUEST),
+    (TooLargeError, HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
     (InvalidInputError, HTTPStatus.UNPROCESSABLE_ENTITY),
     (AuthenticationError, HTTPStatus.UNAUTHORIZED),
     (PermissionDeniedError, HTTPStatus.FORBIDDEN),

@@ -248,6 +248,37 @@ class TmdbProvider:
             + _artwork(images, "backdrop", [found.backdrop_path]),
         )
 
+    @edge
+    async def offered_images(self, kind: ItemKind, ids: rec.ExternalIds) -> list[rec.OfferedImage]:
+        """`/movie|tv/{id}/images` with no language: TMDb then lists the images of every
+        language (and of none), each with the sizes its configuration offers."""
+        if ids.tmdb is None or kind not in (ItemKind.MOVIE, ItemKind.SERIES):
+            return []
+        path = "movie" if kind is ItemKind.MOVIE else "tv"
+        found = await self._client.get(
+            f"{path}/{ids.tmdb}/images", wire.Images, namespace=DETAILS_NAMESPACE
+        )
+        config = (await self.configuration()).images
+        base = config.secure_base_url.rstrip("/")
+        return [
+            rec.OfferedImage(
+                provider=self.name,
+                kind=kind_name,
+                url=f"{base}/original{image.file_path}",
+                language=image.iso_639_1,
+                width=image.width,
+                height=image.height,
+                score=image.vote_average,
+                sizes={size: f"{base}/{size}{image.file_path}" for size in sizes},
+            )
+            for kind_name, group, sizes in (
+                ("poster", found.posters, config.poster_sizes),
+                ("backdrop", found.backdrops, config.backdrop_sizes),
+                ("logo", found.logos, config.logo_sizes),
+            )
+            for image in group
+        ]
+
     def _detail_params(self, fetch: Fetch, append: str) -> dict[str, str | int]:
         primary = fetch.language.split("-")[0]
         languages = dict.fromkeys([primary, self.settings.fallback_language, "null"])

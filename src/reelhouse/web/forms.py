@@ -36,6 +36,8 @@ NOTICES = {
     "job-cancelled": "Cancellation asked for.",
     "match-queued": "Match chosen: the item is being refreshed with it.",
     "field-unlocked": "Unlocked: the next refresh writes that field again.",
+    "image-chosen": "Image chosen: the item shows it now, and refreshes keep it.",
+    "image-uploaded": "Image uploaded: the item shows it now, and refreshes keep it.",
     "session-stopped": "Playback stopped.",
     "settings-saved": "Settings saved.",
 }

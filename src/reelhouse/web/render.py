@@ -7,6 +7,7 @@ friendly page with the right status (the API's problem+json is for programs).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from http import HTTPStatus
@@ -236,14 +237,21 @@ def poster_owner(item: ItemSummary) -> int:
 
 
 @pass_context
-def image_url(context: Mapping[str, Any], owner_id: int, kind: str, width: int) -> str:
+def image_url(
+    context: Mapping[str, Any], owner_id: int, kind: str, width: int, version: str | None = None
+) -> str:
     """The API's image route for an item's (or with kind `profile`, a person's) image; the
-    page's login cookie authenticates it."""
+    page's login cookie authenticates it. `version` (the image's placeholder) goes into the
+    address: browsers keep an image for `images.cache_max_age_s`, and a newly chosen one must
+    show at once."""
     request: Request = context["request"]
     if kind == "profile":
         path = request.app.url_path_for("get_person_image", person_id=str(owner_id), kind=kind)
     else:
         path = request.app.url_path_for("get_image", item_id=str(owner_id), kind=kind)
+    if version:
+        digest = hashlib.blake2b(version.encode(), digest_size=6).hexdigest()
+        return f"{path}?width={width}&v={digest}"
     return f"{path}?width={width}"
 
 

@@ -6,7 +6,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from reelhouse.web import account, login, pages, player, setup, watching
-from reelhouse.web.admin import editing, jobs, libraries, matching, sessions, settings, users
+from reelhouse.web.admin import (
+    editing,
+    images,
+    jobs,
+    libraries,
+    matching,
+    sessions,
+    settings,
+    users,
+)
 from reelhouse.web.render import STATIC_DIR
 
 
@@ -25,6 +34,7 @@ def web_routers() -> tuple[APIRouter, ...]:
         jobs.router,
         matching.router,
         editing.router,
+        images.router,
         sessions.router,
         settings.router,
     )

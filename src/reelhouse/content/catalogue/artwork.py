@@ -19,6 +19,12 @@ Owner = Literal["item_id", "person_id"]
 #: The provider of images found beside the media (`provider_path`: the file's path).
 LOCAL_PROVIDER = "local_file"
 
+#: The provider of images an admin uploaded (`provider_path`: the stored copy's path).
+UPLOAD_PROVIDER = "upload"
+#: The locked field that keeps an item's artwork as chosen: a refresh offers it none, and
+#: the local images found beside it are not selected over the choice.
+ARTWORK_FIELD = "artwork"
+
 #: The kinds the artwork job downloads: what the API and the page show.
 DOWNLOADED_KINDS = (
     ImageKind.POSTER,
@@ -272,13 +278,61 @@ class ArtworkRepository:
         for chunk in chunked(list(image_ids), BULK_CHUNK):
             await self.session.execute(delete(Image).where(Image.id.in_(chunk)))
 
+    async def of_item(self, item_id: int, kind: ImageKind) -> list[Image]:
+        """The item's images of `kind`: local ones first, then in the order they were
+        offered."""
+        rows = await self.session.scalars(
+            select(Image)
+            .where(Image.item_id == item_id, Image.kind == kind)
+            .order_by(Image.provider != LOCAL_PROVIDER, Image.id)
+        )
+        return list(rows)
+
+    async def keep_chosen(self, item_id: int, image: ImageInput, copy: StoredCopy) -> int:
+        """Record `image`, stored as `copy`, as one the item may show (unselected), or bring
+        its row up to date; its id."""
+        stored = {"local_path": copy.path, "width": copy.width, "height": copy.height}
+        stored["blurhash"] = copy.blurhash
+        key = {
+            "item_id": item_id,
+            "kind": image.kind.value,
+            "provider": image.provider,
+            "provider_path": image.url,
+        }
+        values = {**key, "language": image.language, "score": image.score, **stored}
+        insert = upsert(self.session, Image.__table__)  # type: ignore[arg-type]
+        statement = insert.on_conflict_do_update(
+            index_elements=list(key),
+            index_where=text("item_id IS NOT NULL"),
+            set_=stored,
+        )
+        with constraint_errors(f"chosen {image.kind} image of item {item_id}"):
+            await self.session.execute(statement, [{**values, "selected": False}])
+        found = await self.session.scalar(select(Image.id).filter_by(**key))
+        assert found is not None  # noqa: S101 - upserted just above
+        return found
+
+    async def stored(self, image_id: int, copy: StoredCopy) -> None:
+        """The image `image_id`, chosen before it was downloaded, is stored as `copy`."""
+        await self.downloaded([image_id], copy)
+
+    async def select_only(self, item_id: int, kind: ImageKind, image_id: int) -> None:
+        """Make `image_id` the item's one selected image of `kind`."""
+        await self.session.execute(
+            update(Image)
+            .where(Image.item_id == item_id, Image.kind == kind)
+            .values(selected=Image.id == image_id)
+            .execution_options(synchronize_session=False)
+        )
+
     async def select_local(self, library_id: int, *, prefer_local: bool) -> list[int]:
         """Select the library's local images that win: all of them when the library prefers
         local artwork, else those of a kind of which the provider's choice is not stored (none
         offered, or its download failed). A selected local image is served before the
         provider's selected one (`AnyItemRepository.images` lists it first), so the
-        provider's choice is kept, and comes back when the local file goes. The items whose
-        selection changed."""
+        provider's choice is kept, and comes back when the local file goes. An item whose
+        artwork is locked keeps the image chosen for it. The items whose selection
+        changed."""
         items = select(Item.id).where(Item.library_id == library_id)
         wins: ColumnElement[bool]
         if prefer_local:
@@ -300,12 +354,22 @@ class ArtworkRepository:
         changed = await self.session.scalars(
             select(Image.item_id).where(*local, Image.selected != wins).distinct()
         )
-        found = sorted(i for i in changed if i is not None)
-        if found:
+        found = await self._unlocked(sorted(i for i in changed if i is not None))
+        for chunk in chunked(found, BULK_CHUNK):
             await self.session.execute(
                 update(Image)
-                .where(*local, Image.item_id.in_(found))
+                .where(*local, Image.item_id.in_(chunk))
                 .values(selected=wins)
                 .execution_options(synchronize_session=False)
             )
         return found
+
+    async def _unlocked(self, item_ids: list[int]) -> list[int]:
+        """Those of the items whose artwork is not locked (chosen by hand)."""
+        locked: set[int] = set()
+        for chunk in chunked(item_ids, BULK_CHUNK):
+            rows = await self.session.execute(
+                select(Item.id, Item.locked_fields).where(Item.id.in_(chunk))
+            )
+            locked.update(i for i, fields in rows if ARTWORK_FIELD in (fields or ()))
+        return [i for i in item_ids if i not in locked]

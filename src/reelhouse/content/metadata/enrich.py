@@ -24,11 +24,13 @@ from reelhouse.content.metadata.models import (
     ExternalIds,
     ItemRecord,
     MovieRecord,
+    OfferedImage,
     SeasonRecord,
     SeriesRecord,
 )
 from reelhouse.content.metadata.protocol import (
     Fetch,
+    ImageProvider,
     MovieProvider,
     SearchQuery,
     SeriesProvider,
@@ -116,6 +118,23 @@ class Enricher:
         return Enriched(
             merge(records, self._settings.merged_fields), confidence, how, failed=failed
         )
+
+    async def offered_images(self, kind: ItemKind, ids: ExternalIds) -> list[OfferedImage]:
+        """Every image the providers of a movie or series offer for it (in provider order),
+        for someone to choose one; a provider's failure is the caller's error."""
+        providers: Mapping[str, object]
+        if kind is ItemKind.MOVIE:
+            order, providers = self._settings.movie_providers, self._movie_providers
+        elif kind is ItemKind.SERIES:
+            order, providers = self._settings.series_providers, self._series_providers
+        else:
+            return []
+        found: list[OfferedImage] = []
+        for name in order:
+            provider = providers.get(name)
+            if isinstance(provider, ImageProvider):
+                found += await provider.offered_images(kind, ids)
+        return found
 
     async def collection(self, tmdb_id: int, *, refresh: bool = False) -> CollectionRecord | None:
         """A movie collection (a TMDb "set") from the first movie provider that has it. A

@@ -96,6 +96,14 @@ class Artwork(Record):
     score: float | None = None
 
 
+class OfferedImage(Artwork):
+    """An image a provider has for an item (the image picker's list), with the sizes it serves
+    it in: size name (`w92`, `original`...) -> URL."""
+
+    provider: str
+    sizes: dict[str, str] = Field(default_factory=dict)
+
+
 class Video(Record):
     site: str
     key: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from reelhouse.content.metadata.models import (
     Candidate,
@@ -11,9 +11,11 @@ from reelhouse.content.metadata.models import (
     EpisodeRecord,
     ExternalIds,
     MovieRecord,
+    OfferedImage,
     SeasonRecord,
     SeriesRecord,
 )
+from reelhouse.kinds import ItemKind
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,14 @@ class SeriesProvider(Protocol):
     ) -> EpisodeRecord | None: ...
 
     async def find(self, ids: ExternalIds) -> list[Candidate]: ...
+
+
+@runtime_checkable
+class ImageProvider(Protocol):
+    """A provider that lists every image it has for an item (the image picker's)."""
+
+    name: str
+
+    async def offered_images(self, kind: ItemKind, ids: ExternalIds) -> list[OfferedImage]:
+        """Every image of the movie or series, in every language, each with its sizes; none
+        when this provider has no id for it."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import blurhash
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from reelhouse.config import ImagesSettings
 from reelhouse.errors import UpstreamResponseError
@@ -89,6 +89,8 @@ def variant_bytes(source: Path, width: int, *, save_as: str, quality: int) -> by
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnidentifiedImageError):  # its message names a Python object
+        return f"no {', '.join(FORMATS)} image"
     return str(exc) or type(exc).__name__
 
 

@@ -19,13 +19,14 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
 from reelhouse.config import ImagesSettings, Settings
-from reelhouse.errors import InvalidInputError, NotFoundError
+from reelhouse.errors import InvalidInputError, NotFoundError, UpstreamResponseError
 from reelhouse.infra.cache.sized import SizedLRU
 from reelhouse.infra.images.codec import (
     CONTENT_TYPES,
@@ -139,11 +140,18 @@ class ImageStore:
         download = await self._downloader.get(url)
         return await self.add(download.body, download.label)
 
-    async def add(self, body: bytes, label: str) -> StoredImage:
+    async def add(
+        self, body: bytes, label: str, *, formats: Collection[str] | None = None
+    ) -> StoredImage:
         """Store the image `body` (once per distinct content), as `fetch` does a download's:
         `UpstreamResponseError` (naming `label`) when it is not a whole image of an accepted
-        format, or larger than `images.max_pixels`."""
+        format (of `formats`, extensions, when given), or larger than `images.max_pixels`;
+        then nothing is written."""
         original, decoded = await asyncio.to_thread(self._describe, body, label)
+        if formats is not None and original.extension not in formats:
+            raise UpstreamResponseError(
+                f"{label}: a {original.extension} image; accepted: {', '.join(sorted(formats))}"
+            )
         async with self._lock(original.sha256, 0):
             written = await asyncio.to_thread(self._write_once, original.path, body)
         if written:
@@ -156,6 +164,15 @@ class ImageStore:
             sha256=original.sha256,
             content_type=CONTENT_TYPES[original.extension],
         )
+
+    async def peek(self, url: str) -> StoredFile:
+        """Download `url` and check that it is an image, as `fetch` does, without storing it:
+        a preview of an image nobody chose yet (errors as `fetch`'s). Its `body` is the image;
+        its `path` is where the store would keep it (nothing is written there)."""
+        download = await self._downloader.get(url)
+        original, _ = await asyncio.to_thread(self._describe, download.body, download.label)
+        content_type = CONTENT_TYPES[original.extension]
+        return StoredFile(Path(original.path), content_type, original.sha256, download.body)
 
     def check_width(self, width: int) -> None:
         """Only the configured widths exist: arbitrary ones would let requests fill the disk."""

@@ -68,6 +68,16 @@ def routes(fake: FakeProviders, not_found: type[Exception]) -> list[tuple[str, s
         fake.check_tmdb(request)
         return tv_json(series_or_404(request), request)
 
+    async def movie_images(request: Request) -> Any:
+        fake.check_tmdb(request)
+        movie = movie_or_404(request)
+        return {"id": movie.id, **_images("m", movie.id, _images_endpoint_languages(request))}
+
+    async def tv_images(request: Request) -> Any:
+        fake.check_tmdb(request)
+        series = series_or_404(request)
+        return {"id": series.id, **_images("t", series.id, _images_endpoint_languages(request))}
+
     async def season(request: Request) -> Any:
         fake.check_tmdb(request)
         series = series_or_404(request)
@@ -133,7 +143,9 @@ def routes(fake: FakeProviders, not_found: type[Exception]) -> list[tuple[str, s
         ("GET", "/3/search/movie", "tmdb.search_movie", search_movie),
         ("GET", "/3/search/tv", "tmdb.search_tv", search_tv),
         ("GET", "/3/movie/{id}", "tmdb.movie", movie),
+        ("GET", "/3/movie/{id}/images", "tmdb.movie_images", movie_images),
         ("GET", "/3/tv/{id}", "tmdb.tv", tv),
+        ("GET", "/3/tv/{id}/images", "tmdb.tv_images", tv_images),
         ("GET", "/3/tv/{id}/season/{season}", "tmdb.season", season),
         ("GET", "/3/tv/{id}/season/{season}/episode/{episode}", "tmdb.episode", episode),
         ("GET", "/3/find/{external_id}", "tmdb.find", find),
@@ -211,11 +223,26 @@ def _image_languages(request: Request) -> set[str | None]:
     return {None if code == "null" else code for code in raw.split(",")}
 
 
-def _images(prefix: str, item_id: int, languages: set[str | None]) -> dict[str, Any]:
-    def image(kind: str, index: int, language: str | None, width: int, height: int) -> Any:
+def _images_endpoint_languages(request: Request) -> set[str | None] | None:
+    """`/images` filters by `language` (and `include_image_language`) only when given one."""
+    language = request.query_params.get("language")
+    if language is None and "include_image_language" not in request.query_params:
+        return None
+    primary = {language.split("-")[0]} if language else set()
+    return primary | (
+        _image_languages(request) if "include_image_language" in request.query_params else set()
+    )
+
+
+def _images(prefix: str, item_id: int, languages: set[str | None] | None) -> dict[str, Any]:
+    """The item's images in `languages` (None: every language, as `/images` without one)."""
+
+    def image(
+        kind: str, index: int, language: str | None, width: int, height: int, ext: str = "jpg"
+    ) -> Any:
         return {
             "aspect_ratio": round(width / height, 3),
-            "file_path": f"/{prefix}{kind}{item_id}_{index}.jpg",
+            "file_path": f"/{prefix}{kind}{item_id}_{index}.{ext}",
             "height": height,
             "iso_639_1": language,
             "vote_average": 5.0 + index,
@@ -223,12 +250,17 @@ def _images(prefix: str, item_id: int, languages: set[str | None]) -> dict[str, 
             "width": width,
         }
 
-    posters = [image("p", 0, "en", 2000, 3000), image("p", 1, "de", 1000, 1500)]
-    backdrops = [image("b", 0, None, 3840, 2160)]
+    posters = [
+        image("p", 0, "en", 2000, 3000),
+        image("p", 1, "de", 1000, 1500),
+        image("p", 2, "fr", 1400, 2100),
+        image("p", 3, "ja", 680, 1000),
+    ]
+    backdrops = [image("b", 0, None, 3840, 2160), image("b", 1, "fr", 1920, 1080)]
+    logos = [image("l", 0, "fr", 800, 310, "png")]
     return {
-        "backdrops": [i for i in backdrops if i["iso_639_1"] in languages],
-        "logos": [],
-        "posters": [i for i in posters if i["iso_639_1"] in languages],
+        kind: [i for i in group if languages is None or i["iso_639_1"] in languages]
+        for kind, group in (("backdrops", backdrops), ("logos", logos), ("posters", posters))
     }
 
 
