@@ -63,6 +63,7 @@ def full_movie() -> NfoItem:
         status="Released",
         genres=["Crime", "Drama"],
         studios=["Warner Bros."],
+        tags=["Box set", "4K <remaster>"],
         ratings=[
             NfoRating("imdb", 8.3, 10.0, 700_000),
             NfoRating("tmdb", 7.9, 10.0, 6000, default=True),
@@ -95,6 +96,7 @@ def test_a_movie_reads_back_whole() -> None:
     assert record.status == "Released"
     assert record.genres == ("Crime", "Drama")
     assert record.studios == ("Warner Bros.",)
+    assert record.tags == ("Box set", "4K <remaster>")
     assert {k: (r.value, r.votes) for k, r in record.ratings.items()} == {
         "imdb": (8.3, 700_000),
         "tmdb": (7.9, 6000),

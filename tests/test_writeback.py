@@ -21,6 +21,7 @@ from reelhouse.config import MetadataSettings, Settings, WatchSettings
 from reelhouse.content.catalogue.models import Item
 from reelhouse.infra.jobs.models import JobState
 from reelhouse.infra.jobs.views import JobView
+from reelhouse.ingest.editing import ItemChanges
 from reelhouse.ingest.writeback.repository import WriteBackRepository
 from reelhouse.kinds import ItemKind
 from reelhouse.testing.fake_providers.app import FakeProviders
@@ -236,7 +237,12 @@ async def test_a_library_written_back_rescans_into_the_same_catalogue(
                     StateWrite(ana, pilot, 600_000, PLAYED_AT, False, 0, None),
                 ]
             )
+        # Tags an admin gave a movie by hand.
+        await api.services.editor.edit(
+            ids[movie3.title], ItemChanges(tags=["Box set", "Seen in 35 mm"])
+        )
         before = await catalogue(api)
+        assert before[("movie", None, None, movie3.title)]["tags"] == ["Box set", "Seen in 35 mm"]
         images = await served(api, token)
         history = await watch_of(api, "ana")
         assert len(history) == 2

@@ -80,6 +80,7 @@ class NfoItem:
     status: str | None = None
     genres: Sequence[str] = ()
     studios: Sequence[str] = ()
+    tags: Sequence[str] = ()
     ratings: Sequence[NfoRating] = ()
     #: Provider ids by provider (`tmdb`, `tvdb`, `imdb`), the default one first.
     ids: Mapping[str, str] = field(default_factory=dict)
@@ -178,6 +179,8 @@ def _root(tag: str, item: NfoItem) -> Element:
     _add(root, "status", item.status)
     for studio in item.studios:
         _add(root, "studio", studio)
+    for name in item.tags:
+        _add(root, "tag", name)
     for actor in item.actors:
         if not xml_text(actor.name).strip():
             continue

@@ -83,6 +83,7 @@ def nfo_item(
         status=facts.status,
         genres=facts.genres,
         studios=facts.studios,
+        tags=facts.tags,
         ratings=_ratings(facts),
         ids=_ids(facts),
         actors=[NfoActor(c.name, c.character, c.order, c.thumb) for c in facts.cast],

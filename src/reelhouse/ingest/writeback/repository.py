@@ -1,5 +1,6 @@
-"""What write-back reads of the catalogue (items with their genres, studios, ratings, cast and
-crew, collection and chosen images, many at once) and what it records of the files it wrote."""
+"""What write-back reads of the catalogue (items with their genres, studios, tags, ratings, cast
+and crew, collection and chosen images, many at once) and what it records of the files it
+wrote."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from reelhouse.content.catalogue.models import (
     Item,
     ItemGenre,
     ItemStudio,
+    ItemTag,
     Person,
     Rating,
     Studio,
+    Tag,
 )
 from reelhouse.infra.db.repository import BULK_CHUNK, chunked, upsert
 from reelhouse.infra.db.types import utcnow
@@ -81,6 +84,7 @@ class ItemFacts:
     collection_id: int | None
     genres: list[str] = field(default_factory=list)
     studios: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     ratings: list[RatingFact] = field(default_factory=list)
     cast: list[CastMember] = field(default_factory=list)
     #: Crew by job (`Director`, `Screenplay`...).
@@ -100,8 +104,7 @@ class WriteBackRepository:
                 select(Item).where(Item.id.in_(chunk), Item.deleted_at.is_(None))
             ):
                 found[item.id] = _facts(item)
-            await self._genres(found, chunk)
-            await self._studios(found, chunk)
+            await self._names(found, chunk)
             await self._ratings(found, chunk)
             await self._credits(found, chunk)
             await self._images(found, chunk)
@@ -118,27 +121,22 @@ class WriteBackRepository:
         )
         return {id: (title, overview) for id, title, overview in rows}
 
-    async def _genres(self, found: dict[int, ItemFacts], chunk: Sequence[int]) -> None:
-        rows = await self.session.execute(
-            select(ItemGenre.item_id, Genre.name)
-            .join(Genre, Genre.id == ItemGenre.genre_id)
-            .where(ItemGenre.item_id.in_(chunk))
-            .order_by(ItemGenre.item_id, Genre.name)
-        )
-        for item_id, name in rows:
-            if item_id in found:
-                found[item_id].genres.append(name)
-
-    async def _studios(self, found: dict[int, ItemFacts], chunk: Sequence[int]) -> None:
-        rows = await self.session.execute(
-            select(ItemStudio.item_id, Studio.name)
-            .join(Studio, Studio.id == ItemStudio.studio_id)
-            .where(ItemStudio.item_id.in_(chunk))
-            .order_by(ItemStudio.item_id, Studio.name)
-        )
-        for item_id, name in rows:
-            if item_id in found:
-                found[item_id].studios.append(name)
+    async def _names(self, found: dict[int, ItemFacts], chunk: Sequence[int]) -> None:
+        """Each item's genres, studios and tags, alphabetically."""
+        for attribute, link, named, link_column in (
+            ("genres", ItemGenre, Genre, ItemGenre.genre_id),
+            ("studios", ItemStudio, Studio, ItemStudio.studio_id),
+            ("tags", ItemTag, Tag, ItemTag.tag_id),
+        ):
+            rows = await self.session.execute(
+                select(link.item_id, named.name)
+                .join(named, named.id == link_column)
+                .where(link.item_id.in_(chunk))
+                .order_by(link.item_id, named.name)
+            )
+            for item_id, name in rows:
+                if item_id in found:
+                    getattr(found[item_id], attribute).append(name)
 
     async def _ratings(self, found: dict[int, ItemFacts], chunk: Sequence[int]) -> None:
         for rating in await self.session.scalars(
