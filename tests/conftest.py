@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,19 +172,28 @@ async def empty_database_url(
     await postgres.drop(name)
 
 
+@asynccontextmanager
+async def migrated_database(
+    backend: str, sqlite_path: Path, sqlite_template: Path, postgres_copies: TemplateCopies
+) -> AsyncIterator[str]:
+    """A URL to a new database migrated to the newest schema (on SQLite, at `sqlite_path`)."""
+    if backend == "sqlite":
+        shutil.copyfile(sqlite_template, sqlite_path)
+        yield f"sqlite+aiosqlite:///{sqlite_path}"
+        return
+    url = await postgres_copies.take()
+    yield url
+    postgres_copies.give_back(url)
+
+
 @pytest.fixture
 async def database_url(
     backend: str, tmp_path: Path, sqlite_template: Path, postgres_copies: TemplateCopies
 ) -> AsyncIterator[str]:
     """A URL to a new database migrated to the newest schema."""
-    if backend == "sqlite":
-        path = tmp_path / "reelhouse.db"
-        shutil.copyfile(sqlite_template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    url = await postgres_copies.take()
-    yield url
-    postgres_copies.give_back(url)
+    path = tmp_path / "reelhouse.db"
+    async with migrated_database(backend, path, sqlite_template, postgres_copies) as url:
+        yield url
 
 
 @pytest.fixture

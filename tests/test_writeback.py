@@ -7,7 +7,6 @@ folder fails its own files only, with the path, and leaves nothing half-written.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -27,7 +26,7 @@ from reelhouse.kinds import ItemKind
 from reelhouse.testing.fake_providers.app import FakeProviders
 from reelhouse.users.repository import UserRepository
 from reelhouse.watch.repository import StateWrite, WatchRepository
-from tests.conftest import TemplateCopies
+from tests.conftest import TemplateCopies, migrated_database
 from tests.pipeline_support import add_library, pipeline_settings, running_server, settled, touch
 from tests.support import Api
 from tests.test_nfo_writer import read_only
@@ -41,14 +40,9 @@ async def second_database_url(
     backend: str, tmp_path: Path, sqlite_template: Path, postgres_copies: TemplateCopies
 ) -> AsyncIterator[str]:
     """Another new database, migrated and empty (the rescan's)."""
-    if backend == "sqlite":
-        path = tmp_path / "second.db"
-        shutil.copyfile(sqlite_template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    url = await postgres_copies.take()
-    yield url
-    postgres_copies.give_back(url)
+    path = tmp_path / "second.db"
+    async with migrated_database(backend, path, sqlite_template, postgres_copies) as url:
+        yield url
 
 
 def build_library(root: Path, fake: FakeProviders) -> dict[str, Path]:

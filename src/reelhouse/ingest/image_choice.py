@@ -44,7 +44,7 @@ from reelhouse.errors import (
     UpstreamUnavailableError,
 )
 from reelhouse.infra.db.engine import Database
-from reelhouse.infra.images import ImageStore, StoredFile
+from reelhouse.infra.images import ImageStore
 from reelhouse.infra.logging import get_logger
 from reelhouse.kinds import ItemKind
 
@@ -196,23 +196,15 @@ class ImageChoices:
         item, rows = await self._item_images(item_id, kind)
         row = _find_row(rows, image_id, url)
         if row is not None and row.local_path is not None:
-            return self._served(await self.store.locate(row.local_path, width))
+            file = await self.store.locate(row.local_path, width)
+            return ServedImage.of(file, self.settings.cache_max_age_s)
         source = row.provider_path if row is not None else url
         offered = next((o for o in await self._offered(item, kind) if o.url == source), None)
         if offered is not None:
             source = _nearest_size(offered.sizes, width) or offered.url
         elif row is None:
             raise NotFoundError(f"item {item_id} is offered no {kind} image at {url}")
-        return self._served(await self.store.peek(str(source)))
-
-    def _served(self, file: StoredFile) -> ServedImage:
-        return ServedImage(
-            file.path,
-            file.content_type,
-            f'"{file.version}"',
-            self.settings.cache_max_age_s,
-            file.body,
-        )
+        return ServedImage.of(await self.store.peek(str(source)), self.settings.cache_max_age_s)
 
     async def _item_images(self, item_id: int, kind: ImageKind) -> tuple[Item, list[Image]]:
         async with self.database.read() as session:

@@ -22,7 +22,7 @@ from reelhouse.content.reads.items import can_see
 from reelhouse.errors import NotFoundError
 from reelhouse.infra.cache import Cache, CacheNamespace
 from reelhouse.infra.db.engine import Database
-from reelhouse.infra.images import ImageStore
+from reelhouse.infra.images import ImageStore, StoredFile
 
 IMAGES_NAMESPACE = "images"
 
@@ -63,6 +63,11 @@ class ServedImage:
     etag: str
     max_age_s: int
     body: bytes | None
+
+    @classmethod
+    def of(cls, file: StoredFile, max_age_s: int) -> ServedImage:
+        """A stored file as sent: its version is its entity tag."""
+        return cls(file.path, file.content_type, f'"{file.version}"', max_age_s, file.body)
 
 
 class ImagesService:
@@ -161,13 +166,7 @@ class ImagesService:
         if stored is None or stored.local_path is None:
             raise NotFoundError(f"{owner} has no {kind} image stored yet")
         file = await self.store.locate(stored.local_path, width)
-        return ServedImage(
-            file.path,
-            file.content_type,
-            f'"{file.version}"',
-            self.settings.cache_max_age_s,
-            file.body,
-        )
+        return ServedImage.of(file, self.settings.cache_max_age_s)
 
     async def _item_artwork(self, item_id: int) -> ItemArtwork | None:
         async def load() -> ItemArtwork | None:
