@@ -19,6 +19,15 @@ in a loop (the baseline). A minute's run:
 
     python bench/pipeline.py --scenario local-artwork --files 400 --movies 200 --series 20 \
         --latency-ms 0 --rate-limit 1000
+
+`--scenario write-back` runs the pipeline, then writes every library back (Kodi NFO files and
+the chosen artwork, see docs/writeback.md) twice: files per second of the first run (every
+file new) and of the second (every file found unchanged), against `Path.write_bytes` putting
+the same bytes into a fresh tree in a loop (the baseline: no temporary file, no fsync, no check
+of what is there):
+
+    python bench/pipeline.py --scenario write-back --files 400 --movies 200 --series 20 \
+        --latency-ms 0 --rate-limit 1000
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from sqlalchemy import delete, func, select
 from _fake import start_fake
 from _local_artwork import pillow_baseline, write_artwork
 from _postgres import throwaway_postgres
+from _write_back import plain_write_baseline, write_back_pass
 from reelhouse.bootstrap import open_runtime
 from reelhouse.config import (
     DatabaseSettings,
@@ -84,7 +94,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scenario", choices=("pipeline", "local-artwork"), default="pipeline")
+    parser.add_argument(
+        "--scenario", choices=("pipeline", "local-artwork", "write-back"), default="pipeline"
+    )
     return parser.parse_args()
 
 
@@ -129,7 +141,7 @@ async def local_artwork_pass(
 
 
 async def run_pipeline(
-    settings: Settings, root: Path, *, local_artwork: bool = False
+    settings: Settings, root: Path, scenario: str = "pipeline"
 ) -> dict[str, Any]:
     async with open_runtime(settings) as runtime:
         database = runtime.database
@@ -147,9 +159,11 @@ async def run_pipeline(
             await settled(queue)
             wall = time.perf_counter() - started
             ids = [library.id for library in libraries]
-            local = None
-            if local_artwork:
-                local = await local_artwork_pass(runtime, queue, ids, settings)
+            extra: dict[str, Any] = {}
+            if scenario == "local-artwork":
+                extra["local_artwork"] = await local_artwork_pass(runtime, queue, ids, settings)
+            elif scenario == "write-back":
+                extra["write_back"] = await write_back_pass(runtime, queue, ids, settled)
         jobs = await queue.list_jobs(limit=500)
         async with database.read() as session:
             kinds = dict(
@@ -189,7 +203,7 @@ async def run_pipeline(
         },
         "items": kinds,
         "unmatched_movies_and_series": unmatched,
-        **({"local_artwork": local} if local is not None else {}),
+        **extra,
     }
 
 
@@ -216,7 +230,7 @@ async def run(args: argparse.Namespace, url: str, work: Path) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=url) as control:
             (await control.post("/_fake/reset")).raise_for_status()
             settings = settings_for(args, url, database_url, work / "data")
-            result = await run_pipeline(settings, root, local_artwork=local)
+            result = await run_pipeline(settings, root, args.scenario)
             stats = (await control.get("/_fake/stats")).json()
     finally:
         if args.backend == "postgresql":
@@ -242,6 +256,13 @@ async def run(args: argparse.Namespace, url: str, work: Path) -> dict[str, Any]:
         result["local_artwork"]["pillow_resize_per_s"] = round(baseline, 2)
         result["local_artwork"]["ratio_to_pillow"] = round(
             result["local_artwork"]["images_per_s"] / baseline, 3
+        )
+    if args.scenario == "write-back":  # the same bytes written plainly
+        written = result["write_back"].pop("paths")
+        baseline = plain_write_baseline(written, work)
+        result["write_back"]["plain_write_files_per_s"] = round(baseline, 1)
+        result["write_back"]["ratio_to_plain_write"] = round(
+            result["write_back"]["first"]["files_per_s"] / baseline, 3
         )
     return {
         "scenario": args.scenario,
