@@ -1,7 +1,7 @@
 """Write-back for `pipeline.py --scenario write-back`: every library of a finished pipeline run
 written back (NFO and artwork), timed twice (the first run writes every file, the second finds
-them all unchanged), against the baseline of writing the same bytes with plain
-`Path.write_bytes` in a loop (no temporary file, no fsync, no ownership check)."""
+them all unchanged), against the baselines of writing the same bytes in a loop, plainly and
+with the safe writer alone."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from reelhouse.infra.jobs.queue import JobQueue
+from reelhouse.ingest.writeback.files import write_beside
 from reelhouse.ingest.writeback.job import enqueue_write_back
 from reelhouse.ingest.writeback.models import WrittenFile
 from reelhouse.ingest.writeback.options import WriteBackOptions
@@ -48,12 +49,21 @@ async def write_back_pass(
             "paths": [path for path, _ in written]}  # fmt: skip
 
 
-def plain_write_baseline(paths: list[str], work: Path) -> float:
-    """Files per second `Path.write_bytes` puts the same bytes into a fresh folder tree."""
-    bodies = [(work / "plain" / path.lstrip("/"), Path(path).read_bytes()) for path in paths]
-    for target, _ in bodies:
-        target.parent.mkdir(parents=True, exist_ok=True)
+def write_baselines(paths: list[str], work: Path) -> dict[str, float]:
+    """Files per second the same bytes go into fresh folder trees: with `Path.write_bytes`
+    (no temporary file, no fsync, no check), and with the write-back's own safe writer alone
+    (temporary file, fsync, rename; no job, no database)."""
+    bodies = [(path.lstrip("/"), Path(path).read_bytes()) for path in paths]
+    for tree in ("plain", "safe"):
+        for name, _ in bodies:
+            (work / tree / name).parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    for target, body in bodies:
-        target.write_bytes(body)
-    return len(bodies) / (time.perf_counter() - started)
+    for name, body in bodies:
+        (work / "plain" / name).write_bytes(body)
+    plain = len(bodies) / (time.perf_counter() - started)
+    root = str(work / "safe")
+    started = time.perf_counter()
+    for name, body in bodies:
+        write_beside(f"{root}/{name}", body, root, None, overwrite_foreign=False)
+    safe = len(bodies) / (time.perf_counter() - started)
+    return {"plain_write_files_per_s": round(plain, 1), "safe_write_files_per_s": round(safe, 1)}

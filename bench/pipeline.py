@@ -22,9 +22,9 @@ in a loop (the baseline). A minute's run:
 
 `--scenario write-back` runs the pipeline, then writes every library back (Kodi NFO files and
 the chosen artwork, see docs/writeback.md) twice: files per second of the first run (every
-file new) and of the second (every file found unchanged), against `Path.write_bytes` putting
-the same bytes into a fresh tree in a loop (the baseline: no temporary file, no fsync, no check
-of what is there):
+file new) and of the second (every file found unchanged), against two baselines putting the
+same bytes into a fresh tree in a loop: `Path.write_bytes` (no temporary file, no fsync, no
+check of what is there) and the write-back's safe writer alone (no job, no database):
 
     python bench/pipeline.py --scenario write-back --files 400 --movies 200 --series 20 \
         --latency-ms 0 --rate-limit 1000
@@ -48,7 +48,7 @@ from sqlalchemy import delete, func, select
 from _fake import start_fake
 from _local_artwork import pillow_baseline, write_artwork
 from _postgres import throwaway_postgres
-from _write_back import plain_write_baseline, write_back_pass
+from _write_back import write_back_pass, write_baselines
 from reelhouse.bootstrap import open_runtime
 from reelhouse.config import (
     DatabaseSettings,
@@ -258,12 +258,11 @@ async def run(args: argparse.Namespace, url: str, work: Path) -> dict[str, Any]:
             result["local_artwork"]["images_per_s"] / baseline, 3
         )
     if args.scenario == "write-back":  # the same bytes written plainly
-        written = result["write_back"].pop("paths")
-        baseline = plain_write_baseline(written, work)
-        result["write_back"]["plain_write_files_per_s"] = round(baseline, 1)
-        result["write_back"]["ratio_to_plain_write"] = round(
-            result["write_back"]["first"]["files_per_s"] / baseline, 3
-        )
+        write_back = result["write_back"]
+        write_back.update(write_baselines(write_back.pop("paths"), work))
+        first = write_back["first"]["files_per_s"]
+        for name in ("plain_write", "safe_write"):
+            write_back[f"ratio_to_{name}"] = round(first / write_back[f"{name}_files_per_s"], 3)
     return {
         "scenario": args.scenario,
         "backend": args.backend,

@@ -29,7 +29,7 @@ from reelhouse.infra.logging import get_logger
 from reelhouse.ingest.artwork_names import Owner, kodi_file_name
 from reelhouse.ingest.links import ItemFile, MediaLinkRepository
 from reelhouse.ingest.writeback.documents import nfo_body
-from reelhouse.ingest.writeback.files import Outcome, Recorded, write_beside
+from reelhouse.ingest.writeback.files import Outcome, Recorded, Written, write_beside
 from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.ingest.writeback.plan import Spot, spots_of
 from reelhouse.ingest.writeback.repository import ItemFacts, WriteBackRepository
@@ -152,9 +152,20 @@ class WriteBack:
                 library_id, [f.path for f in planned]
             )
         ctx.progress.add_total(len(planned))
-        for file in planned:
-            ctx.check_cancelled()
-            await self._write(ctx, library_id, options, file, recorded.get(file.path))
+        # What was written is recorded once for the chunk (a transaction per file cost more
+        # than the writing). Records lost to a crash come back by themselves: a file that
+        # holds what the next run would write is found unchanged and recorded then.
+        written: list[Written] = []
+        try:
+            for file in planned:
+                ctx.check_cancelled()
+                done = await self._write(ctx, options, file, recorded.get(file.path))
+                if done is not None:
+                    written.append(done)
+        finally:
+            if written:
+                async with ctx.transaction(ctx.checkpoint) as session:
+                    await WriteBackRepository(session).record(library_id, written)
 
     def _artwork(self, spot: Spot, facts: ItemFacts) -> list[_File]:
         found = []
@@ -178,11 +189,12 @@ class WriteBack:
     async def _write(
         self,
         ctx: JobContext,
-        library_id: int,
         options: WriteBackOptions,
         file: _File,
         recorded: Recorded | None,
-    ) -> None:
+    ) -> Written | None:
+        """Write one file (its failure recorded against it); what is to be recorded as
+        reelhouse's, if anything."""
         with ctx.item(file.path) as item:
             body = await file.body()
             written = await asyncio.to_thread(
@@ -196,13 +208,13 @@ class WriteBack:
             item.outcome = written.outcome.value
             if written.outcome is Outcome.SKIPPED:
                 log.warning("not written over a file reelhouse did not write", path=file.path)
-                return
+                return None
             if written.outcome is Outcome.UNCHANGED and recorded == Recorded(
                 written.size, written.sha256
             ):
-                return
-            async with item.transaction() as session:
-                await WriteBackRepository(session).record(library_id, written)
+                return None
+            return written
+        return None
 
 
 def _ready(body: bytes) -> Callable[[], Awaitable[bytes]]:

@@ -225,25 +225,29 @@ class WriteBackRepository:
             found.update({path: Recorded(size, sha256) for path, size, sha256 in rows})
         return found
 
-    async def record(self, library_id: int, written: Written) -> None:
-        """`written` is reelhouse's file now (replacing what was recorded at its path)."""
+    async def record(self, library_id: int, written: Sequence[Written]) -> None:
+        """Each of `written` is reelhouse's file now (replacing what was recorded at its
+        path)."""
         insert = upsert(self.session, WrittenFile.__table__)  # type: ignore[arg-type]
         statement = insert.on_conflict_do_update(
             index_elements=["library_id", "path"],
             set_={c: insert.excluded[c] for c in ("size", "sha256", "written_at")},
         )
-        await self.session.execute(
-            statement,
-            [
-                {
-                    "library_id": library_id,
-                    "path": written.path,
-                    "size": written.size,
-                    "sha256": written.sha256,
-                    "written_at": utcnow(),
-                }
-            ],
-        )
+        now = utcnow()
+        for chunk in chunked(written, BULK_CHUNK):
+            await self.session.execute(
+                statement,
+                [
+                    {
+                        "library_id": library_id,
+                        "path": w.path,
+                        "size": w.size,
+                        "sha256": w.sha256,
+                        "written_at": now,
+                    }
+                    for w in chunk
+                ],
+            )
 
 
 def _facts(item: Item) -> ItemFacts:
