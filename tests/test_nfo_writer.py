@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from reelhouse.ingest.writeback.files import (
     Recorded,
     WriteFailedError,
     digest,
+    remove_leftovers,
     write_beside,
 )
 from reelhouse.providers.nfo import (
@@ -337,3 +339,31 @@ def test_a_read_only_folder_is_a_clear_error_and_nothing_half_written(tmp_path: 
         assert str(folder / "Heat.nfo") in raised.value.detail
         assert "not permitted" in raised.value.detail
     assert sorted(p.name for p in folder.iterdir()) == ["Heat.mkv"]
+
+
+def test_what_a_killed_write_back_left_is_removed_and_nothing_else(tmp_path: Path) -> None:
+    library, outside = tmp_path / "library", tmp_path / "outside"
+    folder = library / "Heat (1995)"
+    folder.mkdir(parents=True)
+    outside.mkdir()
+    (library / "escape").symlink_to(outside)
+    now = time.time_ns()
+
+    def made(path: Path, age_s: int) -> Path:
+        path.write_bytes(b"half")
+        os.utime(path, ns=(now - age_s * 10**9, now - age_s * 10**9))
+        return path
+
+    left = made(folder / ".Heat.nfo.reelhouse-0a1b2c3d.tmp", 3600)
+    in_use = made(folder / ".Heat-poster.jpg.reelhouse-11223344.tmp", -5)  # newer than the job
+    users = [
+        made(folder / ".Heat.nfo.tmp", 3600),  # a hidden file that is no temporary of ours
+        made(folder / "Heat.nfo.reelhouse-0a1b2c3d.tmp", 3600),
+        made(outside / ".x.nfo.reelhouse-0a1b2c3d.tmp", 3600),  # beyond a link out
+    ]
+    folders = [(str(folder), str(library)), (str(library / "escape"), str(library)),
+               (str(library / "gone"), str(library))]  # fmt: skip
+    assert remove_leftovers(folders, now) == 1
+    assert not left.exists()
+    assert in_use.exists()
+    assert all(path.exists() for path in users)

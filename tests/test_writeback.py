@@ -7,6 +7,8 @@ folder fails its own files only, with the path, and leaves nothing half-written.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -323,6 +325,11 @@ async def test_foreign_files_a_second_run_and_a_read_only_folder(
         hand_made = b"<movie><title>Curated by hand</title></movie>"
         foreign = paths["movie4"].with_suffix(".nfo")
         touch(foreign, hand_made)
+        # What a write-back killed mid-write left (an hour old) goes with the next one.
+        leftover = paths["movie3"].with_name(f".{paths['movie3'].stem}.nfo.reelhouse-0a1b2c3d.tmp")
+        touch(leftover, b"<movie><ti")
+        hour_ago = time.time() - 3600
+        os.utime(leftover, (hour_ago, hour_ago))
 
         # A file reelhouse did not write is left alone, and reported as skipped.
         await set_write_back(api, token, movies, write_nfo=True, write_artwork=True)
@@ -332,6 +339,7 @@ async def test_foreign_files_a_second_run_and_a_read_only_folder(
         assert job.progress["counters"]["written"] >= 3, job.progress
         assert foreign.read_bytes() == hand_made
         assert b"<uniqueid" in paths["movie3"].with_suffix(".nfo").read_bytes()
+        assert not leftover.exists()
 
         # Again: nothing to write, no file touched.
         before = files_below(media)

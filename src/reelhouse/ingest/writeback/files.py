@@ -3,7 +3,8 @@
 - Atomic: the bytes go to a hidden temporary file in the same folder (`.<name>.reelhouse-*.tmp`,
   which neither the media scan nor the artwork scan takes for anything), are flushed to disk,
   and are renamed over the target; on any failure the temporary file is removed. A reader sees
-  the old file or the new one, never half of one.
+  the old file or the new one, never half of one. What a killed process left is removed by the
+  next write-back into that folder (`remove_leftovers`).
 - Owned: a file that is there already is replaced only when it holds what reelhouse recorded
   writing there (`Recorded`), or when the library allows overwriting foreign files; otherwise it
   is left alone and reported as `SKIPPED`. The same bytes again are `UNCHANGED`: nothing is
@@ -19,8 +20,10 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import secrets
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,8 +70,39 @@ def digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+#: The temporary files `_replace` makes (`_temporary_name`).
+_TEMPORARY = re.compile(r"\..+\.reelhouse-[0-9a-f]{8}\.tmp")
+
+
 def _temporary_name(name: str) -> str:
     return f".{name}.reelhouse-{secrets.token_hex(4)}.tmp"
+
+
+def remove_leftovers(folders: Iterable[tuple[str, str]], older_than_ns: int) -> int:
+    """Remove the temporary files a write-back killed mid-write left in these folders (each
+    with its library root; one outside its root is left alone), if last changed before
+    `older_than_ns` (a newer one may be another writer's, in use); how many. A folder that
+    cannot be listed is left to the write that fails there."""
+    removed = 0
+    for folder, root in folders:
+        real_root, real_folder = os.path.realpath(root), os.path.realpath(folder)
+        if os.path.commonpath([real_root, real_folder]) != real_root:
+            continue
+        try:
+            entries = os.scandir(real_folder)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if _TEMPORARY.fullmatch(entry.name) is None:
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False) and (
+                        entry.stat(follow_symlinks=False).st_mtime_ns < older_than_ns
+                    ):
+                        os.unlink(entry.path)
+                        removed += 1
+    return removed
 
 
 def write_beside(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +30,13 @@ from reelhouse.infra.logging import get_logger
 from reelhouse.ingest.artwork_names import Owner, kodi_file_name
 from reelhouse.ingest.links import ItemFile, MediaLinkRepository
 from reelhouse.ingest.writeback.documents import nfo_body
-from reelhouse.ingest.writeback.files import Outcome, Recorded, Written, write_beside
+from reelhouse.ingest.writeback.files import (
+    Outcome,
+    Recorded,
+    Written,
+    remove_leftovers,
+    write_beside,
+)
 from reelhouse.ingest.writeback.options import WriteBackOptions
 from reelhouse.ingest.writeback.plan import Spot, spots_of
 from reelhouse.ingest.writeback.repository import ItemFacts, WriteBackRepository
@@ -75,6 +82,7 @@ class WriteBack:
         registry.register(WRITE_BACK_KIND, self.write_back)
 
     async def write_back(self, ctx: JobContext) -> None:
+        started_ns = time.time_ns()  # a leftover temporary file is older than this job
         library_id = id_arg(ctx.args, "library_id")
         item_id = id_arg(ctx.args, "item_id") if "item_id" in ctx.args else None
         async with self.database.read() as session:
@@ -92,7 +100,7 @@ class WriteBack:
         series_of = {f.item_id: f.series_id for f in files if f.series_id is not None}
         for chunk in chunked(spots, BULK_CHUNK):
             ctx.check_cancelled()
-            await self._chunk(ctx, library_id, options, user_id, chunk, series_of)
+            await self._chunk(ctx, library_id, options, user_id, chunk, series_of, started_ns)
 
     async def _user(
         self, ctx: JobContext, session: AsyncSession, username: str | None
@@ -116,9 +124,11 @@ class WriteBack:
         user_id: int | None,
         spots: Sequence[Spot],
         series_of: Mapping[int, int | None],
+        started_ns: int,
     ) -> None:
-        """Plan and write the files of these spots: their items read at once, then each file
-        written (and recorded) on its own."""
+        """Plan and write the files of these spots: their items read at once, what a killed
+        write-back left in their folders removed, then each file written on its own and what
+        was written recorded together."""
         ids = {i for spot in spots for i in spot.item_ids}
         shows = {series for i in ids if (series := series_of.get(i)) is not None}
         async with self.database.read() as session:
@@ -151,6 +161,10 @@ class WriteBack:
             recorded = await WriteBackRepository(session).recorded(
                 library_id, [f.path for f in planned]
             )
+        folders = {(os.path.dirname(file.path), file.root) for file in planned}
+        removed = await asyncio.to_thread(remove_leftovers, folders, started_ns)
+        if removed:
+            log.info("removed what a killed write-back left", files=removed)
         ctx.progress.add_total(len(planned))
         # What was written is recorded once for the chunk (a transaction per file cost more
         # than the writing). Records lost to a crash come back by themselves: a file that
