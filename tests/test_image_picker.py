@@ -153,13 +153,18 @@ async def test_every_language_is_offered_and_a_choice_is_served_and_kept(
         logos = await choices(api, token, movie_id, "logo")
         assert [c["language"] for c in logos["choices"]] == ["fr"]
 
-        # Every choice is shown from this server, small.
+        # Every choice is shown from this server, small; shown again, from memory.
         for choice in found:
             preview = await api.client.get(choice["preview"], headers=token)
             assert preview.status_code == 200, (choice, preview.text)
             assert preview.headers["etag"]
             with PILImage.open(io.BytesIO(preview.content)) as image:
                 assert image.width <= 200
+        downloads = fake.control.stats.by_endpoint["tmdb.image"]
+        for choice in found:
+            again = await api.client.get(choice["preview"], headers=token)
+            assert again.content == (await api.client.get(choice["preview"], headers=token)).content
+        assert fake.control.stats.by_endpoint["tmdb.image"] == downloads
 
         picked = await api.client.put(
             f"/api/items/{movie_id}/images/poster", json={"url": french["url"]}, headers=token

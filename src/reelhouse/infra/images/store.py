@@ -168,11 +168,18 @@ class ImageStore:
     async def peek(self, url: str) -> StoredFile:
         """Download `url` and check that it is an image, as `fetch` does, without storing it:
         a preview of an image nobody chose yet (errors as `fetch`'s). Its `body` is the image;
-        its `path` is where the store would keep it (nothing is written there)."""
+        its `path` is where the store would keep it (nothing is written there). It is held in
+        memory like a served file, so a preview shown again is not downloaded again (a URL is
+        never a stored path, so the two never meet)."""
+        held = self._held.get((url, None))
+        if held is not None:
+            return held
         download = await self._downloader.get(url)
         original, _ = await asyncio.to_thread(self._describe, download.body, download.label)
         content_type = CONTENT_TYPES[original.extension]
-        return StoredFile(Path(original.path), content_type, original.sha256, download.body)
+        peeked = StoredFile(Path(original.path), content_type, original.sha256, download.body)
+        self._held.put((url, None), peeked)
+        return peeked
 
     def check_width(self, width: int) -> None:
         """Only the configured widths exist: arbitrary ones would let requests fill the disk."""
