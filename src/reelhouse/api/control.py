@@ -124,7 +124,7 @@ async def lock_fields(
     item_id: RowIdPath, body: LockedFields, _admin: AdminDep, services: ServicesDep
 ) -> LockedFields:
     """Fields a refresh leaves as they are (`title`, `overview`, `genres`, `artwork`...)."""
-    return LockedFields(fields=await services.control.lock_fields(item_id, body.fields))
+    return LockedFields(fields=await services.editor.lock_fields(item_id, body.fields))
 
 
 @router.patch("", response_model=ItemDetailOut, responses=NOT_FOUND)

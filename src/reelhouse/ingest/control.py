@@ -1,19 +1,18 @@
-"""Manual control of the catalogue: fix a match, refresh an item, lock fields against refresh.
+"""Manual control of the catalogue: fix a match, refresh an item, write an item back (locks
+against refresh are the editor's, `ingest.editing`).
 
-What needs the providers runs as a job (the caller gets the job to follow); a lock is a plain
-write. Every write goes through the one invalidation path.
+What needs the providers runs as a job (the caller gets the job to follow). Every write goes
+through the one invalidation path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reelhouse.content import registry
 from reelhouse.content.catalogue.invalidation import CatalogueInvalidation, ItemRef
 from reelhouse.content.catalogue.items import AnyItemRepository
 from reelhouse.content.catalogue.models import Item
-from reelhouse.content.catalogue.records import check_lockable
 from reelhouse.content.matching.score import MatchQuery, Scored
 from reelhouse.content.metadata.enrich import Enricher
 from reelhouse.errors import InvalidInputError
@@ -87,19 +86,6 @@ class CatalogueControl:
                 field="item_id",
             )
         return await enqueue_write_back(self.queue, library.id, item_id)
-
-    async def lock_fields(self, item_id: int, fields: Sequence[str]) -> list[str]:
-        """Make the item's locked fields exactly `fields`; the locked ones, sorted."""
-        check_lockable(fields)
-        locked = sorted(set(fields))
-        async with self.database.transaction() as session:
-            items = AnyItemRepository(session)
-            item = await items.get(item_id, for_update=True)
-            item.set_locked_fields(locked)
-            await items.save()
-            ref = ItemRef.of(item)
-        await self.invalidation.items_changed([ref])
-        return locked
 
     async def _matchable(self, item_id: int) -> Item:
         async with self.database.read() as session:

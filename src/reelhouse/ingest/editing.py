@@ -9,7 +9,7 @@ neither an edit nor its lock is lost to a concurrent one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -195,13 +195,26 @@ class ItemEditor:
         await self.invalidation.items_changed([ref])
         return locked
 
+    async def lock_fields(self, item_id: int, fields: Sequence[str]) -> list[str]:
+        """Make the item's locked fields exactly `fields`; the locked ones, sorted."""
+        return await self._relock(item_id, fields, lambda _locked: set(fields))
+
     async def unlock(self, item_id: int, fields: Sequence[str]) -> list[str]:
         """Let refresh write these fields again; the locked fields left, sorted."""
+        return await self._relock(item_id, fields, lambda locked: locked - set(fields))
+
+    async def _relock(
+        self,
+        item_id: int,
+        fields: Sequence[str],
+        relocked: Callable[[set[str]], set[str]],
+    ) -> list[str]:
+        """Lock what `relocked` makes of the item's locked fields, its row held meanwhile."""
         check_lockable(fields)
         async with self.database.transaction() as session:
             items = AnyItemRepository(session)
             item = await items.get(item_id, for_update=True)
-            locked = sorted(set(item.locked_fields) - set(fields))
+            locked = sorted(relocked(set(item.locked_fields)))
             item.set_locked_fields(locked)
             await items.save()
             ref = ItemRef.of(item)
