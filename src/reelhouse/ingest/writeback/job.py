@@ -194,9 +194,11 @@ class WriteBack:
         return found
 
     def _image_body(self, stored: str) -> Callable[[], Awaitable[bytes]]:
+        def read_stored() -> bytes:
+            return self.images.resolve(stored).read_bytes()
+
         async def read() -> bytes:
-            file = await asyncio.to_thread(self.images.resolve, stored)
-            return await asyncio.to_thread(file.read_bytes)
+            return await asyncio.to_thread(read_stored)  # one thread hop, not two
 
         return read
 
