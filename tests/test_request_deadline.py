@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +33,20 @@ DEADLINE_S = 1.0
 HELD_S = 4.0
 
 
+@dataclass(frozen=True)
+class Holder:
+    task: asyncio.Task[None]
+    releasing: threading.Event
+
+
 @asynccontextmanager
-async def lock_held(database_url: str) -> AsyncIterator[asyncio.Task[None]]:
+async def lock_held(database_url: str) -> AsyncIterator[Holder]:
     """Another connection holds the write lock (SQLite) or the libraries table (PostgreSQL)
-    for `HELD_S`; the task ends when it lets go."""
+    for `HELD_S`; `releasing` is set just before it lets go (a write waiting for the lock can
+    end before the holder's task does, which still closes its connection)."""
     url = make_url(database_url)
     taken = asyncio.Event()
+    releasing = threading.Event()
     if url.get_backend_name() == "sqlite":
         loop = asyncio.get_running_loop()
 
@@ -46,6 +56,7 @@ async def lock_held(database_url: str) -> AsyncIterator[asyncio.Task[None]]:
                 connection.execute("BEGIN IMMEDIATE")
                 loop.call_soon_threadsafe(taken.set)
                 time.sleep(HELD_S)
+                releasing.set()
                 connection.execute("ROLLBACK")
             finally:
                 connection.close()
@@ -61,13 +72,14 @@ async def lock_held(database_url: str) -> AsyncIterator[asyncio.Task[None]]:
                     await connection.execute("LOCK TABLE libraries IN ACCESS EXCLUSIVE MODE")
                     taken.set()
                     await asyncio.sleep(HELD_S)
+                    releasing.set()
             finally:
                 await connection.close()
 
         task = asyncio.create_task(hold_table())
     await taken.wait()
     try:
-        yield task
+        yield Holder(task, releasing)
     finally:
         await task
 
@@ -100,10 +112,10 @@ async def test_a_request_waits_for_a_lock_no_longer_than_its_deadline(
             refused = await client.post("/api/libraries", json=new, headers=token)
             assert refused.status_code == 503, refused.text
             assert int(refused.headers["Retry-After"]) >= 1
-            assert not holder.done()  # answered while the lock was still held
+            assert not holder.task.done()  # answered while the lock was still held
             # Outside a request (as a job works) the same write waits for the lock.
             made = await services.libraries.create("Shows", LibraryKind.TV, ["/shows"])
-            assert holder.done()
+            assert holder.releasing.is_set()
         created = await client.post("/api/libraries", json=new, headers=token)
         assert created.status_code == 201, created.text
         names = {lib["name"] for lib in (await client.get("/api/libraries", headers=token)).json()}
